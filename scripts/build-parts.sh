@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl, etcd, kwok and
+# MinIO from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>.
+# A part whose key directory holds a `.complete` marker is not rebuilt. Usage: build-parts.sh [part...]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/versions.sh"
+
+command -v go >/dev/null || { echo "build-parts: Go is required (https://go.dev/dl); none on PATH" >&2; exit 1; }
+
+export GOMODCACHE="$TESSERA_CACHE/go/mod" GOCACHE="$TESSERA_CACHE/go/build"
+export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod
+
+log() { echo "[build-parts $(date +%H:%M:%S)] $*" >&2; }
+
+# finish DIR START: marks a part built and says how long it took.
+finish() { touch "$1/.complete"; log "built $(basename "$1") in $(( $(date +%s) - $2 ))s"; }
+
+build_kubernetes() {
+  local out="$KUBE_BIN" start; start=$(date +%s)
+  [[ -f "$out/.complete" ]] && return 0
+  log "building kubernetes $KUBE_VERSION (cold: 20-40 min on 2 cores)"
+  local work; work="$(mktemp -d)"; mkdir -p "$out"
+  (
+    cd "$work"
+    go mod init local/k8sbins >/dev/null 2>&1
+    # The k8s go.mod requires every staging module at v0.0.0 and replaces it with a local path, which
+    # `go install pkg@version` refuses. Re-point each replace at the published module instead; the
+    # list is read from the go.mod itself because it drifts between minors.
+    local staging="v0${KUBE_VERSION#v1}"
+    go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" >k8s.json
+    local gomod; gomod="$(sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' k8s.json)"
+    grep -oE 'k8s.io/[a-z0-9-]+ => ./staging/src/k8s.io/[a-z0-9-]+' "$gomod" | awk '{print $1}' | sort -u |
+      while read -r mod; do go mod edit -replace="$mod=$mod@$staging"; done
+    go mod edit -require="k8s.io/kubernetes@$KUBE_VERSION"
+    local minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
+    local pkg=k8s.io/component-base/version
+    local ldf="-s -w -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ldf+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    go build -trimpath -ldflags "$ldf" -o "$out/" \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kubectl
+  )
+  rm -rf "$work"
+  finish "$out" "$start"
+}
+
+build_etcd() {
+  local out="$ETCD_BIN" start; start=$(date +%s)
+  [[ -f "$out/.complete" ]] && return 0
+  log "building etcd $ETCD_VERSION"
+  local work; work="$(mktemp -d)"; mkdir -p "$out"
+  # A wrapper module: etcd's server go.mod has ../ replaces, which only matter to the main module.
+  ( cd "$work" && go mod init local/etcdbin >/dev/null 2>&1 &&
+    go mod edit -require="go.etcd.io/etcd/server/v3@$ETCD_VERSION" &&
+    go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3 )
+  rm -rf "$work"
+  finish "$out" "$start"
+}
+
+# build_installable DIR MODULE@VERSION: parts whose go.mod has no replace directives.
+build_installable() {
+  local out="$1" start; start=$(date +%s)
+  [[ -f "$out/.complete" ]] && return 0
+  log "building $2"
+  mkdir -p "$out"
+  GOBIN="$out" go install -trimpath -ldflags "-s -w" "$2"
+  finish "$out" "$start"
+}
+
+parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio)
+for part in "${parts[@]}"; do
+  case "$part" in
+    kubernetes) build_kubernetes ;;
+    etcd) build_etcd ;;
+    kwok) build_installable "$KWOK_BIN" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" ;;
+    minio) build_installable "$MINIO_BIN" "github.com/minio/minio@$MINIO_VERSION" ;;
+    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio)" >&2; exit 2 ;;
+  esac
+done

@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# The local Kubernetes every Tessera test runs against, built from Go modules by build-parts.sh:
+# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok-simulated CPU and GPU nodes,
+# and MinIO, all on 127.0.0.1 (and a veth address this script creates).
+#
+#   cluster.sh up       build what is missing, start what is not running, wait until all is healthy
+#   cluster.sh down     stop every component by PID and delete the run directory
+#   cluster.sh status   say what runs and whether it is healthy (exit 0 only when all is)
+#   cluster.sh env      print the variables a client needs (KUBECONFIG, S3 endpoint and keys)
+#
+# Logs: $TESSERA_RUN_DIR/logs/<component>.log (default run dir /tmp/tessera-cluster).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/versions.sh"
+source "$here/cluster/pki.sh"
+source "$here/cluster/nodes.sh"
+
+RUN="${TESSERA_RUN_DIR:-/tmp/tessera-cluster}"
+PKI="$RUN/pki" LOGS="$RUN/logs" PIDS="$RUN/pids"
+KUBECONFIG_PATH="$RUN/kubeconfig"
+ETCD_PORT="${TESSERA_ETCD_PORT:-32379}"
+APISERVER_PORT="${TESSERA_APISERVER_PORT:-36443}"
+KCM_PORT="${TESSERA_KCM_PORT:-30257}"
+SCHEDULER_PORT="${TESSERA_SCHEDULER_PORT:-30259}"
+KWOK_PORT="${TESSERA_KWOK_PORT:-30247}"
+MINIO_PORT="${TESSERA_MINIO_PORT:-39000}"
+MINIO_USER=tessera-admin MINIO_PASSWORD=tessera-admin-secret
+# The apiserver advertises an address on a veth we create, never eth0's (LOCAL-CLUSTER.md §4.2).
+NODE_LINK=tsr0 NODE_IP="${TESSERA_NODE_IP:-10.200.0.1}"
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok minio)
+
+log() { echo "[cluster $(date +%H:%M:%S)] $*" >&2; }
+die() { echo "cluster: $*" >&2; exit 1; }
+
+pid_of() { [[ -f "$PIDS/$1" ]] && cat "$PIDS/$1" || true; }
+is_running() { local pid; pid="$(pid_of "$1")"; [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; }
+
+# start NAME BINARY ARGS...: runs a component in its own session, logging to logs/NAME.log.
+start() {
+  local name="$1"; shift
+  is_running "$name" && return 0
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$PIDS/$name"
+  log "started $name (pid $!), log $LOGS/$name.log"
+}
+
+# wait_for NAME SECONDS CHECK...: polls CHECK until it succeeds; on timeout shows the log's tail.
+wait_for() {
+  local name="$1" timeout="$2"; shift 2
+  local deadline=$(( $(date +%s) + timeout ))
+  until "$@" >/dev/null 2>&1; do
+    if ! is_running "$name"; then tail -n 30 "$LOGS/$name.log" >&2 || true; die "$name exited; see $LOGS/$name.log"; fi
+    if (( $(date +%s) > deadline )); then tail -n 30 "$LOGS/$name.log" >&2 || true; die "$name not healthy after ${timeout}s; see $LOGS/$name.log"; fi
+    sleep 0.5
+  done
+}
+
+https_ok() { curl -fsk --max-time 2 "$1"; }
+kubectl() { "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
+apiserver_ready() { curl -fs --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "https://127.0.0.1:$APISERVER_PORT/readyz"; }
+
+ensure_node_link() {
+  ip -br addr show dev "$NODE_LINK" 2>/dev/null | grep -q "$NODE_IP" && return 0
+  ip link add "$NODE_LINK" type veth peer name "${NODE_LINK}p" 2>/dev/null || true
+  ip addr add "$NODE_IP/32" dev "$NODE_LINK" 2>/dev/null || true
+  ip link set "$NODE_LINK" up && ip link set "${NODE_LINK}p" up ||
+    die "could not create the veth $NODE_LINK with $NODE_IP (needs root and iproute2)"
+}
+
+write_kubeconfig() {
+  cat >"$KUBECONFIG_PATH" <<YAML
+apiVersion: v1
+kind: Config
+clusters:
+- name: tessera-local
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    certificate-authority-data: $(base64 -w0 "$PKI/ca.crt")
+users:
+- name: admin
+  user:
+    client-certificate-data: $(base64 -w0 "$PKI/admin.crt")
+    client-key-data: $(base64 -w0 "$PKI/admin.key")
+contexts:
+- name: tessera-local
+  context: {cluster: tessera-local, user: admin}
+current-context: tessera-local
+YAML
+}
+
+start_etcd() {
+  start etcd "$ETCD_BIN/etcd" --name tessera --data-dir "$RUN/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$(( ETCD_PORT + 1 ))" --initial-advertise-peer-urls "http://127.0.0.1:$(( ETCD_PORT + 1 ))" \
+    --initial-cluster "tessera=http://127.0.0.1:$(( ETCD_PORT + 1 ))" \
+    --unsafe-no-fsync=true --quota-backend-bytes=4294967296 --log-level=warn
+  wait_for etcd 30 curl -fs --max-time 2 "http://127.0.0.1:$ETCD_PORT/health"
+}
+
+start_apiserver() {
+  start kube-apiserver "$KUBE_BIN/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" --bind-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
+    --advertise-address "$NODE_IP" --cert-dir "$PKI" \
+    --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+    --client-ca-file "$PKI/ca.crt" --authorization-mode RBAC --allow-privileged=true \
+    --service-cluster-ip-range 10.0.0.0/24 \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
+    --kubelet-client-certificate "$PKI/admin.crt" --kubelet-client-key "$PKI/admin.key" \
+    --max-requests-inflight 800 --max-mutating-requests-inflight 400 --profiling=false
+  wait_for kube-apiserver 90 apiserver_ready
+  write_kubeconfig
+}
+
+start_controller_manager() {
+  start kube-controller-manager "$KUBE_BIN/kube-controller-manager" \
+    --kubeconfig "$KUBECONFIG_PATH" --authentication-kubeconfig "$KUBECONFIG_PATH" \
+    --authorization-kubeconfig "$KUBECONFIG_PATH" --bind-address 127.0.0.1 --secure-port "$KCM_PORT" \
+    --leader-elect=false --root-ca-file "$PKI/ca.crt" --service-account-private-key-file "$PKI/sa.key" \
+    --use-service-account-credentials=false --kube-api-qps 200 --kube-api-burst 400 \
+    --concurrent-job-syncs 20 --concurrent-gc-syncs 40 \
+    --controllers job-controller,garbage-collector-controller,namespace-controller,ttl-after-finished-controller,pod-garbage-collector-controller,node-lifecycle-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,deployment-controller,replicaset-controller
+  wait_for kube-controller-manager 60 https_ok "https://127.0.0.1:$KCM_PORT/healthz"
+}
+
+start_scheduler() {
+  cat >"$RUN/scheduler.yaml" <<YAML
+apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+clientConnection: {kubeconfig: $KUBECONFIG_PATH, qps: 200, burst: 400}
+leaderElection: {leaderElect: false}
+YAML
+  start kube-scheduler "$KUBE_BIN/kube-scheduler" --config "$RUN/scheduler.yaml" \
+    --authentication-kubeconfig "$KUBECONFIG_PATH" --authorization-kubeconfig "$KUBECONFIG_PATH" \
+    --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT"
+  wait_for kube-scheduler 60 https_ok "https://127.0.0.1:$SCHEDULER_PORT/healthz"
+}
+
+start_kwok() {
+  start kwok "$KWOK_BIN/kwok" --kubeconfig "$KUBECONFIG_PATH" --config "$here/cluster/kwok-pod-stages.yaml" \
+    --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --cidr 10.244.0.0/16 \
+    --node-ip "$NODE_IP" --node-lease-duration-seconds 40 --server-address "127.0.0.1:$KWOK_PORT"
+  wait_for kwok 60 curl -fs --max-time 2 "http://127.0.0.1:$KWOK_PORT/healthz"
+}
+
+start_minio() {
+  mkdir -p "$RUN/minio"
+  MINIO_ROOT_USER="$MINIO_USER" MINIO_ROOT_PASSWORD="$MINIO_PASSWORD" MINIO_BROWSER=off MINIO_UPDATE=off \
+    start minio "$MINIO_BIN/minio" server --address "127.0.0.1:$MINIO_PORT" --quiet "$RUN/minio"
+  wait_for minio 60 curl -fs --max-time 2 "http://127.0.0.1:$MINIO_PORT/minio/health/ready"
+}
+
+nodes_ready() {
+  local ready
+  ready="$(kubectl get nodes -l type=kwok -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True)"
+  (( ready == $(expected_node_count) ))
+}
+
+# Pods are refused until the namespace's default ServiceAccount exists (ServiceAccount admission).
+default_service_account() { kubectl -n default get serviceaccount default; }
+
+create_nodes() {
+  all_node_manifests | kubectl apply -f - >/dev/null
+  wait_for kwok 90 nodes_ready
+  wait_for kube-controller-manager 60 default_service_account
+}
+
+cmd_up() {
+  local t0; t0=$(date +%s)
+  "$here/build-parts.sh"
+  if cmd_status >/dev/null 2>&1; then log "already up ($RUN)"; return 0; fi
+  mkdir -p "$LOGS" "$PIDS"
+  ensure_node_link
+  make_pki "$NODE_IP"
+  start_etcd
+  start_apiserver
+  start_controller_manager
+  start_scheduler
+  start_kwok
+  start_minio
+  create_nodes
+  log "up in $(( $(date +%s) - t0 ))s; export KUBECONFIG=$KUBECONFIG_PATH"
+}
+
+cmd_down() {
+  local name pid i
+  for (( i = ${#COMPONENTS[@]} - 1; i >= 0; i-- )); do
+    name="${COMPONENTS[$i]}"; pid="$(pid_of "$name")"
+    [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null || true
+  done
+  for name in "${COMPONENTS[@]}"; do
+    pid="$(pid_of "$name")"; [[ -z "$pid" ]] && continue
+    for (( i = 0; i < 50 && $(kill -0 "$pid" 2>/dev/null && echo 1 || echo 0); i++ )); do sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  rm -rf "$RUN"
+  log "down"
+}
+
+# component_health NAME: exit 0 when the component runs and answers its health check.
+component_health() {
+  is_running "$1" || return 1
+  case "$1" in
+    etcd) curl -fs --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" ;;
+    kube-apiserver) apiserver_ready ;;
+    kube-controller-manager) https_ok "https://127.0.0.1:$KCM_PORT/healthz" ;;
+    kube-scheduler) https_ok "https://127.0.0.1:$SCHEDULER_PORT/healthz" ;;
+    kwok) curl -fs --max-time 2 "http://127.0.0.1:$KWOK_PORT/healthz" ;;
+    minio) curl -fs --max-time 2 "http://127.0.0.1:$MINIO_PORT/minio/health/ready" ;;
+  esac
+}
+
+cmd_status() {
+  local name healthy=0
+  for name in "${COMPONENTS[@]}"; do
+    if component_health "$name" >/dev/null 2>&1; then echo "$name: healthy (pid $(pid_of "$name"))"
+    elif is_running "$name"; then echo "$name: running, not healthy (log $LOGS/$name.log)"; healthy=1
+    else echo "$name: not running"; healthy=1; fi
+  done
+  if (( healthy == 0 )) && nodes_ready 2>/dev/null; then echo "nodes: $(expected_node_count) ready"; else echo "nodes: not all ready"; healthy=1; fi
+  return "$healthy"
+}
+
+cmd_env() {
+  cat <<ENV
+export KUBECONFIG=$KUBECONFIG_PATH
+export TESSERA_KUBECTL=$KUBE_BIN/kubectl
+export TESSERA_S3_ENDPOINT=http://127.0.0.1:$MINIO_PORT
+export TESSERA_S3_ACCESS_KEY=$MINIO_USER
+export TESSERA_S3_SECRET_KEY=$MINIO_PASSWORD
+export TESSERA_RUN_DIR=$RUN
+ENV
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  *) echo "usage: cluster.sh up|down|status|env" >&2; exit 2 ;;
+esac

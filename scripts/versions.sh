@@ -1,0 +1,20 @@
+# Pinned versions of every part the local cluster is built from. Sourced by the other scripts.
+# Bump a version here and the cache key changes, so the next build rebuilds just that part.
+KUBE_VERSION=v1.34.4
+ETCD_VERSION=v3.6.16
+KWOK_VERSION=v0.7.0
+# MinIO's RELEASE.* tags are not semver; the proxy only serves pseudo-versions (master head, 2026-02-12).
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+NODE_VERSION=24
+
+TESSERA_CACHE="${TESSERA_CACHE:-$HOME/.cache/tessera}"
+GO_VERSION="$(go env GOVERSION 2>/dev/null || echo nogo)"
+GO_ARCH="$(go env GOOS 2>/dev/null)-$(go env GOARCH 2>/dev/null)"
+
+# part_dir NAME VERSION: the cache directory for one built part.
+part_dir() { echo "$TESSERA_CACHE/bin/$1-$2-$GO_VERSION-$GO_ARCH"; }
+
+KUBE_BIN="$(part_dir kubernetes "$KUBE_VERSION")"
+ETCD_BIN="$(part_dir etcd "$ETCD_VERSION")"
+KWOK_BIN="$(part_dir kwok "$KWOK_VERSION")"
+MINIO_BIN="$(part_dir minio "$MINIO_VERSION")"

@@ -1,0 +1,70 @@
+import * as k8s from '@kubernetes/client-node';
+import { basename } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { clusterEnv } from './cluster-env.ts';
+
+/** API clients bound to the local cluster's admin kubeconfig. */
+export interface Kube {
+  config: k8s.KubeConfig;
+  core: k8s.CoreV1Api;
+  batch: k8s.BatchV1Api;
+}
+
+/** Clients for the local cluster. */
+export function kube(): Kube {
+  const config = new k8s.KubeConfig();
+  config.loadFromFile(clusterEnv().kubeconfig);
+  return { config, core: config.makeApiClient(k8s.CoreV1Api), batch: config.makeApiClient(k8s.BatchV1Api) };
+}
+
+/**
+ * Gives the calling test file a namespace of its own, created before its tests and deleted after,
+ * named after the file so a leftover one says where it came from.
+ */
+export function useNamespace(testFile: string): { name: string } {
+  const stem = basename(testFile).replace(/\.test\.ts$/, '').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const namespace = { name: `t-${stem.slice(0, 40)}-${Math.random().toString(36).slice(2, 7)}` };
+  const { core } = kube();
+  beforeAll(async () => {
+    await core.createNamespace({ body: { metadata: { name: namespace.name, labels: { 'tessera.dev/test': 'true' } } } });
+    await waitFor(`default ServiceAccount in ${namespace.name}`, async () => {
+      await core.readNamespacedServiceAccount({ name: 'default', namespace: namespace.name });
+      return true;
+    });
+  });
+  afterAll(async () => {
+    await core.deleteNamespace({ name: namespace.name });
+  });
+  return namespace;
+}
+
+/**
+ * Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`
+ * with the last observation, so a failing test says what it saw.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last saw: ${describe(last)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  return JSON.stringify(value) ?? String(value);
+}
