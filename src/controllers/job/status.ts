@@ -1,0 +1,177 @@
+import type * as k8s from '@kubernetes/client-node';
+import type { TesseraJob, TesseraJobStatus } from '../../api/job.ts';
+import { JobConditionType, JobPhase, JobReason } from '../../api/job.ts';
+import { mergeConditions, type ConditionUpdate } from '../shared/conditions.ts';
+
+/** What the controller observed of a Tessera Job's run. */
+export interface ObservedRun {
+  batchJob: Readonly<k8s.V1Job> | undefined;
+  /** The run's pods, any order. */
+  pods: ReadonlyArray<Readonly<k8s.V1Pod>>;
+  /** The batch Job's pod template differs from what the current spec would create. */
+  specChangedAfterStart: boolean;
+}
+
+type Phase = TesseraJobStatus['phase'];
+
+/** A phase with the reason and message people read next to it. */
+export interface PhaseVerdict {
+  phase: Phase;
+  reason: string;
+  message: string;
+}
+
+const terminalPhases: ReadonlySet<Phase> = new Set([JobPhase.Succeeded, JobPhase.Failed, JobPhase.Canceled]);
+
+/** Succeeded, Failed and Canceled never change again: the record outlives the batch Job's TTL. */
+export function isTerminal(phase: Phase | undefined): boolean {
+  return phase !== undefined && terminalPhases.has(phase);
+}
+
+function batchCondition(batchJob: Readonly<k8s.V1Job>, type: string): k8s.V1JobCondition | undefined {
+  return batchJob.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+}
+
+/** The most recently created pod: the current attempt. */
+export function latestPod(pods: ReadonlyArray<Readonly<k8s.V1Pod>>): Readonly<k8s.V1Pod> | undefined {
+  let latest: Readonly<k8s.V1Pod> | undefined;
+  for (const pod of pods) {
+    const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).getTime() : 0;
+    const best = latest?.metadata?.creationTimestamp ? new Date(latest.metadata.creationTimestamp).getTime() : -1;
+    if (created >= best) latest = pod;
+  }
+  return latest;
+}
+
+function mainTerminated(pod: Readonly<k8s.V1Pod> | undefined): k8s.V1ContainerStateTerminated | undefined {
+  return pod?.status?.containerStatuses?.find((c) => c.name === 'main')?.state?.terminated;
+}
+
+function failureVerdict(batchJob: Readonly<k8s.V1Job>, pod: Readonly<k8s.V1Pod> | undefined): PhaseVerdict {
+  const failed = batchCondition(batchJob, 'Failed');
+  const terminated = mainTerminated(pod);
+  const exit = terminated ? ` (exit code ${terminated.exitCode})` : '';
+  if (terminated?.reason === 'OOMKilled') {
+    return { phase: JobPhase.Failed, reason: JobReason.OOMKilled, message: `the container ran out of memory${exit}` };
+  }
+  if (failed?.reason === 'DeadlineExceeded') {
+    return { phase: JobPhase.Failed, reason: JobReason.DeadlineExceeded, message: failed.message ?? 'timed out' };
+  }
+  if (failed?.reason === 'PodFailurePolicy') {
+    return { phase: JobPhase.Failed, reason: JobReason.ContainerCrashed, message: `the container failed${exit}; its exit code is not retried` };
+  }
+  const attempts = batchJob.status?.failed ?? 0;
+  return {
+    phase: JobPhase.Failed,
+    reason: JobReason.BackoffLimitExceeded,
+    message: `failed ${attempts} time${attempts === 1 ? '' : 's'}, the last${exit}; no retries left`,
+  };
+}
+
+function waitingVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict | undefined {
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    return { phase: JobPhase.Pending, reason: JobReason.Unschedulable, message: scheduled.message ?? '' };
+  }
+  const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
+  if (waiting?.reason === 'ImagePullBackOff' || waiting?.reason === 'ErrImagePull') {
+    return { phase: JobPhase.Pending, reason: JobReason.ImagePullBackOff, message: waiting.message ?? '' };
+  }
+  return undefined;
+}
+
+function podVerdict(pod: Readonly<k8s.V1Pod> | undefined): PhaseVerdict {
+  if (!pod) return { phase: JobPhase.Pending, reason: JobReason.Pending, message: 'waiting for the pod to be created' };
+  const disrupted = pod.status?.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True');
+  if (disrupted) return { phase: JobPhase.Pending, reason: JobReason.Preempted, message: disrupted.message ?? 'the pod was disrupted; it will be replaced' };
+  const waiting = waitingVerdict(pod);
+  if (waiting) return waiting;
+  if (pod.status?.phase === 'Running') return { phase: JobPhase.Running, reason: JobReason.Running, message: `running on ${pod.spec?.nodeName ?? 'a node'}` };
+  if (pod.status?.phase === 'Failed') return { phase: JobPhase.Running, reason: JobReason.Retrying, message: 'the last attempt failed; retrying' };
+  return { phase: JobPhase.Pending, reason: JobReason.Pending, message: 'waiting for the pod to start' };
+}
+
+/** The phase of a run that has not been canceled, from its batch Job and latest pod. */
+export function runVerdict(observed: ObservedRun): PhaseVerdict {
+  const { batchJob } = observed;
+  if (!batchJob) return { phase: JobPhase.Pending, reason: JobReason.Pending, message: 'creating the batch Job' };
+  if (batchCondition(batchJob, 'Complete')) return { phase: JobPhase.Succeeded, reason: JobReason.Completed, message: 'the run succeeded' };
+  if (batchCondition(batchJob, 'Failed')) return failureVerdict(batchJob, latestPod(observed.pods));
+  if (batchJob.spec?.suspend) return { phase: JobPhase.Queued, reason: JobReason.Queued, message: 'waiting for admission by the queue' };
+  return podVerdict(latestPod(observed.pods));
+}
+
+function cancelVerdict(observed: ObservedRun): PhaseVerdict {
+  if (!observed.batchJob && observed.pods.length === 0) {
+    return { phase: JobPhase.Canceled, reason: JobReason.Canceled, message: 'canceled by spec.cancel' };
+  }
+  return { phase: JobPhase.Running, reason: JobReason.Canceling, message: 'stopping the run' };
+}
+
+function conditionUpdates(verdict: PhaseVerdict, observed: ObservedRun): ConditionUpdate[] {
+  const is = (phase: Phase): 'True' | 'False' => (verdict.phase === phase ? 'True' : 'False');
+  const { reason, message } = verdict;
+  const stalled = reason === JobReason.ImagePullBackOff;
+  const updates: ConditionUpdate[] = [
+    { type: JobConditionType.Ready, status: is(JobPhase.Succeeded), reason, message },
+    { type: JobConditionType.Succeeded, status: is(JobPhase.Succeeded), reason, message },
+    { type: JobConditionType.Failed, status: is(JobPhase.Failed), reason, message },
+    { type: JobConditionType.Reconciling, status: isTerminal(verdict.phase) ? 'False' : 'True', reason, message },
+    { type: JobConditionType.Stalled, status: stalled ? 'True' : 'False', reason, message },
+  ];
+  if (observed.specChangedAfterStart) {
+    updates.push({
+      type: JobConditionType.SpecApplied,
+      status: 'False',
+      reason: JobReason.ImmutableAfterStart,
+      message: 'the spec changed after the run started; a run never restarts silently, so the change applies only to a new Job',
+    });
+  }
+  return updates;
+}
+
+function runDetails(job: TesseraJob, observed: ObservedRun): Partial<TesseraJobStatus> {
+  const { batchJob } = observed;
+  const pod = latestPod(observed.pods);
+  const terminated = mainTerminated(pod);
+  const counts = batchJob?.status;
+  const attempts = (counts?.failed ?? 0) + (counts?.succeeded ?? 0) + (counts?.active ?? 0);
+  const startTime = counts?.startTime ?? job.status?.startTime;
+  const completionTime = counts?.completionTime ?? batchCondition(batchJob ?? {}, 'Failed')?.lastTransitionTime;
+  return {
+    batchJobName: batchJob?.metadata?.name ?? job.status?.batchJobName,
+    attempts: Math.max(attempts, job.status?.attempts ?? 0) || undefined,
+    startTime: startTime ? new Date(startTime).toISOString() : undefined,
+    completionTime: completionTime ? new Date(completionTime).toISOString() : undefined,
+    podName: pod?.metadata?.name ?? job.status?.podName,
+    nodeName: pod?.spec?.nodeName ?? job.status?.nodeName,
+    exitCode: terminated?.exitCode ?? job.status?.exitCode,
+  };
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * The status a Tessera Job should have, given what was observed of its run. Pure: the same inputs
+ * give the same status, so the controller writes only when this differs from what is stored.
+ * A terminal status is kept as it is (only observedGeneration moves): it is the record that
+ * outlives the batch Job.
+ */
+export function jobStatus(job: TesseraJob, observed: ObservedRun, now: Date): TesseraJobStatus {
+  const generation = job.metadata.generation;
+  if (job.status && isTerminal(job.status.phase)) return { ...job.status, observedGeneration: generation };
+  const verdict = job.spec.cancel ? cancelVerdict(observed) : runVerdict(observed);
+  const conditions = mergeConditions(job.status?.conditions, conditionUpdates(verdict, observed), { now, generation });
+  const details = runDetails(job, observed);
+  if (verdict.phase === JobPhase.Canceled) details.completionTime ??= now.toISOString();
+  return withoutUndefined({
+    phase: verdict.phase,
+    reason: verdict.reason,
+    message: verdict.message,
+    observedGeneration: generation,
+    ...details,
+    conditions,
+  });
+}
