@@ -4,9 +4,10 @@
 # and MinIO, all on 127.0.0.1 (and a veth address this script creates).
 #
 #   cluster.sh up       build what is missing, start what is not running, wait until all is healthy
-#   cluster.sh down     stop every component by PID and delete the run directory
+#   cluster.sh down     stop every component by PID and delete its state (logs are kept)
 #   cluster.sh status   say what runs and whether it is healthy (exit 0 only when all is)
 #   cluster.sh env      print the variables a client needs (KUBECONFIG, S3 endpoint and keys)
+#   cluster.sh restart COMPONENT   stop one component and start it again (fault-injection tests)
 #
 # Logs: $TESSERA_RUN_DIR/logs/<component>.log (default run dir /tmp/tessera-cluster).
 set -euo pipefail
@@ -182,18 +183,35 @@ cmd_up() {
   log "up in $(( $(date +%s) - t0 ))s; export KUBECONFIG=$KUBECONFIG_PATH"
 }
 
+# stop_component NAME: SIGTERM, then SIGKILL after 10 s.
+stop_component() {
+  local pid i; pid="$(pid_of "$1")"
+  [[ -z "$pid" ]] && return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for (( i = 0; i < 50; i++ )); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$PIDS/$1"
+}
+
+cmd_restart() {
+  local name="${1:-}"
+  [[ " ${COMPONENTS[*]} " == *" $name "* ]] || die "restart needs one of: ${COMPONENTS[*]}"
+  stop_component "$name"
+  case "$name" in
+    etcd) start_etcd ;;
+    kube-apiserver) start_apiserver ;;
+    kube-controller-manager) start_controller_manager ;;
+    kube-scheduler) start_scheduler ;;
+    kwok) start_kwok ;;
+    minio) start_minio ;;
+  esac
+}
+
 cmd_down() {
-  local name pid i
-  for (( i = ${#COMPONENTS[@]} - 1; i >= 0; i-- )); do
-    name="${COMPONENTS[$i]}"; pid="$(pid_of "$name")"
-    [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null || true
-  done
-  for name in "${COMPONENTS[@]}"; do
-    pid="$(pid_of "$name")"; [[ -z "$pid" ]] && continue
-    for (( i = 0; i < 50 && $(kill -0 "$pid" 2>/dev/null && echo 1 || echo 0); i++ )); do sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  rm -rf "$RUN"
+  local i
+  for (( i = ${#COMPONENTS[@]} - 1; i >= 0; i-- )); do stop_component "${COMPONENTS[$i]}"; done
+  # Logs stay for a post-mortem; state goes, so the next `up` starts clean.
+  rm -rf "$RUN/etcd" "$RUN/minio" "$PKI" "$PIDS" "$KUBECONFIG_PATH" "$RUN/scheduler.yaml"
   log "down"
 }
 
@@ -237,5 +255,6 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  *) echo "usage: cluster.sh up|down|status|env" >&2; exit 2 ;;
+  restart) cmd_restart "${2:-}" ;;
+  *) echo "usage: cluster.sh up|down|status|env|restart COMPONENT" >&2; exit 2 ;;
 esac

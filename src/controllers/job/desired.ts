@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { TesseraJob } from '../../api/job.ts';
 import { batchJobName, labels, managedByValue, simulationAnnotationPrefix } from './names.ts';
+import { runSpecHash, specHashAnnotation } from './spec-hash.ts';
 
 /** Operator settings that shape every batch Job; parsed from flags and env by the CLI. */
 export interface JobRuntimeConfig {
@@ -136,6 +137,7 @@ export function desiredBatchJob(job: TesseraJob, config: JobRuntimeConfig): k8s.
       name: batchJobName(job.metadata.name, job.metadata.uid ?? ''),
       namespace: job.metadata.namespace,
       labels: queue ? { ...ownLabels, [labels.kueueQueue]: queue } : ownLabels,
+      annotations: { [specHashAnnotation]: runSpecHash(job) },
       ownerReferences: [ownerReference(job)],
     },
     spec: {

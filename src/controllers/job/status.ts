@@ -23,9 +23,17 @@ export interface PhaseVerdict {
 
 const terminalPhases: ReadonlySet<Phase> = new Set([JobPhase.Succeeded, JobPhase.Failed, JobPhase.Canceled]);
 
-/** Succeeded, Failed and Canceled never change again: the record outlives the batch Job's TTL. */
+/** Succeeded, Failed and Canceled are the end of a run. */
 export function isTerminal(phase: Phase | undefined): boolean {
   return phase !== undefined && terminalPhases.has(phase);
+}
+
+/**
+ * A run that ended never changes again: its status is the record that outlives the batch Job's TTL.
+ * A spec rejected as invalid never ran, so fixing the spec still starts it.
+ */
+export function hasFinished(status: TesseraJobStatus | undefined): boolean {
+  return isTerminal(status?.phase) && status?.reason !== JobReason.InvalidSpec;
 }
 
 function batchCondition(batchJob: Readonly<k8s.V1Job>, type: string): k8s.V1JobCondition | undefined {
@@ -161,7 +169,7 @@ function withoutUndefined<T extends object>(value: T): T {
  */
 export function jobStatus(job: TesseraJob, observed: ObservedRun, now: Date): TesseraJobStatus {
   const generation = job.metadata.generation;
-  if (job.status && isTerminal(job.status.phase)) return { ...job.status, observedGeneration: generation };
+  if (job.status && hasFinished(job.status)) return { ...job.status, observedGeneration: generation };
   const verdict = job.spec.cancel ? cancelVerdict(observed) : runVerdict(observed);
   const conditions = mergeConditions(job.status?.conditions, conditionUpdates(verdict, observed), { now, generation });
   const details = runDetails(job, observed);
@@ -174,4 +182,29 @@ export function jobStatus(job: TesseraJob, observed: ObservedRun, now: Date): Te
     ...details,
     conditions,
   });
+}
+
+/** A schema problem as people read it: `spec.resources.gpu: Too small: expected number to be >=0`. */
+export interface SpecIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/**
+ * The status of a Job whose spec the operator cannot run: Failed with reason InvalidSpec and
+ * Stalled, naming every problem. Nothing is created for it, and no retry will fix it.
+ */
+export function invalidSpecStatus(job: TesseraJob, issues: readonly SpecIssue[], now: Date): TesseraJobStatus {
+  const message = issues.map((i) => `spec.${i.path.map(String).join('.')}: ${i.message}`).join('; ');
+  const verdict: PhaseVerdict = { phase: JobPhase.Failed, reason: JobReason.InvalidSpec, message };
+  const updates = conditionUpdates(verdict, { batchJob: undefined, pods: [], specChangedAfterStart: false });
+  const stalled = updates.map((u) => (u.type === JobConditionType.Stalled ? { ...u, status: 'True' as const } : u));
+  const generation = job.metadata.generation;
+  return {
+    phase: verdict.phase,
+    reason: verdict.reason,
+    message,
+    observedGeneration: generation,
+    conditions: mergeConditions(job.status?.conditions, stalled, { now, generation }),
+  };
 }

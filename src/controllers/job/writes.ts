@@ -1,0 +1,56 @@
+import type * as k8s from '@kubernetes/client-node';
+import type { TesseraJob, TesseraJobStatus } from '../../api/job.ts';
+import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
+
+/** The Job controller's writes to the API: the thin I/O edge around the pure decisions. */
+export interface JobWrites {
+  /** Creates the batch Job; false when it already exists (a repeat after a crash or a stale cache). */
+  createBatchJob(owner: TesseraJob, batchJob: k8s.V1Job): Promise<boolean>;
+  deleteBatchJob(batchJob: Readonly<k8s.V1Job>): Promise<void>;
+  /** Replaces the status subresource at the cached resourceVersion: a 409 means re-read and retry. */
+  writeStatus(job: TesseraJob, status: TesseraJobStatus): Promise<void>;
+}
+
+export interface JobWritesDeps {
+  batch: k8s.BatchV1Api;
+  custom: k8s.CustomObjectsApi;
+}
+
+/**
+ * The batch Job is created, never applied: its pod template is fixed at creation (Kueue injects
+ * into it), and a deterministic name makes a repeated create AlreadyExists, not a second run.
+ */
+export function apiJobWrites(deps: JobWritesDeps): JobWrites {
+  return {
+    async createBatchJob(owner, batchJob) {
+      try {
+        await deps.batch.createNamespacedJob({ namespace: owner.metadata.namespace ?? '', body: batchJob });
+        return true;
+      } catch (error) {
+        if (isAlreadyExists(error)) return false;
+        throw new Error(`creating batch Job ${batchJob.metadata?.name}`, { cause: error });
+      }
+    },
+    async deleteBatchJob(batchJob) {
+      try {
+        await deps.batch.deleteNamespacedJob({
+          name: batchJob.metadata?.name ?? '',
+          namespace: batchJob.metadata?.namespace ?? '',
+          propagationPolicy: 'Background',
+        });
+      } catch (error) {
+        if (!isNotFound(error)) throw new Error(`deleting batch Job ${batchJob.metadata?.name}`, { cause: error });
+      }
+    },
+    async writeStatus(job, status) {
+      await deps.custom.replaceNamespacedCustomObjectStatus({
+        group: 'tessera.dev',
+        version: 'v1alpha1',
+        plural: 'jobs',
+        namespace: job.metadata.namespace ?? '',
+        name: job.metadata.name,
+        body: { ...job, status },
+      });
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/** The operator's settings, from flags and environment, checked before anything starts. */
+export const operatorOptionsSchema = z.object({
+  kubeconfig: z.string().optional(),
+  workers: z.coerce.number().int().min(1).max(64),
+  qps: z.coerce.number().positive().max(10_000),
+  burst: z.coerce.number().int().min(1).max(20_000),
+  leaderElect: z.boolean(),
+  leaseNamespace: z.string().min(1),
+  leaseName: z.string().min(1),
+  leaseDurationSeconds: z.coerce.number().int().min(2).max(600),
+  identity: z.string().min(1),
+  metricsAddress: z.string().regex(/^[^:]*:\d+$/, 'expected host:port, e.g. 127.0.0.1:8080 or :8080'),
+  ttlSecondsAfterFinished: z.coerce.number().int().min(0),
+  runAsUser: z.coerce.number().int().min(1),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+});
+
+export type OperatorOptions = z.infer<typeof operatorOptionsSchema>;
+
+/** Defaults for every setting; the CLI shows them in --help. */
+export const operatorDefaults = {
+  workers: '8',
+  qps: '50',
+  burst: '100',
+  leaderElect: true,
+  leaseNamespace: process.env.POD_NAMESPACE ?? 'default',
+  leaseName: 'tessera-operator',
+  leaseDurationSeconds: '15',
+  identity: `${hostname()}-${process.pid}`,
+  metricsAddress: '127.0.0.1:8080',
+  ttlSecondsAfterFinished: '3600',
+  runAsUser: '65532',
+  logLevel: 'info',
+} as const;
+
+/** Parses raw CLI values; a bad value fails with every problem named, before any connection. */
+export function parseOperatorOptions(raw: Record<string, unknown>): OperatorOptions {
+  const parsed = operatorOptionsSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n  ');
+  throw new Error(`invalid operator options:\n  ${problems}`);
+}

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { clusterEnv } from './cluster-env.ts';
+import { waitFor } from './kube.ts';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const logDir = join(process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster', 'logs', 'operators');
+
+/** A `tessera operator` process started by a test. */
+export interface RunningOperator {
+  readonly process: ChildProcess;
+  readonly metricsUrl: string;
+  readonly logFile: string;
+  /** Sends SIGKILL and waits for the process to be gone. */
+  kill(): Promise<void>;
+  /** Sends SIGTERM and waits for a clean exit. */
+  stop(): Promise<void>;
+  exited(): boolean;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function waitForExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * Starts the operator exactly as `tessera operator` runs, against the local cluster, logging to
+ * logs/operators/<name>.log in the run directory; resolves once it reports ready.
+ */
+export async function startOperator(name: string, extraArgs: string[] = [], opts: { waitReady?: boolean } = {}): Promise<RunningOperator> {
+  mkdirSync(logDir, { recursive: true });
+  const port = await freePort();
+  const logFile = join(logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, [cli, 'operator', '--kubeconfig', clusterEnv().kubeconfig, '--metrics-address', `127.0.0.1:${port}`, '--identity', name, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const metricsUrl = `http://127.0.0.1:${port}`;
+  const running: RunningOperator = {
+    process: child,
+    metricsUrl,
+    logFile,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    async kill() {
+      child.kill('SIGKILL');
+      await waitForExit(child);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await waitForExit(child);
+    },
+  };
+  if (opts.waitReady ?? true) {
+    await waitFor(`operator ${name} ready (log ${logFile})`, async () => {
+      if (running.exited()) throw new Error(`operator ${name} exited with ${child.exitCode}; see ${logFile}`);
+      const response = await fetch(`${metricsUrl}/readyz`);
+      return response.ok;
+    });
+  }
+  return running;
+}
