@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import {
+  conditionsSchema,
+  dnsLabelSchema,
+  groupVersion,
+  isDistinct,
+  nameFitsLabelRule,
+  objectMetaSchema,
+  objectRefSchema,
+  resourcesSchema,
+  type CelRule,
+} from './common.ts';
+import { maxJobRetries } from './job.ts';
+
+// The ComputePlan kind: a DAG of tasks, written out or expanded from a strategy (federated
+// averaging). Per-task detail lives on the Jobs it creates; the plan keeps counts, so an object with
+// thousands of tasks stays far below etcd's size limit.
+
+/** Where a ComputePlan is, for people and printer columns. */
+export const ComputePlanPhase = {
+  Pending: 'Pending',
+  Running: 'Running',
+  Suspended: 'Suspended',
+  Succeeded: 'Succeeded',
+  Failed: 'Failed',
+  Canceled: 'Canceled',
+} as const;
+
+/** What a failed task does to the rest of the plan. */
+export const FailurePolicy = {
+  FailFast: 'FailFast',
+  ContinueIndependent: 'ContinueIndependent',
+} as const;
+
+/** The condition types a ComputePlan reports. */
+export const ComputePlanConditionType = {
+  Ready: 'Ready',
+  Succeeded: 'Succeeded',
+  Failed: 'Failed',
+  Reconciling: 'Reconciling',
+  Stalled: 'Stalled',
+} as const;
+
+/** The most tasks one plan may hold (an object must stay far below etcd's 1.5 MiB). */
+export const maxTasks = 5000;
+/** The most inputs one task may bind. */
+export const maxTaskInputs = 32;
+/** The most trainers a federated strategy may have. */
+export const maxTrainers = 100;
+/** The most performances the leaderboard keeps. */
+export const maxPerformances = 1000;
+
+const ioNameSchema = z.string().min(1).max(63);
+
+/** One input of a task: a Dataset, or an output of another task in the plan. */
+export const taskInputSchema = z
+  .object({
+    name: ioNameSchema.describe("the Algo's input this binds"),
+    datasetRef: objectRefSchema.optional().describe("a Dataset in the task's namespace"),
+    taskOutput: z
+      .object({ task: dnsLabelSchema, output: ioNameSchema })
+      .optional()
+      .describe('an output of another task of this plan'),
+  })
+  .refine((i) => (i.datasetRef === undefined) !== (i.taskOutput === undefined), {
+    message: 'exactly one of datasetRef or taskOutput must be set',
+  });
+
+/** One task of a plan: an Algo run on inputs in a namespace. */
+export const taskSchema = z.object({
+  name: dnsLabelSchema.describe('unique within the plan'),
+  algoRef: objectRefSchema.describe('the Algo to run'),
+  namespace: dnsLabelSchema.optional().describe("where it runs (where its data is); the plan's namespace when unset"),
+  inputs: z
+    .array(taskInputSchema)
+    .max(maxTaskInputs)
+    .refine((inputs) => isDistinct(inputs.map((i) => i.name)), 'input names must be unique')
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+    .describe("bindings of the Algo's inputs"),
+  resources: resourcesSchema.optional().describe("overrides the Algo's resources"),
+  retries: z.int().min(0).max(maxJobRetries).optional(),
+  timeoutSeconds: z.int().min(1).optional(),
+});
+
+/** One task of a plan. */
+export type Task = z.infer<typeof taskSchema>;
+
+/** Federated averaging: each round trains on every trainer's data, then one aggregate. */
+export const fedAvgSchema = z.object({
+  rounds: z.int().min(1).max(1000),
+  trainers: z
+    .array(z.object({ namespace: dnsLabelSchema, datasetRef: objectRefSchema }))
+    .min(1)
+    .max(maxTrainers)
+    .describe('one per organization: the namespace and its Dataset'),
+  aggregatorNamespace: dnsLabelSchema.optional().describe("where aggregation runs; the plan's namespace when unset"),
+  trainAlgo: objectRefSchema,
+  aggregateAlgo: objectRefSchema,
+  testAlgo: objectRefSchema.optional(),
+  evaluateEvery: z.int().min(1).optional().describe('test every this many rounds (and after the last)'),
+});
+
+/** How a ComputePlan expands into tasks. */
+export const strategySchema = z.object({
+  fedAvg: fedAvgSchema.optional(),
+});
+
+function referencesKnownTasks(tasks: readonly Task[]): boolean {
+  const names = new Set(tasks.map((t) => t.name));
+  return tasks.every((t) => t.inputs.every((i) => !i.taskOutput || names.has(i.taskOutput.task)));
+}
+
+/** What a user declares about a ComputePlan. Tasks may be appended later, never changed. */
+export const computePlanSpecSchema = z
+  .object({
+    tasks: z
+      .array(taskSchema)
+      .max(maxTasks)
+      .refine((tasks) => isDistinct(tasks.map((t) => t.name)), 'task names must be unique')
+      .refine(referencesKnownTasks, 'every taskOutput must name a task of this plan')
+      .optional()
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+      .describe('the DAG, written out; appended to, never changed'),
+    strategy: strategySchema.optional().describe('a strategy that expands into tasks'),
+    parallelism: z.int().min(1).max(10000).optional().describe('the most tasks running at once'),
+    failurePolicy: z.enum(FailurePolicy).optional().meta({ default: FailurePolicy.FailFast }),
+    suspend: z.boolean().optional().describe('start no new tasks; running ones finish'),
+    cancel: z.boolean().optional().describe('stop every task and mark the plan Canceled'),
+    cleanIntermediateOutputs: z.boolean().optional().describe('delete outputs once every consumer has finished'),
+  })
+  .refine((spec) => (spec.tasks?.length ?? 0) > 0 || spec.strategy !== undefined, {
+    message: 'a ComputePlan needs tasks or a strategy',
+  });
+
+/** The spec of a ComputePlan. */
+export type ComputePlanSpec = z.infer<typeof computePlanSpecSchema>;
+
+/** How many of a plan's tasks are in each phase. */
+export const taskCountsSchema = z.object({
+  total: z.int().min(0),
+  pending: z.int().min(0).optional(),
+  queued: z.int().min(0).optional(),
+  running: z.int().min(0).optional(),
+  succeeded: z.int().min(0).optional(),
+  failed: z.int().min(0).optional(),
+  canceled: z.int().min(0).optional(),
+});
+
+/** One score of a test task: a row of the leaderboard. */
+export const performanceSchema = z.object({
+  task: dnsLabelSchema,
+  namespace: dnsLabelSchema.optional(),
+  metric: z.string().min(1).max(253).describe('the metric Algo that computed it'),
+  round: z.int().min(0).optional(),
+  value: z.number(),
+});
+
+/** What the controller observed of a ComputePlan. */
+export const computePlanStatusSchema = z.object({
+  phase: z.enum(ComputePlanPhase).optional(),
+  progress: z.string().max(32).optional().describe('finished/total tasks, e.g. 12/40'),
+  round: z.int().min(0).optional().describe('the federated round in progress'),
+  counts: taskCountsSchema.optional(),
+  conditions: conditionsSchema.optional(),
+  observedGeneration: z.int().min(0).optional(),
+  performances: z.array(performanceSchema).max(maxPerformances).optional().describe('scores of test tasks'),
+});
+
+/** The status of a ComputePlan. */
+export type ComputePlanStatus = z.infer<typeof computePlanStatusSchema>;
+
+/** A whole ComputePlan object as the API server returns it. */
+export const computePlanSchema = z.object({
+  apiVersion: z.literal(groupVersion),
+  kind: z.literal('ComputePlan'),
+  metadata: objectMetaSchema,
+  spec: computePlanSpecSchema,
+  status: computePlanStatusSchema.optional(),
+});
+
+/** A ComputePlan (`computeplans.tessera.dev`). */
+export type ComputePlan = z.infer<typeof computePlanSchema>;
+
+/**
+ * What the API server checks of a ComputePlan beyond types and bounds. Rules on one version mirror a
+ * zod refinement; the transition rules (oldSelf) keep tasks append-only. Cross-task checks (known
+ * task references, cycles) are too costly for CEL over 5000 tasks and live in zod and the controller.
+ */
+export const computePlanCelRules: readonly CelRule[] = [
+  nameFitsLabelRule,
+  {
+    path: 'spec',
+    rule: '(has(self.tasks) && self.tasks.size() > 0) || has(self.strategy)',
+    message: 'a ComputePlan needs spec.tasks or spec.strategy',
+  },
+  {
+    path: 'spec.tasks[].inputs[]',
+    rule: 'has(self.datasetRef) != has(self.taskOutput)',
+    message: 'exactly one of datasetRef or taskOutput must be set',
+  },
+  {
+    path: 'spec.tasks',
+    rule: 'self.size() >= oldSelf.size()',
+    message: 'tasks can be appended to a plan, never removed',
+  },
+  {
+    // Items of a list-type map are matched to their old selves by name.
+    path: 'spec.tasks[]',
+    rule: 'self == oldSelf',
+    message: 'a task cannot change once added: append a new task instead',
+  },
+];
