@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // against the real local cluster, which the global setup brings up (or reuses when healthy).
 export default defineConfig({
   test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         test: {

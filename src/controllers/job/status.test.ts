@@ -23,6 +23,7 @@ describe('jobStatus', () => {
       wantReason: 'ImagePullBackOff',
     },
     { name: 'pod running', observed: run({ batchJob: observedBatchJob().obj(), pods: [observedPod().on('n1').phase('Running').obj()] }), wantPhase: 'Running', wantReason: 'Running' },
+    { name: 'pod succeeded, batch Job not yet complete', observed: run({ batchJob: observedBatchJob().obj(), pods: [observedPod().exited(0).obj()] }), wantPhase: 'Running', wantReason: 'Running' },
     { name: 'pod preempted', observed: run({ batchJob: observedBatchJob().obj(), pods: [observedPod().disrupted().obj()] }), wantPhase: 'Pending', wantReason: 'Preempted' },
     { name: 'batch Job complete', observed: run({ batchJob: observedBatchJob().condition('Complete').counts({ succeeded: 1 }).obj(), pods: [observedPod().exited(0).obj()] }), wantPhase: 'Succeeded', wantReason: 'Completed' },
     {

@@ -96,6 +96,8 @@ function podVerdict(pod: Readonly<k8s.V1Pod> | undefined): PhaseVerdict {
   if (waiting) return waiting;
   if (pod.status?.phase === 'Running') return { phase: JobPhase.Running, reason: JobReason.Running, message: `running on ${pod.spec?.nodeName ?? 'a node'}` };
   if (pod.status?.phase === 'Failed') return { phase: JobPhase.Running, reason: JobReason.Retrying, message: 'the last attempt failed; retrying' };
+  // The batch Job marks itself Complete a moment after its pod succeeds; the run is not over before.
+  if (pod.status?.phase === 'Succeeded') return { phase: JobPhase.Running, reason: JobReason.Running, message: 'the container exited 0; recording the result' };
   return { phase: JobPhase.Pending, reason: JobReason.Pending, message: 'waiting for the pod to start' };
 }
 

@@ -1,0 +1,143 @@
+import * as k8s from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { TesseraJob } from '../../src/api/job.ts';
+import { defaultJobRuntimeConfig, desiredBatchJob } from '../../src/controllers/job/desired.ts';
+import { clusterEnv } from '../../test/support/cluster-env.ts';
+import { startOperator } from '../../test/support/operator.ts';
+import { waitFor } from '../../test/support/wait.ts';
+
+// 1,000 Tessera Jobs applied at once on kwok nodes against 1,000 bare batch/v1 Jobs of the same
+// shape (the floor): time to all done, operator API requests per Job, operator RSS, event-loop p99.
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const runFor = '2s';
+const concurrency = 32;
+
+interface Clients {
+  core: k8s.CoreV1Api;
+  batch: k8s.BatchV1Api;
+  custom: k8s.CustomObjectsApi;
+}
+
+function clients(): Clients {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(clusterEnv().kubeconfig);
+  return { core: kc.makeApiClient(k8s.CoreV1Api), batch: kc.makeApiClient(k8s.BatchV1Api), custom: kc.makeApiClient(k8s.CustomObjectsApi) };
+}
+
+function tesseraJob(namespace: string, i: number): TesseraJob {
+  return {
+    apiVersion: 'tessera.dev/v1alpha1',
+    kind: 'Job',
+    metadata: { name: `bench-${i}`, namespace, annotations: { 'sim.tessera.dev/run-for': runFor } },
+    spec: { image: 'local/sim:1', resources: { cpu: '10m', memory: '16Mi' } },
+  } as TesseraJob;
+}
+
+/** The batch Job the operator would create for job i: the same shape, so the floor is fair. */
+function floorBatchJob(namespace: string, i: number): k8s.V1Job {
+  const job = tesseraJob(namespace, i);
+  job.metadata.uid = `floor-${i}`;
+  const batchJob = desiredBatchJob(job, defaultJobRuntimeConfig);
+  delete batchJob.metadata!.ownerReferences;
+  return batchJob;
+}
+
+async function inParallel(count: number, create: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await create(next++);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+async function freshNamespace(core: k8s.CoreV1Api, name: string): Promise<void> {
+  await core.createNamespace({ body: { metadata: { name } } });
+  await waitFor(`ServiceAccount in ${name}`, async () => Boolean(await core.readNamespacedServiceAccount({ name: 'default', namespace: name })));
+}
+
+async function timeFloor(c: Clients, count: number, namespace: string): Promise<number> {
+  await freshNamespace(c.core, namespace);
+  const start = performance.now();
+  await inParallel(count, (i) => c.batch.createNamespacedJob({ namespace, body: floorBatchJob(namespace, i) }));
+  await waitFor('every batch Job Complete', async () => {
+    const list = await c.batch.listNamespacedJob({ namespace });
+    return list.items.filter((j) => (j.status?.succeeded ?? 0) > 0).length === count;
+  }, 900_000);
+  return (performance.now() - start) / 1000;
+}
+
+interface OperatorSample {
+  rssBytes: number;
+  requests: number;
+  eventLoopP99Seconds: number;
+}
+
+function metricValue(text: string, name: string): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+async function sampleOperator(metricsUrl: string, pid: number): Promise<OperatorSample> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return {
+    rssBytes: rssKiB * 1024,
+    requests: metricValue(text, 'rest_client_requests_total'),
+    eventLoopP99Seconds: metricValue(text, 'nodejs_eventloop_lag_p99_seconds'),
+  };
+}
+
+async function timeTessera(c: Clients, count: number, namespace: string): Promise<{ seconds: number; peak: OperatorSample; final: OperatorSample }> {
+  await freshNamespace(c.core, namespace);
+  const operator = await startOperator(`bench-${namespace}`, ['--no-leader-elect', '--workers', '16', '--qps', '200', '--burst', '400']);
+  const pid = operator.process.pid!;
+  const before = await sampleOperator(operator.metricsUrl, pid);
+  const peak: OperatorSample = { ...before };
+  const start = performance.now();
+  await inParallel(count, (i) =>
+    c.custom.createNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural: 'jobs', namespace, body: tesseraJob(namespace, i) }),
+  );
+  await waitFor('every Tessera Job Succeeded', async () => {
+    const s = await sampleOperator(operator.metricsUrl, pid);
+    peak.rssBytes = Math.max(peak.rssBytes, s.rssBytes);
+    peak.eventLoopP99Seconds = Math.max(peak.eventLoopP99Seconds, s.eventLoopP99Seconds);
+    const list = (await c.custom.listNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural: 'jobs', namespace })) as { items: TesseraJob[] };
+    return list.items.filter((j) => j.status?.phase === 'Succeeded').length === count;
+  }, 900_000);
+  const seconds = (performance.now() - start) / 1000;
+  const final = await sampleOperator(operator.metricsUrl, pid);
+  await operator.stop();
+  return { seconds, peak, final: { ...final, requests: final.requests - before.requests } };
+}
+
+/** Runs the jobs benchmark and prints its figures. Args: [count] (default 1000). */
+export async function benchJobs(args: string[]): Promise<void> {
+  const count = Number(args[0] ?? 1000);
+  execFileSync('bash', [`${repo}/scripts/cluster.sh`, 'up'], { stdio: 'inherit' });
+  const kubectl = clusterEnv().kubectl;
+  execFileSync(kubectl, ['--kubeconfig', clusterEnv().kubeconfig, 'apply', '--server-side', '--force-conflicts', '-f', `${repo}/crds`], { stdio: 'ignore' });
+  const c = clients();
+  const stamp = Date.now().toString(36);
+  console.log(`bench jobs: ${count} jobs of ${runFor} each on kwok nodes, created ${concurrency} at a time`);
+  const floorSeconds = await timeFloor(c, count, `bench-floor-${stamp}`);
+  console.log(`  floor (bare batch/v1 Jobs): ${floorSeconds.toFixed(1)} s`);
+  const tessera = await timeTessera(c, count, `bench-tessera-${stamp}`);
+  const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
+  const rows = [
+    ['time to all done', `${tessera.seconds.toFixed(1)} s`, `${floorSeconds.toFixed(1)} s`, `${(tessera.seconds / floorSeconds).toFixed(2)}x`, '<= 1.1x'],
+    ['operator API requests per Job', (tessera.final.requests / count).toFixed(2), '-', '-', '<= 3'],
+    ['operator peak RSS', `${mib(tessera.peak.rssBytes)} MiB`, '-', '-', '<= 150 MiB'],
+    ['event-loop delay p99 (max seen)', `${(tessera.peak.eventLoopP99Seconds * 1000).toFixed(1)} ms`, '-', '-', '-'],
+  ];
+  console.log('');
+  console.log(['figure', 'tessera', 'floor', 'ratio', 'target'].join(' | '));
+  for (const row of rows) console.log(row.join(' | '));
+  for (const ns of [`bench-floor-${stamp}`, `bench-tessera-${stamp}`]) await c.core.deleteNamespace({ name: ns });
+}

@@ -1,0 +1,13 @@
+// `npm run bench -- <name>`: benchmarks that print figures and ratios against a baseline measured
+// in the same run. They are measurements, not tests: nothing here passes or fails on a number.
+const benches: Record<string, () => Promise<unknown>> = {
+  jobs: async () => (await import('./jobs.ts')).benchJobs(process.argv.slice(3)),
+};
+
+const name = process.argv[2] ?? 'jobs';
+const bench = benches[name];
+if (!bench) {
+  console.error(`bench: unknown benchmark '${name}'; known: ${Object.keys(benches).join(', ')}`);
+  process.exit(2);
+}
+await bench();

@@ -1,0 +1,24 @@
+import { isConflict } from './kube-client.ts';
+
+/** A reconcile error that retrying cannot fix (an invalid spec, a missing reference): not requeued. */
+export class TerminalError extends Error {
+  override readonly name = 'TerminalError';
+}
+
+/**
+ * A write lost an optimistic-concurrency race (409 Conflict): the cache was stale. Not a failure,
+ * so the controller requeues the key quickly and logs it at debug, not error.
+ */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+/** How the controller treats a reconcile error; decided in one place (STYLE.md §10). */
+export type ErrorClass = 'terminal' | 'conflict' | 'retryable';
+
+/** Classifies a thrown value: TerminalError, ConflictError or an API 409 Conflict, or anything else. */
+export function classifyError(err: unknown): ErrorClass {
+  if (err instanceof TerminalError) return 'terminal';
+  if (err instanceof ConflictError || isConflict(err)) return 'conflict';
+  return 'retryable';
+}

@@ -1,0 +1,63 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { ObjectStore, toWireJson } from './object-store.ts';
+
+const obj = (namespace: string, name: string, rv = '1'): KubernetesObject => ({ metadata: { namespace, name, resourceVersion: rv } });
+
+describe('ObjectStore', () => {
+  it('indexes by namespace and name', () => {
+    const store = new ObjectStore();
+    store.upsert(obj('a', 'x'));
+    store.upsert(obj('b', 'x'));
+    store.upsert(obj('b', 'y'));
+    expect(store.get('b', 'x')?.metadata?.namespace).toBe('b');
+    expect(store.list('b').map((o) => o.metadata?.name)).toEqual(['x', 'y']);
+    expect(store.list()).toHaveLength(3);
+    expect(store.list('missing')).toEqual([]);
+  });
+
+  it('reports add for a new object and update for a known one', () => {
+    const store = new ObjectStore();
+    expect(store.upsert(obj('a', 'x')).kind).toBe('add');
+    expect(store.upsert(obj('a', 'x', '2')).kind).toBe('update');
+  });
+
+  it('hands out deeply frozen objects, so a mutating reader fails loudly instead of corrupting the cache', () => {
+    const store = new ObjectStore();
+    store.upsert({ metadata: { namespace: 'a', name: 'x', labels: { k: 'v' } } });
+    const cached = store.get('a', 'x') as KubernetesObject;
+    expect(() => {
+      (cached.metadata as { labels: Record<string, string> }).labels.k = 'changed';
+    }).toThrow(TypeError);
+  });
+
+  it('on replace, updates survivors, adds newcomers and deletes what vanished', () => {
+    const store = new ObjectStore();
+    store.replace([obj('a', 'stays'), obj('a', 'goes'), obj('b', 'goes-too')]);
+    const changes = store.replace([obj('a', 'stays', '2'), obj('a', 'new')]);
+    expect(changes.map((c) => [c.kind, c.obj.metadata?.name])).toEqual([
+      ['update', 'stays'],
+      ['add', 'new'],
+      ['delete', 'goes'],
+      ['delete', 'goes-too'],
+    ]);
+    expect(store.size()).toBe(2);
+    expect(store.list('b')).toEqual([]);
+  });
+
+  it('removes an object and reports its final state', () => {
+    const store = new ObjectStore();
+    store.upsert(obj('a', 'x'));
+    expect(store.remove(obj('a', 'x', '9'))).toMatchObject({ kind: 'delete', obj: { metadata: { resourceVersion: '9' } } });
+    expect(store.get('a', 'x')).toBeUndefined();
+  });
+});
+
+describe('toWireJson', () => {
+  it('writes Dates as the API server writes times, so listed and watched objects compare equal', () => {
+    expect(toWireJson({ t: new Date('2030-01-01T00:00:00Z'), u: new Date('2030-01-01T00:00:00.250Z'), gone: undefined })).toEqual({
+      t: '2030-01-01T00:00:00Z',
+      u: '2030-01-01T00:00:00.250Z',
+    });
+  });
+});

@@ -1,0 +1,112 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+
+/** What happened to an object in a store. */
+export type ChangeKind = 'add' | 'update' | 'delete';
+
+/** One change to a store, to hand to event handlers after the store has been updated. */
+export interface Change<T> {
+  obj: Readonly<T>;
+  kind: ChangeKind;
+}
+
+/**
+ * Turns a decoded object into its wire form: client-node's typed list calls decode timestamps into
+ * Dates while watch events carry RFC 3339 strings, and a cache holding both would make the same
+ * object compare unequal to itself. Second-precision times are written as the API server writes
+ * metav1.Time (no fraction).
+ */
+export function toWireJson(value: unknown): unknown {
+  if (value instanceof Date) {
+    const iso = value.toISOString();
+    return value.getUTCMilliseconds() === 0 ? iso.replace('.000Z', 'Z') : iso;
+  }
+  if (Array.isArray(value)) return value.map(toWireJson);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, toWireJson(v)]));
+  }
+  return value;
+}
+
+/** Freezes `value` and everything in it, so a reconciler that mutates a cached object throws. */
+export function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function nameOf(obj: KubernetesObject): [string, string] {
+  return [obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''];
+}
+
+/**
+ * An informer's cache: objects by namespace and name, frozen in wire form. Every write returns the
+ * changes it made so the caller can notify handlers after the store is consistent.
+ */
+export class ObjectStore<T extends KubernetesObject> {
+  private byNamespace = new Map<string, Map<string, Readonly<T>>>();
+
+  /** The cached object, if any; frozen: structuredClone it before changing anything. */
+  get(namespace: string, name: string): Readonly<T> | undefined {
+    return this.byNamespace.get(namespace)?.get(name);
+  }
+
+  /** Cached objects in `namespace`, or in all namespaces when it is undefined. */
+  list(namespace?: string): ReadonlyArray<Readonly<T>> {
+    if (namespace !== undefined) return [...(this.byNamespace.get(namespace)?.values() ?? [])];
+    return [...this.byNamespace.values()].flatMap((objects) => [...objects.values()]);
+  }
+
+  /** How many objects are cached. */
+  size(): number {
+    let count = 0;
+    for (const objects of this.byNamespace.values()) count += objects.size;
+    return count;
+  }
+
+  /** Adds or replaces one object (a watch ADDED/MODIFIED). */
+  upsert(raw: T): Change<T> {
+    const obj = deepFreeze(toWireJson(raw) as T);
+    const [namespace, name] = nameOf(obj);
+    let objects = this.byNamespace.get(namespace);
+    if (!objects) {
+      objects = new Map();
+      this.byNamespace.set(namespace, objects);
+    }
+    const kind: ChangeKind = objects.has(name) ? 'update' : 'add';
+    objects.set(name, obj);
+    return { obj, kind };
+  }
+
+  /** Removes one object (a watch DELETED); the change carries the object's final state. */
+  remove(raw: T): Change<T> {
+    const obj = deepFreeze(toWireJson(raw) as T);
+    const [namespace, name] = nameOf(obj);
+    const objects = this.byNamespace.get(namespace);
+    objects?.delete(name);
+    if (objects?.size === 0) this.byNamespace.delete(namespace);
+    return { obj, kind: 'delete' };
+  }
+
+  /**
+   * Replaces the whole content with a fresh list: every listed object is an add or an update (a
+   * resync: handlers see everything again), every cached object missing from it is a delete, which
+   * is how deletions missed while the watch was down are noticed.
+   */
+  replace(items: readonly T[]): Change<T>[] {
+    const previous = this.byNamespace;
+    this.byNamespace = new Map();
+    const changes: Change<T>[] = items.map((item) => {
+      const change = this.upsert(item);
+      const [namespace, name] = nameOf(change.obj);
+      return { obj: change.obj, kind: previous.get(namespace)?.has(name) ? 'update' : 'add' };
+    });
+    for (const [namespace, objects] of previous) {
+      for (const [name, obj] of objects) {
+        if (!this.byNamespace.get(namespace)?.has(name)) changes.push({ obj, kind: 'delete' });
+      }
+    }
+    return changes;
+  }
+}
