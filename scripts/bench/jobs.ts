@@ -33,7 +33,7 @@ function tesseraJob(namespace: string, i: number): TesseraJob {
     kind: 'Job',
     metadata: { name: `bench-${i}`, namespace, annotations: { 'sim.tessera.dev/run-for': runFor } },
     spec: { image: 'local/sim:1', resources: { cpu: '10m', memory: '16Mi' } },
-  } as TesseraJob;
+  };
 }
 
 /** The batch Job the operator would create for job i: the same shape, so the floor is fair. */

@@ -10,6 +10,7 @@ import { startHealthServer } from '../runtime/health.ts';
 import { ResilientInformer } from '../runtime/informer.ts';
 import { makeClient } from '../runtime/kube-client.ts';
 import { LeaderElector } from '../runtime/leader-election.ts';
+import { EventRecorder } from '../runtime/events.ts';
 import { createLogger, type Logger } from '../runtime/logger.ts';
 import { createMetrics } from '../runtime/metrics.ts';
 import { TokenBucket } from '../runtime/rate-limiter.ts';
@@ -102,6 +103,7 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
     batchJobs: informers.batchJobs,
     pods: informers.pods,
     writes: apiJobWrites({ batch: clients.batch, custom: clients.custom }),
+    events: new EventRecorder({ kc, clientOptions, component: 'tessera.dev/operator', instance: options.identity, logger }),
     config: { ttlSecondsAfterFinished: options.ttlSecondsAfterFinished, runAsUser: options.runAsUser },
     clock: systemClock,
   };
@@ -114,7 +116,7 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
   });
   wireEvents(informers, controller);
 
-  const all = Object.values(informers);
+  const all: Array<{ hasSynced(): boolean; start(): Promise<void>; stop(): void }> = [informers.jobs, informers.batchJobs, informers.pods];
   const [host, port] = splitAddress(options.metricsAddress);
   const health = await startHealthServer({ host, port, registry, readiness: () => all.every((i) => i.hasSynced()) });
   logger.info({ address: `${host}:${health.port}` }, 'serving /healthz, /readyz and /metrics');

@@ -34,7 +34,7 @@ function getJob(name: string): TesseraJob {
 }
 
 async function waitForPhase(name: string, phases: string[], timeoutMs = 60_000): Promise<TesseraJob> {
-  return waitFor(`Job ${name} to reach ${phases.join(' or ')}`, async () => {
+  return waitFor(`Job ${name} to reach ${phases.join(' or ')}`, () => {
     const job = getJob(name);
     return phases.includes(job.status?.phase ?? '') ? job : undefined;
   }, timeoutMs);
@@ -61,7 +61,7 @@ describe('the Job controller', () => {
   it('keeps a job asking more GPUs than any node has Pending as Unschedulable, with the scheduler message', async () => {
     applyJob({ name: 'too-many-gpus', spec: { image: 'local/sim:1', resources: { gpu: 16 } } });
 
-    const job = await waitFor('reason Unschedulable', async () => {
+    const job = await waitFor('reason Unschedulable', () => {
       const j = getJob('too-many-gpus');
       return j.status?.reason === 'Unschedulable' ? j : undefined;
     });
@@ -117,7 +117,7 @@ describe('the Job controller', () => {
 
     applyJob({ name: 'edited', spec: { image: 'local/sim:2' }, annotations: { 'sim.tessera.dev/run-for': '3s' } });
 
-    const job = await waitFor('SpecApplied=False', async () => {
+    const job = await waitFor('SpecApplied=False', () => {
       const j = getJob('edited');
       return j.status?.conditions?.some((c) => c.type === 'SpecApplied' && c.status === 'False') ? j : undefined;
     });

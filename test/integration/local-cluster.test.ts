@@ -14,6 +14,15 @@ const ns = useNamespace(import.meta.filename);
 const podScheduledCondition = (pod: k8s.V1Pod): k8s.V1PodCondition | undefined =>
   pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
 
+async function placement(names: string[]): Promise<{ bound: k8s.V1Pod[]; unschedulable: k8s.V1Pod[] }> {
+  const list = await core.listNamespacedPod({ namespace: ns.name });
+  const pods = list.items.filter((p) => names.includes(p.metadata?.name ?? ''));
+  return {
+    bound: pods.filter((p) => p.spec?.nodeName),
+    unschedulable: pods.filter((p) => podScheduledCondition(p)?.reason === 'Unschedulable'),
+  };
+}
+
 describe('the local cluster', () => {
   it('binds a pod asking for 2 GPUs, with the GPU toleration, to a GPU node', async () => {
     await core.createNamespacedPod({ namespace: ns.name, body: makePod('two-gpus').gpu(2).tolerateGpu().obj() });
@@ -39,10 +48,7 @@ describe('the local cluster', () => {
     }
 
     const settled = await waitFor('two pods bound and one marked Unschedulable', async () => {
-      const list = await core.listNamespacedPod({ namespace: ns.name, labelSelector: '' });
-      const pods = list.items.filter((p) => names.includes(p.metadata!.name!));
-      const bound = pods.filter((p) => p.spec?.nodeName);
-      const unschedulable = pods.filter((p) => podScheduledCondition(p)?.reason === 'Unschedulable');
+      const { bound, unschedulable } = await placement(names);
       return bound.length === 2 && unschedulable.length === 1 ? { bound, unschedulable } : undefined;
     });
     expect(new Set(settled.bound.map((p) => p.spec!.nodeName)).size).toBe(2);
@@ -73,8 +79,8 @@ describe('the local cluster', () => {
     expect(job.status?.failed).toBe(1);
     expect(job.status?.conditions?.find((c) => c.type === 'Failed')?.reason).toBe('BackoffLimitExceeded');
     const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: 'job-name=exits-3' });
-    const terminated = pods.items[0]?.status?.containerStatuses?.[0]?.state?.terminated;
-    expect(terminated?.exitCode).toBe(3);
+    expect(pods.items).toHaveLength(1);
+    expect(pods.items[0]!.status!.containerStatuses![0]!.state!.terminated!.exitCode).toBe(3);
   });
 
   it('garbage-collects a child when its owner is deleted', async () => {

@@ -41,7 +41,7 @@ function jobsOf(prefix: string): TesseraJob[] {
 }
 
 async function allSucceeded(prefix: string, count: number, timeoutMs: number): Promise<TesseraJob[]> {
-  return waitFor(`all ${count} ${prefix} jobs Succeeded`, async () => {
+  return waitFor(`all ${count} ${prefix} jobs Succeeded`, () => {
     const jobs = jobsOf(prefix);
     const done = jobs.filter((j) => j.status?.phase === 'Succeeded');
     return done.length === count ? jobs : undefined;
@@ -83,7 +83,7 @@ describe('the operator under faults', () => {
   it('converges status after the apiserver restarts', async () => {
     await operator('restart', ['--lease-namespace', ns.name, '--lease-name', 'restart']);
     kubectlApply(ns.name, jobManifests('across-restart', 10, '8s'));
-    await waitFor('the jobs running', async () => jobsOf('across-restart').filter((j) => j.status?.phase === 'Running').length >= 5);
+    await waitFor('the jobs running', () => jobsOf('across-restart').filter((j) => j.status?.phase === 'Running').length >= 5);
 
     execFileSync('bash', [clusterScript, 'restart', 'kube-apiserver'], { stdio: 'inherit' });
 

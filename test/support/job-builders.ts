@@ -14,7 +14,7 @@ export class TesseraJobBuilder {
       kind: 'Job',
       metadata: { name, namespace, uid: `uid-${name}`, generation: 1 },
       spec: { image: 'local/sim:1' },
-    } as TesseraJob;
+    };
   }
 
   gpu(count: number, product?: string): this {
@@ -43,7 +43,7 @@ export class TesseraJobBuilder {
   }
 
   status(fields: Partial<NonNullable<TesseraJob['status']>>): this {
-    this.job.status = { phase: 'Pending', ...this.job.status, ...fields } as TesseraJob['status'];
+    this.job.status = { phase: 'Pending', ...this.job.status, ...fields };
     return this;
   }
 

@@ -1,12 +1,14 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { TesseraJob, TesseraJobStatus } from '../../api/job.ts';
-import { tesseraJobSpecSchema } from '../../api/job.ts';
+import { JobPhase, JobReason, tesseraJobSpecSchema } from '../../api/job.ts';
 import type { Clock } from '../../runtime/clock.ts';
+import type { EventRecorder } from '../../runtime/events.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { statusEquals } from '../shared/status-equality.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
 import { desiredBatchJob, type JobRuntimeConfig } from './desired.ts';
+import { eventForTransition, jobEventSubject } from './events.ts';
 import { batchJobName, labels } from './names.ts';
 import { specHashAnnotation, runSpecHash } from './spec-hash.ts';
 import { hasFinished, invalidSpecStatus, jobStatus, type ObservedRun } from './status.ts';
@@ -18,6 +20,7 @@ export interface JobReconcilerDeps {
   batchJobs: ObjectCache<k8s.V1Job>;
   pods: ObjectCache<k8s.V1Pod>;
   writes: JobWrites;
+  events: Pick<EventRecorder, 'record'>;
   config: JobRuntimeConfig;
   clock: Clock;
 }
@@ -58,6 +61,8 @@ async function writeStatusIfChanged(job: TesseraJob, status: TesseraJobStatus, d
   if (job.status && statusEquals(job.status, status)) return;
   await deps.writes.writeStatus(job, status);
   if (status.phase !== job.status?.phase) log.info({ phase: status.phase, reason: status.reason }, status.message ?? status.phase);
+  const event = eventForTransition(job.status, status);
+  if (event) deps.events.record(jobEventSubject(job), event);
 }
 
 /**
@@ -80,6 +85,22 @@ export async function reconcileJob(key: string, log: Logger, deps: JobReconciler
   const batchJob = deps.batchJobs.get(namespace, batchJobName(name, job.metadata.uid ?? ''));
   // Status is written from what the informers report next, not from what was just sent.
   if (await convergeRun(job, batchJob, deps, log)) return;
-  const status = jobStatus(job, observe(job, batchJob, deps), new Date(deps.clock.now()));
+  const now = deps.clock.now();
+  const status = jobStatus(job, observe(job, batchJob, deps), new Date(now));
+  if (!job.status && isBriefWait(status, batchJob, now)) return { requeueAfterMs: briefWaitMs };
   await writeStatusIfChanged(job, status, deps, log);
+}
+
+/** How long a new run may sit in a plain "waiting for the pod" before that is worth a status write. */
+const briefWaitMs = 2000;
+
+/**
+ * A pod normally starts within a moment of its batch Job; writing "Pending" for that moment would
+ * be one more API write per Job for nothing. Anything with a reason (Unschedulable, Queued, …) is
+ * written at once, and a wait that lasts is written after briefWaitMs.
+ */
+function isBriefWait(status: TesseraJobStatus, batchJob: Readonly<k8s.V1Job> | undefined, now: number): boolean {
+  if (status.phase !== JobPhase.Pending || status.reason !== JobReason.Pending || !batchJob) return false;
+  const created = batchJob.metadata?.creationTimestamp;
+  return created !== undefined && now - new Date(created).getTime() < briefWaitMs;
 }

@@ -83,7 +83,7 @@ describe('jobStatus', () => {
   it('sets kstatus conditions and moves lastTransitionTime only on change', () => {
     const running = run({ batchJob: observedBatchJob().obj(), pods: [observedPod().phase('Running').obj()] });
     const first = jobStatus(makeJob('train').obj(), running, now);
-    const byType = (s: typeof first, type: string) => s.conditions?.find((c) => c.type === type);
+    const byType = (s: typeof first, type: string): NonNullable<typeof first.conditions>[number] | undefined => s.conditions?.find((c) => c.type === type);
     expect(byType(first, 'Reconciling')).toMatchObject({ status: 'True', reason: 'Running', observedGeneration: 1 });
     expect(byType(first, 'Ready')).toMatchObject({ status: 'False' });
 

@@ -55,50 +55,75 @@ function mainTerminated(pod: Readonly<k8s.V1Pod> | undefined): k8s.V1ContainerSt
   return pod?.status?.containerStatuses?.find((c) => c.name === 'main')?.state?.terminated;
 }
 
+function podCondition(pod: Readonly<k8s.V1Pod>, type: string): k8s.V1PodCondition | undefined {
+  return pod.status?.conditions?.find((c) => c.type === type);
+}
+
+function firstWaiting(pod: Readonly<k8s.V1Pod>): k8s.V1ContainerStateWaiting | undefined {
+  return pod.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
+}
+
+const verdict = (phase: Phase, reason: string, message: string): PhaseVerdict => ({ phase, reason, message });
+
+function exitSuffix(terminated: k8s.V1ContainerStateTerminated | undefined): string {
+  return terminated ? ` (exit code ${terminated.exitCode})` : '';
+}
+
+function retriesUsedUp(batchJob: Readonly<k8s.V1Job>, exit: string): PhaseVerdict {
+  const attempts = batchJob.status?.failed ?? 0;
+  const times = attempts === 1 ? 'time' : 'times';
+  return verdict(JobPhase.Failed, JobReason.BackoffLimitExceeded, `failed ${attempts} ${times}, the last${exit}; no retries left`);
+}
+
 function failureVerdict(batchJob: Readonly<k8s.V1Job>, pod: Readonly<k8s.V1Pod> | undefined): PhaseVerdict {
   const failed = batchCondition(batchJob, 'Failed');
   const terminated = mainTerminated(pod);
-  const exit = terminated ? ` (exit code ${terminated.exitCode})` : '';
-  if (terminated?.reason === 'OOMKilled') {
-    return { phase: JobPhase.Failed, reason: JobReason.OOMKilled, message: `the container ran out of memory${exit}` };
-  }
-  if (failed?.reason === 'DeadlineExceeded') {
-    return { phase: JobPhase.Failed, reason: JobReason.DeadlineExceeded, message: failed.message ?? 'timed out' };
-  }
+  const exit = exitSuffix(terminated);
+  if (terminated?.reason === 'OOMKilled') return verdict(JobPhase.Failed, JobReason.OOMKilled, `the container ran out of memory${exit}`);
+  if (failed?.reason === 'DeadlineExceeded') return verdict(JobPhase.Failed, JobReason.DeadlineExceeded, failed.message ?? 'timed out');
   if (failed?.reason === 'PodFailurePolicy') {
-    return { phase: JobPhase.Failed, reason: JobReason.ContainerCrashed, message: `the container failed${exit}; its exit code is not retried` };
+    return verdict(JobPhase.Failed, JobReason.ContainerCrashed, `the container failed${exit}; its exit code is not retried`);
   }
-  const attempts = batchJob.status?.failed ?? 0;
-  return {
-    phase: JobPhase.Failed,
-    reason: JobReason.BackoffLimitExceeded,
-    message: `failed ${attempts} time${attempts === 1 ? '' : 's'}, the last${exit}; no retries left`,
-  };
+  return retriesUsedUp(batchJob, exit);
 }
 
-function waitingVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict | undefined {
-  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
-    return { phase: JobPhase.Pending, reason: JobReason.Unschedulable, message: scheduled.message ?? '' };
+function unschedulableVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict | undefined {
+  const scheduled = podCondition(pod, 'PodScheduled');
+  if (scheduled?.status !== 'False' || scheduled.reason !== 'Unschedulable') return undefined;
+  return verdict(JobPhase.Pending, JobReason.Unschedulable, scheduled.message ?? '');
+}
+
+const imagePullReasons: ReadonlySet<string | undefined> = new Set(['ImagePullBackOff', 'ErrImagePull']);
+
+function imagePullVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict | undefined {
+  const waiting = firstWaiting(pod);
+  if (!waiting || !imagePullReasons.has(waiting.reason)) return undefined;
+  return verdict(JobPhase.Pending, JobReason.ImagePullBackOff, waiting.message ?? '');
+}
+
+function disruptedVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict | undefined {
+  const disrupted = podCondition(pod, 'DisruptionTarget');
+  if (disrupted?.status !== 'True') return undefined;
+  return verdict(JobPhase.Pending, JobReason.Preempted, disrupted.message ?? 'the pod was disrupted; it will be replaced');
+}
+
+function podPhaseVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict {
+  switch (pod.status?.phase) {
+    case 'Running':
+      return verdict(JobPhase.Running, JobReason.Running, `running on ${pod.spec?.nodeName ?? 'a node'}`);
+    case 'Failed':
+      return verdict(JobPhase.Running, JobReason.Retrying, 'the last attempt failed; retrying');
+    case 'Succeeded':
+      // The batch Job marks itself Complete a moment after its pod succeeds; the run is not over before.
+      return verdict(JobPhase.Running, JobReason.Running, 'the container exited 0; recording the result');
+    default:
+      return verdict(JobPhase.Pending, JobReason.Pending, 'waiting for the pod to start');
   }
-  const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
-  if (waiting?.reason === 'ImagePullBackOff' || waiting?.reason === 'ErrImagePull') {
-    return { phase: JobPhase.Pending, reason: JobReason.ImagePullBackOff, message: waiting.message ?? '' };
-  }
-  return undefined;
 }
 
 function podVerdict(pod: Readonly<k8s.V1Pod> | undefined): PhaseVerdict {
-  if (!pod) return { phase: JobPhase.Pending, reason: JobReason.Pending, message: 'waiting for the pod to be created' };
-  const disrupted = pod.status?.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True');
-  if (disrupted) return { phase: JobPhase.Pending, reason: JobReason.Preempted, message: disrupted.message ?? 'the pod was disrupted; it will be replaced' };
-  const waiting = waitingVerdict(pod);
-  if (waiting) return waiting;
-  if (pod.status?.phase === 'Running') return { phase: JobPhase.Running, reason: JobReason.Running, message: `running on ${pod.spec?.nodeName ?? 'a node'}` };
-  if (pod.status?.phase === 'Failed') return { phase: JobPhase.Running, reason: JobReason.Retrying, message: 'the last attempt failed; retrying' };
-  // The batch Job marks itself Complete a moment after its pod succeeds; the run is not over before.
-  if (pod.status?.phase === 'Succeeded') return { phase: JobPhase.Running, reason: JobReason.Running, message: 'the container exited 0; recording the result' };
-  return { phase: JobPhase.Pending, reason: JobReason.Pending, message: 'waiting for the pod to start' };
+  if (!pod) return verdict(JobPhase.Pending, JobReason.Pending, 'waiting for the pod to be created');
+  return disruptedVerdict(pod) ?? unschedulableVerdict(pod) ?? imagePullVerdict(pod) ?? podPhaseVerdict(pod);
 }
 
 /** The phase of a run that has not been canceled, from its batch Job and latest pod. */
@@ -140,22 +165,36 @@ function conditionUpdates(verdict: PhaseVerdict, observed: ObservedRun): Conditi
   return updates;
 }
 
+function attemptsOf(batchJob: Readonly<k8s.V1Job> | undefined, previous: number | undefined): number | undefined {
+  const counts = batchJob?.status ?? {};
+  const attempts = (counts.failed ?? 0) + (counts.succeeded ?? 0) + (counts.active ?? 0);
+  return Math.max(attempts, previous ?? 0) || undefined;
+}
+
+function isoTime(time: Date | string | undefined): string | undefined {
+  return time ? new Date(time).toISOString() : undefined;
+}
+
+function timesOf(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | undefined): Pick<TesseraJobStatus, 'startTime' | 'completionTime'> {
+  const failedAt = batchJob ? batchCondition(batchJob, 'Failed')?.lastTransitionTime : undefined;
+  return {
+    startTime: isoTime(batchJob?.status?.startTime ?? job.status?.startTime),
+    completionTime: isoTime(batchJob?.status?.completionTime ?? failedAt),
+  };
+}
+
+function podDetailsOf(pod: Readonly<k8s.V1Pod> | undefined, previous: TesseraJobStatus | undefined): Pick<TesseraJobStatus, 'podName' | 'nodeName' | 'exitCode'> {
+  if (!pod) return { podName: previous?.podName, nodeName: previous?.nodeName, exitCode: previous?.exitCode };
+  return { podName: pod.metadata?.name, nodeName: pod.spec?.nodeName, exitCode: mainTerminated(pod)?.exitCode ?? previous?.exitCode };
+}
+
 function runDetails(job: TesseraJob, observed: ObservedRun): Partial<TesseraJobStatus> {
   const { batchJob } = observed;
-  const pod = latestPod(observed.pods);
-  const terminated = mainTerminated(pod);
-  const counts = batchJob?.status;
-  const attempts = (counts?.failed ?? 0) + (counts?.succeeded ?? 0) + (counts?.active ?? 0);
-  const startTime = counts?.startTime ?? job.status?.startTime;
-  const completionTime = counts?.completionTime ?? batchCondition(batchJob ?? {}, 'Failed')?.lastTransitionTime;
   return {
     batchJobName: batchJob?.metadata?.name ?? job.status?.batchJobName,
-    attempts: Math.max(attempts, job.status?.attempts ?? 0) || undefined,
-    startTime: startTime ? new Date(startTime).toISOString() : undefined,
-    completionTime: completionTime ? new Date(completionTime).toISOString() : undefined,
-    podName: pod?.metadata?.name ?? job.status?.podName,
-    nodeName: pod?.spec?.nodeName ?? job.status?.nodeName,
-    exitCode: terminated?.exitCode ?? job.status?.exitCode,
+    attempts: attemptsOf(batchJob, job.status?.attempts),
+    ...timesOf(job, batchJob),
+    ...podDetailsOf(latestPod(observed.pods), job.status),
   };
 }
 
