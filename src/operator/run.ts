@@ -70,6 +70,8 @@ function makeInformers(kc: k8s.KubeConfig, clients: { custom: k8s.CustomObjectsA
 }
 
 function wireEvents(informers: Informers, controller: Controller): void {
+  // The reconciler finds a run's pods by its Job's uid label, without scanning every pod.
+  informers.pods.addIndex(labels.jobUid, (pod) => pod.metadata?.labels?.[labels.jobUid]);
   informers.jobs.onChange((job) => controller.enqueue(objectKey(job)));
   const toOwner = (child: Readonly<k8s.KubernetesObject>): void => {
     const key = ownerKey(child);

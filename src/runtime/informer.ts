@@ -3,7 +3,7 @@ import { ExponentialBackoff } from './backoff.ts';
 import { statusCode } from './kube-client.ts';
 import type { Logger } from './logger.ts';
 import { Sleeper, withTimeout } from './timers.ts';
-import { ObjectStore, type Change, type ChangeKind } from './object-store.ts';
+import { ObjectStore, type Change, type ChangeKind, type IndexFunction } from './object-store.ts';
 
 export type { ChangeKind } from './object-store.ts';
 
@@ -112,6 +112,16 @@ export class ResilientInformer<T extends KubernetesObject> {
   /** Cached objects in `namespace`, or in all namespaces. */
   list(namespace?: string): ReadonlyArray<Readonly<T>> {
     return this.store.list(namespace);
+  }
+
+  /** Maintains a secondary index, e.g. children by their owner's uid label; add before start(). */
+  addIndex(name: string, fn: IndexFunction<T>): void {
+    this.store.addIndex(name, fn);
+  }
+
+  /** Cached objects whose index `name` has `value`. */
+  byIndex(name: string, value: string): ReadonlyArray<Readonly<T>> {
+    return this.store.byIndex(name, value);
   }
 
   /** Stops watching and relisting; the cache keeps its last content. */

@@ -61,3 +61,35 @@ describe('toWireJson', () => {
     });
   });
 });
+
+describe('ObjectStore indexes', () => {
+  const pod = (name: string, owner: string | undefined): KubernetesObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { namespace: 'a', name, labels: owner ? { owner } : {}, managedFields: [{ manager: 'x' }] },
+  });
+
+  it('finds objects by index value and follows updates, deletes and relists', () => {
+    const store = new ObjectStore<KubernetesObject>();
+    store.addIndex('owner', (o) => o.metadata?.labels?.owner);
+    store.upsert(pod('p1', 'j1'));
+    store.upsert(pod('p2', 'j1'));
+    store.upsert(pod('p3', undefined));
+    expect(store.byIndex('owner', 'j1').map((o) => o.metadata?.name).sort()).toEqual(['p1', 'p2']);
+
+    store.upsert(pod('p2', 'j2'));
+    expect(store.byIndex('owner', 'j1').map((o) => o.metadata?.name)).toEqual(['p1']);
+    expect(store.byIndex('owner', 'j2').map((o) => o.metadata?.name)).toEqual(['p2']);
+
+    store.remove(pod('p1', 'j1'));
+    expect(store.byIndex('owner', 'j1')).toEqual([]);
+
+    store.replace([pod('p4', 'j2')]);
+    expect(store.byIndex('owner', 'j2').map((o) => o.metadata?.name)).toEqual(['p4']);
+  });
+
+  it('drops managedFields from cached objects', () => {
+    const store = new ObjectStore<KubernetesObject>();
+    expect(store.upsert(pod('p1', 'j1')).obj.metadata?.managedFields).toBeUndefined();
+  });
+});

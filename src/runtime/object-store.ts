@@ -36,6 +36,19 @@ export function deepFreeze<T>(value: T): Readonly<T> {
   return value;
 }
 
+/**
+ * The wire form, frozen, without metadata.managedFields: a controller never reads them, and they
+ * are often the largest part of an object (controller-runtime's caches drop them too).
+ */
+function cached<T extends KubernetesObject>(raw: T): Readonly<T> {
+  const obj = toWireJson(raw) as T;
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return deepFreeze(obj);
+}
+
+/** Derives an index value (e.g. an owner's uid label) from an object; undefined leaves it out. */
+export type IndexFunction<T> = (obj: Readonly<T>) => string | undefined;
+
 function nameOf(obj: KubernetesObject): [string, string] {
   return [obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''];
 }
@@ -46,6 +59,43 @@ function nameOf(obj: KubernetesObject): [string, string] {
  */
 export class ObjectStore<T extends KubernetesObject> {
   private byNamespace = new Map<string, Map<string, Readonly<T>>>();
+  private readonly indexes = new Map<string, { fn: IndexFunction<T>; entries: Map<string, Map<string, Readonly<T>>> }>();
+
+  /** Maintains an index from now on (add indexes before the first list). */
+  addIndex(name: string, fn: IndexFunction<T>): void {
+    const entries = new Map<string, Map<string, Readonly<T>>>();
+    this.indexes.set(name, { fn, entries });
+    for (const objects of this.byNamespace.values()) for (const obj of objects.values()) this.indexObject(obj);
+  }
+
+  /** The cached objects whose index `name` value is `value`: O(matches), not O(cache). */
+  byIndex(name: string, value: string): ReadonlyArray<Readonly<T>> {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`no index named ${name}`);
+    return [...(index.entries.get(value)?.values() ?? [])];
+  }
+
+  private indexObject(obj: Readonly<T>): void {
+    const key = nameOf(obj).join('/');
+    for (const { fn, entries } of this.indexes.values()) {
+      const value = fn(obj);
+      if (value === undefined) continue;
+      let objects = entries.get(value);
+      if (!objects) entries.set(value, (objects = new Map()));
+      objects.set(key, obj);
+    }
+  }
+
+  private unindexObject(obj: Readonly<T>): void {
+    const key = nameOf(obj).join('/');
+    for (const { fn, entries } of this.indexes.values()) {
+      const value = fn(obj);
+      if (value === undefined) continue;
+      const objects = entries.get(value);
+      objects?.delete(key);
+      if (objects?.size === 0) entries.delete(value);
+    }
+  }
 
   /** The cached object, if any; frozen: structuredClone it before changing anything. */
   get(namespace: string, name: string): Readonly<T> | undefined {
@@ -67,23 +117,28 @@ export class ObjectStore<T extends KubernetesObject> {
 
   /** Adds or replaces one object (a watch ADDED/MODIFIED). */
   upsert(raw: T): Change<T> {
-    const obj = deepFreeze(toWireJson(raw) as T);
+    const obj = cached(raw);
     const [namespace, name] = nameOf(obj);
     let objects = this.byNamespace.get(namespace);
     if (!objects) {
       objects = new Map();
       this.byNamespace.set(namespace, objects);
     }
-    const kind: ChangeKind = objects.has(name) ? 'update' : 'add';
+    const previous = objects.get(name);
+    if (previous) this.unindexObject(previous);
     objects.set(name, obj);
+    this.indexObject(obj);
+    const kind: ChangeKind = previous ? 'update' : 'add';
     return { obj, kind };
   }
 
   /** Removes one object (a watch DELETED); the change carries the object's final state. */
   remove(raw: T): Change<T> {
-    const obj = deepFreeze(toWireJson(raw) as T);
+    const obj = cached(raw);
     const [namespace, name] = nameOf(obj);
     const objects = this.byNamespace.get(namespace);
+    const previous = objects?.get(name);
+    if (previous) this.unindexObject(previous);
     objects?.delete(name);
     if (objects?.size === 0) this.byNamespace.delete(namespace);
     return { obj, kind: 'delete' };
@@ -97,6 +152,7 @@ export class ObjectStore<T extends KubernetesObject> {
   replace(items: readonly T[]): Change<T>[] {
     const previous = this.byNamespace;
     this.byNamespace = new Map();
+    for (const { entries } of this.indexes.values()) entries.clear();
     const changes: Change<T>[] = items.map((item) => {
       const change = this.upsert(item);
       const [namespace, name] = nameOf(change.obj);

@@ -47,7 +47,9 @@ export async function startOperator(name: string, extraArgs: string[] = [], opts
   const port = await freePort();
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [cli, 'operator', '--kubeconfig', clusterEnv().kubeconfig, '--metrics-address', `127.0.0.1:${port}`, '--identity', name, ...extraArgs], {
+  // TESSERA_OPERATOR_NODE_ARGS passes flags to node itself, e.g. --cpu-prof when profiling a benchmark.
+  const nodeArgs = process.env.TESSERA_OPERATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'operator', '--kubeconfig', clusterEnv().kubeconfig, '--metrics-address', `127.0.0.1:${port}`, '--identity', name, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log);

@@ -31,16 +31,16 @@ function splitKey(key: string): [string, string] {
 }
 
 function observe(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | undefined, deps: JobReconcilerDeps): ObservedRun {
-  const uid = job.metadata.uid;
-  const pods = deps.pods.list(job.metadata.namespace).filter((p) => p.metadata?.labels?.[labels.jobUid] === uid);
+  const pods = deps.pods.byIndex(labels.jobUid, job.metadata.uid ?? '');
   const createdFrom = batchJob?.metadata?.annotations?.[specHashAnnotation];
   return { batchJob, pods, specChangedAfterStart: createdFrom !== undefined && createdFrom !== runSpecHash(job) };
 }
 
 /**
  * Makes the run match the spec: creates the batch Job once (never again after a terminal phase,
- * when the batch Job may have expired), or deletes it when the Job is canceled. Returns whether it
- * wrote anything.
+ * when the batch Job may have expired), or deletes it when the Job is canceled. Returns true when
+ * it wrote something or found the cache behind the cluster: either way the informers bring the
+ * next state, and a status computed now would describe the past.
  */
 async function convergeRun(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | undefined, deps: JobReconcilerDeps, log: Logger): Promise<boolean> {
   if (hasFinished(job.status)) return false;
@@ -54,11 +54,13 @@ async function convergeRun(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | unde
   const desired = desiredBatchJob(job, deps.config);
   const created = await deps.writes.createBatchJob(job, desired);
   if (created) log.info({ batchJob: desired.metadata?.name }, 'created the batch Job');
-  return created;
+  else log.debug({ batchJob: desired.metadata?.name }, 'the batch Job exists but is not cached yet');
+  return true;
 }
 
 async function writeStatusIfChanged(job: TesseraJob, status: TesseraJobStatus, deps: JobReconcilerDeps, log: Logger): Promise<void> {
   if (job.status && statusEquals(job.status, status)) return;
+  log.debug({ from: job.status, to: status }, 'writing status');
   await deps.writes.writeStatus(job, status);
   if (status.phase !== job.status?.phase) log.info({ phase: status.phase, reason: status.reason }, status.message ?? status.phase);
   const event = eventForTransition(job.status, status);
@@ -92,7 +94,7 @@ export async function reconcileJob(key: string, log: Logger, deps: JobReconciler
 }
 
 /** How long a new run may sit in a plain "waiting for the pod" before that is worth a status write. */
-const briefWaitMs = 2000;
+const briefWaitMs = 15_000;
 
 /**
  * A pod normally starts within a moment of its batch Job; writing "Pending" for that moment would

@@ -109,13 +109,13 @@ function disruptedVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict | undefined {
 
 function podPhaseVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict {
   switch (pod.status?.phase) {
+    // The batch Job marks itself Complete a moment after its pod succeeds: until then the run goes
+    // on, and saying so in the same words as Running spares a status write per Job.
     case 'Running':
+    case 'Succeeded':
       return verdict(JobPhase.Running, JobReason.Running, `running on ${pod.spec?.nodeName ?? 'a node'}`);
     case 'Failed':
       return verdict(JobPhase.Running, JobReason.Retrying, 'the last attempt failed; retrying');
-    case 'Succeeded':
-      // The batch Job marks itself Complete a moment after its pod succeeds; the run is not over before.
-      return verdict(JobPhase.Running, JobReason.Running, 'the container exited 0; recording the result');
     default:
       return verdict(JobPhase.Pending, JobReason.Pending, 'waiting for the pod to start');
   }
@@ -188,14 +188,18 @@ function podDetailsOf(pod: Readonly<k8s.V1Pod> | undefined, previous: TesseraJob
   return { podName: pod.metadata?.name, nodeName: pod.spec?.nodeName, exitCode: mainTerminated(pod)?.exitCode ?? previous?.exitCode };
 }
 
-function runDetails(job: TesseraJob, observed: ObservedRun): Partial<TesseraJobStatus> {
+function runDetails(job: TesseraJob, observed: ObservedRun, verdict: PhaseVerdict): Partial<TesseraJobStatus> {
   const { batchJob } = observed;
-  return {
+  const details: Partial<TesseraJobStatus> = {
     batchJobName: batchJob?.metadata?.name ?? job.status?.batchJobName,
     attempts: attemptsOf(batchJob, job.status?.attempts),
     ...timesOf(job, batchJob),
     ...podDetailsOf(latestPod(observed.pods), job.status),
   };
+  // An exit code is news once the run ends or an attempt fails; reported earlier (a pod that just
+  // exited 0 before its batch Job completes) it would cost a status write that says nothing new.
+  if (!isTerminal(verdict.phase) && verdict.reason !== JobReason.Retrying) details.exitCode = job.status?.exitCode;
+  return details;
 }
 
 function withoutUndefined<T extends object>(value: T): T {
@@ -213,7 +217,7 @@ export function jobStatus(job: TesseraJob, observed: ObservedRun, now: Date): Te
   if (job.status && hasFinished(job.status)) return { ...job.status, observedGeneration: generation };
   const verdict = job.spec.cancel ? cancelVerdict(observed) : runVerdict(observed);
   const conditions = mergeConditions(job.status?.conditions, conditionUpdates(verdict, observed), { now, generation });
-  const details = runDetails(job, observed);
+  const details = runDetails(job, observed, verdict);
   if (verdict.phase === JobPhase.Canceled) details.completionTime ??= now.toISOString();
   return withoutUndefined({
     phase: verdict.phase,

@@ -2,4 +2,5 @@
 export interface ObjectCache<T> {
   get(namespace: string, name: string): Readonly<T> | undefined;
   list(namespace?: string): ReadonlyArray<Readonly<T>>;
+  byIndex(index: string, value: string): ReadonlyArray<Readonly<T>>;
 }
