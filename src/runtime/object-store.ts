@@ -81,7 +81,7 @@ export class ObjectStore<T extends KubernetesObject> {
       const value = fn(obj);
       if (value === undefined) continue;
       let objects = entries.get(value);
-      if (!objects) entries.set(value, (objects = new Map()));
+      if (!objects) entries.set(value, (objects = new Map<string, Readonly<T>>()));
       objects.set(key, obj);
     }
   }

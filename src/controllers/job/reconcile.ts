@@ -36,6 +36,13 @@ function observe(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | undefined, dep
   return { batchJob, pods, specChangedAfterStart: createdFrom !== undefined && createdFrom !== runSpecHash(job) };
 }
 
+async function stopRun(batchJob: Readonly<k8s.V1Job> | undefined, deps: JobReconcilerDeps, log: Logger): Promise<boolean> {
+  if (!batchJob || batchJob.metadata?.deletionTimestamp) return false;
+  await deps.writes.deleteBatchJob(batchJob);
+  log.info({ batchJob: batchJob.metadata?.name }, 'canceled: deleting the batch Job and its pods');
+  return true;
+}
+
 /**
  * Makes the run match the spec: creates the batch Job once (never again after a terminal phase,
  * when the batch Job may have expired), or deletes it when the Job is canceled. Returns true when
@@ -44,12 +51,7 @@ function observe(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | undefined, dep
  */
 async function convergeRun(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | undefined, deps: JobReconcilerDeps, log: Logger): Promise<boolean> {
   if (hasFinished(job.status)) return false;
-  if (job.spec.cancel) {
-    if (!batchJob || batchJob.metadata?.deletionTimestamp) return false;
-    await deps.writes.deleteBatchJob(batchJob);
-    log.info({ batchJob: batchJob.metadata?.name }, 'canceled: deleting the batch Job and its pods');
-    return true;
-  }
+  if (job.spec.cancel) return stopRun(batchJob, deps, log);
   if (batchJob) return false;
   const desired = desiredBatchJob(job, deps.config);
   const created = await deps.writes.createBatchJob(job, desired);
