@@ -250,6 +250,13 @@ export TESSERA_RUN_DIR=$RUN
 ENV
 }
 
+# One command at a time per run directory: two concurrent `up`s would race for the same ports.
+if [[ "${1:-}" == up || "${1:-}" == down || "${1:-}" == restart ]]; then
+  mkdir -p "$(dirname "$RUN")"
+  exec 9>"$RUN.lock"
+  flock 9
+fi
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
