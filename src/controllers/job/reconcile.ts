@@ -5,7 +5,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { statusEquals } from '../shared/status-equality.ts';
+import { jsonEqual } from '../../runtime/apply.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
 import { desiredBatchJob, type JobRuntimeConfig } from './desired.ts';
 import { eventForTransition, jobEventSubject } from './events.ts';
@@ -61,7 +61,7 @@ async function convergeRun(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | unde
 }
 
 async function writeStatusIfChanged(job: TesseraJob, status: TesseraJobStatus, deps: JobReconcilerDeps, log: Logger): Promise<void> {
-  if (job.status && statusEquals(job.status, status)) return;
+  if (job.status && jsonEqual(job.status, status)) return;
   log.debug({ from: job.status, to: status }, 'writing status');
   await deps.writes.writeStatus(job, status);
   if (status.phase !== job.status?.phase) log.info({ phase: status.phase, reason: status.reason }, status.message ?? status.phase);
