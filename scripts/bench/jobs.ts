@@ -98,7 +98,8 @@ async function sampleOperator(metricsUrl: string, pid: number): Promise<Operator
 
 async function timeTessera(c: Clients, count: number, namespace: string): Promise<{ seconds: number; peak: OperatorSample; final: OperatorSample }> {
   await freshNamespace(c.core, namespace);
-  const operator = await startOperator(`bench-${namespace}`, ['--no-leader-elect', '--workers', '16', '--qps', '200', '--burst', '400']);
+  const tuning = process.env.TESSERA_BENCH_OPERATOR_ARGS?.split(' ').filter(Boolean) ?? ['--workers', '16', '--qps', '200', '--burst', '400'];
+  const operator = await startOperator(`bench-${namespace}`, ['--no-leader-elect', ...tuning]);
   const pid = operator.process.pid!;
   const before = await sampleOperator(operator.metricsUrl, pid);
   // Start-up (module loading, the first lists) is not what this measures: peaks count from here.
