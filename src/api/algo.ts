@@ -3,6 +3,7 @@ import {
   conditionsSchema,
   digestSchema,
   groupVersion,
+  ioNameSchema,
   isDistinct,
   nameFitsLabelRule,
   objectMetaSchema,
@@ -38,12 +39,6 @@ export const AlgoConditionType = {
 
 /** The most inputs or outputs one Algo may declare. */
 export const maxAlgoIO = 32;
-
-/** A name inputs and outputs are referred to by, and the directory they appear under. */
-const ioNameSchema = z
-  .string()
-  .max(63)
-  .regex(/^[a-z][a-z0-9_-]*$/, 'must start with a lowercase letter and hold only lowercase letters, digits, "_" and "-"');
 
 /** One declared input or output of an Algo. */
 export const algoIOSchema = z.object({

@@ -98,6 +98,15 @@ export const resourcesSchema = z.object({
 /** CPU, memory and GPUs for one container. */
 export type Resources = z.infer<typeof resourcesSchema>;
 
+/**
+ * The name of an input or output: the directory it appears under (`/tessera/inputs/<name>`), so it
+ * is a single safe path segment.
+ */
+export const ioNameSchema = z
+  .string()
+  .max(63)
+  .regex(/^[a-z][a-z0-9_-]*$/, 'must start with a lowercase letter and hold only lowercase letters, digits, "_" and "-"');
+
 /** A reference to an object of a known kind in the same namespace. */
 export const objectRefSchema = z.object({ name: dnsSubdomainSchema });
 

@@ -3,6 +3,7 @@ import {
   conditionsSchema,
   dnsLabelSchema,
   groupVersion,
+  ioNameSchema,
   isDistinct,
   nameFitsLabelRule,
   objectMetaSchema,
@@ -49,8 +50,6 @@ export const maxTaskInputs = 32;
 export const maxTrainers = 100;
 /** The most performances the leaderboard keeps. */
 export const maxPerformances = 1000;
-
-const ioNameSchema = z.string().min(1).max(63);
 
 /** One input of a task: a Dataset, or an output of another task in the plan. */
 export const taskInputSchema = z

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import {
   conditionsSchema,
+  digestSchema,
+  dnsLabelSchema,
   dnsSubdomainSchema,
   envSchema,
+  ioNameSchema,
   groupVersion,
   isDistinct,
   labelValueSchema,
@@ -54,6 +57,9 @@ export const JobReason = {
   Unauthorized: 'Unauthorized',
   InvalidSpec: 'InvalidSpec',
   ImmutableAfterStart: 'ImmutableAfterStart',
+  ResultMissing: 'ResultMissing',
+  Downloading: 'Downloading',
+  Uploading: 'Uploading',
 } as const;
 
 /** The condition types a Tessera Job reports. */
@@ -68,6 +74,40 @@ export const JobConditionType = {
 
 /** The most retries a Job may ask for. */
 export const maxJobRetries = 20;
+/** The most inputs or outputs one Job may have. */
+export const maxJobIO = 32;
+/** The output that holds the container's log, so it outlives the pod. */
+export const logsOutputName = 'logs';
+
+/** A Dataset to read: its latest Ready version, or a pinned one. */
+export const datasetInputSchema = z.object({
+  name: dnsSubdomainSchema,
+  namespace: dnsLabelSchema.optional().describe("the Dataset's namespace; the Job's when unset (another one must authorize the Job's)"),
+  version: z.int().min(1).optional().describe('a version from the Dataset\'s history; the current one when unset'),
+});
+
+/** One input of a Job: a Dataset, a pinned file set, or another Job's output. Exactly one source. */
+export const jobInputSchema = z
+  .object({
+    name: ioNameSchema.describe('the directory it appears under: /tessera/inputs/<name>'),
+    dataset: datasetInputSchema.optional(),
+    fileSet: z.object({ digest: digestSchema }).optional().describe('a file set by its digest'),
+    jobOutput: z
+      .object({ job: dnsSubdomainSchema, output: ioNameSchema })
+      .optional()
+      .describe('a named output of another Job in this namespace, once it has succeeded'),
+  })
+  .refine((i) => [i.dataset, i.fileSet, i.jobOutput].filter((x) => x !== undefined).length === 1, {
+    message: 'exactly one of dataset, fileSet or jobOutput must be set',
+  });
+
+/** One input of a Job. */
+export type JobInput = z.infer<typeof jobInputSchema>;
+
+/** One output directory of a Job: /tessera/outputs/<name>, pushed as a file set when the run succeeds. */
+export const jobOutputSchema = z.object({ name: ioNameSchema });
+
+const ioListMeta = { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] } as const;
 
 /** What a user asks to run. Exactly one of `image` and `algoRef`. */
 export const tesseraJobSpecSchema = z
@@ -93,6 +133,21 @@ export const tesseraJobSpecSchema = z
       .meta({ 'x-kubernetes-list-type': 'set' })
       .describe('exit codes that fail the Job at once, without a retry'),
     cancel: z.boolean().optional().describe('stop the run and mark the Job Canceled; cannot be undone'),
+    inputs: z
+      .array(jobInputSchema)
+      .max(maxJobIO)
+      .refine((inputs) => isDistinct(inputs.map((i) => i.name)), 'input names must be unique')
+      .optional()
+      .meta(ioListMeta)
+      .describe('file sets pulled into /tessera/inputs/<name> before the container starts'),
+    outputs: z
+      .array(jobOutputSchema)
+      .max(maxJobIO)
+      .refine((outputs) => isDistinct(outputs.map((o) => o.name)), 'output names must be unique')
+      .refine((outputs) => outputs.every((o) => o.name !== logsOutputName), `the output name "logs" is reserved for the container's log`)
+      .optional()
+      .meta(ioListMeta)
+      .describe("directories under /tessera/outputs pushed as file sets when the run succeeds; the Algo's outputs when unset"),
   })
   .refine((spec) => (spec.image === undefined) !== (spec.algoRef === undefined), {
     message: 'exactly one of image or algoRef must be set',
@@ -100,6 +155,38 @@ export const tesseraJobSpecSchema = z
 
 /** The spec of a Tessera Job. */
 export type TesseraJobSpec = z.infer<typeof tesseraJobSpecSchema>;
+
+/** An input as the controller resolved it: the exact file set the run reads. */
+export const resolvedInputSchema = z.object({
+  name: ioNameSchema,
+  digest: digestSchema,
+  /** Where it came from, for people: `dataset team-b/cifar v3`, `job prep/model`. */
+  source: z.string().max(512).optional(),
+  /** The Dataset version, when the input is a Dataset. */
+  version: z.int().min(1).optional(),
+});
+
+/** A resolved input. */
+export type ResolvedInput = z.infer<typeof resolvedInputSchema>;
+
+/** An output file set a run committed. */
+export const committedOutputSchema = z.object({
+  name: ioNameSchema,
+  digest: digestSchema,
+  files: z.int().min(0),
+  bytes: z.int().min(0),
+});
+
+/** An output a run committed. */
+export type CommittedOutput = z.infer<typeof committedOutputSchema>;
+
+/** The most metrics one Job reports. */
+export const maxMetrics = 64;
+
+/** Numbers a run wrote to metrics.json in an output, by name. */
+export const metricsSchema = z
+  .record(z.string().min(1).max(128).regex(/^[A-Za-z_][A-Za-z0-9_.:/-]*$/, 'must be a metric name'), z.number())
+  .refine((m) => Object.keys(m).length <= maxMetrics, `at most ${maxMetrics} metrics`);
 
 /** What the controller observed of a Tessera Job's run. */
 export const tesseraJobStatusSchema = z.object({
@@ -115,6 +202,9 @@ export const tesseraJobStatusSchema = z.object({
   nodeName: z.string().optional(),
   exitCode: z.int().optional(),
   batchJobName: z.string().optional(),
+  inputs: z.array(resolvedInputSchema).max(maxJobIO + 1).optional().describe('the file sets the run reads, resolved'),
+  outputs: z.array(committedOutputSchema).max(maxJobIO + 1).optional().describe('the file sets the run wrote'),
+  metrics: metricsSchema.optional().describe('numbers from metrics.json in the outputs'),
 });
 
 /** The status of a Tessera Job. */
@@ -151,4 +241,15 @@ export const tesseraJobCelRules: readonly CelRule[] = [
     fieldPath: '.cancel',
   },
   ...tolerationCelRules('spec.tolerations'),
+  {
+    path: 'spec.inputs[]',
+    rule: '[has(self.dataset), has(self.fileSet), has(self.jobOutput)].filter(x, x).size() == 1',
+    message: 'exactly one of dataset, fileSet or jobOutput must be set',
+  },
+  {
+    path: 'spec.outputs[]',
+    rule: `self.name != '${logsOutputName}'`,
+    message: `the output name "logs" is reserved for the container's log`,
+    fieldPath: '.name',
+  },
 ];
