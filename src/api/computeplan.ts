@@ -42,14 +42,49 @@ export const ComputePlanConditionType = {
   Stalled: 'Stalled',
 } as const;
 
-/** The most tasks one plan may hold (an object must stay far below etcd's 1.5 MiB). */
+/**
+ * Why a ComputePlan is in its phase: the `reason` of its conditions (PascalCase). Stalled carries
+ * CycleDetected, InvalidSpec and DependencyNotFound; Failed carries TaskFailed and Unauthorized.
+ */
+export const ComputePlanReason = {
+  Pending: 'Pending',
+  Running: 'Running',
+  Suspended: 'Suspended',
+  Retrying: 'Retrying',
+  Succeeded: 'Succeeded',
+  TaskFailed: 'TaskFailed',
+  Unauthorized: 'Unauthorized',
+  Canceled: 'Canceled',
+  CycleDetected: 'CycleDetected',
+  DependencyNotFound: 'DependencyNotFound',
+  InvalidSpec: 'InvalidSpec',
+} as const;
+
+/**
+ * Set this annotation on a plan to a new value (any string, e.g. a timestamp) to re-run its failed
+ * and canceled tasks; succeeded tasks keep their Jobs and outputs. status.appliedRetry echoes the
+ * value once acted on.
+ */
+export const retryAnnotation = 'tessera.dev/retry';
+
+/**
+ * The most tasks one plan may hold, written out and expanded together: spec.tasks has it as
+ * maxItems, and a CEL rule (with its zod twin) bounds explicit plus strategy-expanded tasks. The
+ * plan's status keeps counts, never per-task lists, so it stays far below etcd's limit at this size.
+ */
 export const maxTasks = 5000;
 /** The most inputs one task may bind. */
 export const maxTaskInputs = 32;
 /** The most trainers a federated strategy may have. */
 export const maxTrainers = 100;
-/** The most performances the leaderboard keeps. */
-export const maxPerformances = 1000;
+/**
+ * The most performances the leaderboard keeps. A row is at most ~350 bytes of JSON (63-character
+ * task and namespace, 128-character metric), so the leaderboard stays under 180 KiB and the status
+ * under etcd's comfort zone whatever the plan's size.
+ */
+export const maxPerformances = 500;
+/** The longest retry annotation kept verbatim in status.appliedRetry; longer ones are kept hashed. */
+export const maxRetryTokenLength = 253;
 
 /** One input of a task: a Dataset, or an output of another task in the plan. */
 export const taskInputSchema = z
@@ -76,6 +111,7 @@ export const taskSchema = z.object({
     .refine((inputs) => isDistinct(inputs.map((i) => i.name)), 'input names must be unique')
     .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
     .describe("bindings of the Algo's inputs"),
+  round: z.int().min(0).optional().describe('the federated round it belongs to: status.round and the leaderboard'),
   resources: resourcesSchema.optional().describe("overrides the Algo's resources"),
   retries: z.int().min(0).max(maxJobRetries).optional(),
   timeoutSeconds: z.int().min(1).optional(),
@@ -88,7 +124,13 @@ export type Task = z.infer<typeof taskSchema>;
 export const fedAvgSchema = z.object({
   rounds: z.int().min(1).max(1000),
   trainers: z
-    .array(z.object({ namespace: dnsLabelSchema, datasetRef: objectRefSchema }))
+    .array(
+      z.object({
+        namespace: dnsLabelSchema,
+        datasetRef: objectRefSchema.describe('the Dataset trained on, in that namespace'),
+        testDatasetRef: objectRefSchema.optional().describe('the Dataset tested on, in that namespace; datasetRef when unset'),
+      }),
+    )
     .min(1)
     .max(maxTrainers)
     .describe('one per organization: the namespace and its Dataset'),
@@ -99,14 +141,29 @@ export const fedAvgSchema = z.object({
   evaluateEvery: z.int().min(1).optional().describe('test every this many rounds (and after the last)'),
 });
 
+/** Federated averaging over rounds. */
+export type FedAvg = z.infer<typeof fedAvgSchema>;
+
 /** How a ComputePlan expands into tasks. */
 export const strategySchema = z.object({
   fedAvg: fedAvgSchema.optional(),
 });
 
-function referencesKnownTasks(tasks: readonly Task[]): boolean {
-  const names = new Set(tasks.map((t) => t.name));
-  return tasks.every((t) => t.inputs.every((i) => !i.taskOutput || names.has(i.taskOutput.task)));
+/**
+ * How many tasks a fedAvg strategy expands into: per round one train per trainer and one aggregate,
+ * plus one test per trainer in every k-th round and the last (ceil(rounds / k) rounds in all).
+ */
+export function fedAvgTaskCount(fedAvg: FedAvg): number {
+  const trainers = fedAvg.trainers.length;
+  const every = fedAvg.evaluateEvery ?? 1;
+  const testedRounds = fedAvg.testAlgo ? Math.ceil(fedAvg.rounds / every) : 0;
+  return fedAvg.rounds * (trainers + 1) + testedRounds * trainers;
+}
+
+/** Explicit plus strategy-expanded tasks: what maxTasks bounds. */
+export function plannedTaskCount(spec: { tasks?: readonly unknown[] | undefined; strategy?: { fedAvg?: FedAvg | undefined } | undefined }): number {
+  const fedAvg = spec.strategy?.fedAvg;
+  return (spec.tasks?.length ?? 0) + (fedAvg ? fedAvgTaskCount(fedAvg) : 0);
 }
 
 /** What a user declares about a ComputePlan. Tasks may be appended later, never changed. */
@@ -116,7 +173,6 @@ export const computePlanSpecSchema = z
       .array(taskSchema)
       .max(maxTasks)
       .refine((tasks) => isDistinct(tasks.map((t) => t.name)), 'task names must be unique')
-      .refine(referencesKnownTasks, 'every taskOutput must name a task of this plan')
       .optional()
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
       .describe('the DAG, written out; appended to, never changed'),
@@ -129,6 +185,9 @@ export const computePlanSpecSchema = z
   })
   .refine((spec) => (spec.tasks?.length ?? 0) > 0 || spec.strategy !== undefined, {
     message: 'a ComputePlan needs tasks or a strategy',
+  })
+  .refine((spec) => plannedTaskCount(spec) <= maxTasks, {
+    message: `a ComputePlan holds at most ${maxTasks} tasks, written out and expanded from its strategy together`,
   });
 
 /** The spec of a ComputePlan. */
@@ -145,14 +204,20 @@ export const taskCountsSchema = z.object({
   canceled: z.int().min(0).optional(),
 });
 
+/** How many of a plan's tasks are in each phase. */
+export type TaskCounts = z.infer<typeof taskCountsSchema>;
+
 /** One score of a test task: a row of the leaderboard. */
 export const performanceSchema = z.object({
   task: dnsLabelSchema,
   namespace: dnsLabelSchema.optional(),
-  metric: z.string().min(1).max(253).describe('the metric Algo that computed it'),
+  metric: z.string().min(1).max(128).describe("the metric's name in the task's metrics.json"),
   round: z.int().min(0).optional(),
   value: z.number(),
 });
+
+/** One row of the leaderboard. */
+export type Performance = z.infer<typeof performanceSchema>;
 
 /** What the controller observed of a ComputePlan. */
 export const computePlanStatusSchema = z.object({
@@ -162,7 +227,17 @@ export const computePlanStatusSchema = z.object({
   counts: taskCountsSchema.optional(),
   conditions: conditionsSchema.optional(),
   observedGeneration: z.int().min(0).optional(),
-  performances: z.array(performanceSchema).max(maxPerformances).optional().describe('scores of test tasks'),
+  performances: z
+    .array(performanceSchema)
+    .max(maxPerformances)
+    .optional()
+    .describe('the leaderboard: scores of succeeded tasks, by metric, best first'),
+  best: z.string().max(256).optional().describe('the top of the leaderboard, e.g. accuracy=0.91 (r3-test-0)'),
+  appliedRetry: z
+    .string()
+    .max(maxRetryTokenLength)
+    .optional()
+    .describe(`the ${retryAnnotation} annotation last acted on (hashed when long)`),
 });
 
 /** The status of a ComputePlan. */
@@ -180,10 +255,19 @@ export const computePlanSchema = z.object({
 /** A ComputePlan (`computeplans.tessera.dev`). */
 export type ComputePlan = z.infer<typeof computePlanSchema>;
 
+const fedAvgPath = 'self.strategy.fedAvg';
+const evaluateEvery = `(has(${fedAvgPath}.evaluateEvery) ? ${fedAvgPath}.evaluateEvery : 1)`;
+/** fedAvgTaskCount in CEL: ceil(rounds / k) is (rounds + k - 1) / k in integer division. */
+const fedAvgTaskCountCel =
+  `${fedAvgPath}.rounds * (${fedAvgPath}.trainers.size() + 1) + ` +
+  `(has(${fedAvgPath}.testAlgo) ? ${fedAvgPath}.trainers.size() * ((${fedAvgPath}.rounds + ${evaluateEvery} - 1) / ${evaluateEvery}) : 0)`;
+
 /**
  * What the API server checks of a ComputePlan beyond types and bounds. Rules on one version mirror a
- * zod refinement; the transition rules (oldSelf) keep tasks append-only. Cross-task checks (known
- * task references, cycles) are too costly for CEL over 5000 tasks and live in zod and the controller.
+ * zod refinement; the transition rules (oldSelf) keep tasks append-only and the strategy fixed (a
+ * changed strategy would change or drop tasks that already ran). Cross-task checks (references to
+ * unknown tasks, cycles, names clashing with expanded tasks) are too costly for CEL over 5000 tasks:
+ * the controller reports them as conditions.
  */
 export const computePlanCelRules: readonly CelRule[] = [
   nameFitsLabelRule,
@@ -191,6 +275,11 @@ export const computePlanCelRules: readonly CelRule[] = [
     path: 'spec',
     rule: '(has(self.tasks) && self.tasks.size() > 0) || has(self.strategy)',
     message: 'a ComputePlan needs spec.tasks or spec.strategy',
+  },
+  {
+    path: 'spec',
+    rule: `!has(self.strategy) || !has(${fedAvgPath}) || (has(self.tasks) ? self.tasks.size() : 0) + ${fedAvgTaskCountCel} <= ${maxTasks}`,
+    message: `a ComputePlan holds at most ${maxTasks} tasks, written out and expanded from its strategy together`,
   },
   {
     path: 'spec.tasks[].inputs[]',
@@ -207,5 +296,16 @@ export const computePlanCelRules: readonly CelRule[] = [
     path: 'spec.tasks[]',
     rule: 'self == oldSelf',
     message: 'a task cannot change once added: append a new task instead',
+  },
+  {
+    path: 'spec',
+    rule: '!has(oldSelf.strategy) || has(self.strategy)',
+    message: 'a strategy cannot be removed once set: its tasks may have run',
+    fieldPath: '.strategy',
+  },
+  {
+    path: 'spec.strategy',
+    rule: 'self == oldSelf',
+    message: 'a strategy cannot change once set: append tasks instead',
   },
 ];

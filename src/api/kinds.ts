@@ -118,6 +118,7 @@ export const computePlanKind: KindDefinition = {
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     { name: 'Progress', type: 'string', jsonPath: '.status.progress' },
     { name: 'Round', type: 'integer', jsonPath: '.status.round' },
+    { name: 'Best', type: 'string', jsonPath: '.status.best', description: 'the top of the leaderboard' },
     age,
   ],
   celRules: computePlanCelRules,
