@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { tesseraJobSchema } from '../../api/job.ts';
+import { digestOf, makeAlgo, makePlan, makeTask } from '../../../test/support/plan-builders.ts';
+import { desiredTaskJob, type TaskJobSource } from './desired.ts';
+import { taskJobName } from './names.ts';
+
+const source = (fields: Partial<TaskJobSource> = {}): TaskJobSource => ({
+  plan: makePlan().obj(),
+  task: makeTask('t').obj(),
+  algo: makeAlgo().obj(),
+  inputs: [],
+  retryToken: '',
+  ...fields,
+});
+
+describe('desiredTaskJob', () => {
+  it("runs the Algo's image, command, code and outputs, with the task's retries and timeout", () => {
+    const algo = makeAlgo().spec({ command: ['python', 'train.py'], args: ['--epochs', '3'], code: { digest: digestOf('code') }, resources: { cpu: 2, memory: '4Gi' } }).outputs('model', 'stats').obj();
+    const task = makeTask('t').set({ retries: 2, timeoutSeconds: 600 }).obj();
+    const { job } = desiredTaskJob(source({ algo, task }));
+    expect(job.spec).toEqual({
+      image: 'local/train:1',
+      command: ['python', 'train.py'],
+      args: ['--epochs', '3'],
+      code: { digest: digestOf('code') },
+      resources: { cpu: 2, memory: '4Gi' },
+      retries: 2,
+      timeoutSeconds: 600,
+      outputs: [{ name: 'model' }, { name: 'stats' }],
+    });
+    expect(tesseraJobSchema.safeParse(job).error?.issues ?? []).toEqual([]);
+  });
+
+  it("takes the task's resources over the Algo's, whole", () => {
+    const algo = makeAlgo().spec({ resources: { cpu: 2, memory: '4Gi' } }).obj();
+    const { job } = desiredTaskJob(source({ algo, task: makeTask('t').set({ resources: { gpu: 1 } }).obj() }));
+    expect(job.spec.resources).toEqual({ gpu: 1 });
+  });
+
+  it('binds Datasets by name and parent outputs by digest', () => {
+    const { job } = desiredTaskJob(source({ inputs: [{ name: 'data', dataset: 'cifar' }, { name: 'model', digest: digestOf('a/model'), namespace: 'org-a' }] }));
+    expect(job.spec.inputs).toEqual([
+      { name: 'data', dataset: { name: 'cifar' } },
+      { name: 'model', fileSet: { digest: digestOf('a/model') } },
+    ]);
+  });
+
+  it('is named for the plan, task, plan uid and retry token, and labelled back to the plan', () => {
+    const { job } = desiredTaskJob(source({ task: makeTask('r2-train-0').round(2).obj(), retryToken: 'again' }));
+    expect(job.metadata.name).toBe(taskJobName('plan', 'r2-train-0', 'uid-plan', 'again'));
+    expect(job.metadata.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'tessera',
+      'app.kubernetes.io/component': 'compute-plan-task',
+      'tessera.dev/plan': 'plan',
+      'tessera.dev/plan-namespace': 'org-a',
+      'tessera.dev/plan-uid': 'uid-plan',
+      'tessera.dev/task': 'r2-train-0',
+      'tessera.dev/round': '2',
+    });
+  });
+
+  it.each([
+    {
+      name: "in the plan's namespace: owned by the plan",
+      task: makeTask('t'),
+      wantNamespace: 'org-a',
+      wantOwners: [{ apiVersion: 'tessera.dev/v1alpha1', kind: 'ComputePlan', name: 'plan', uid: 'uid-plan', controller: true, blockOwnerDeletion: true }],
+      wantFinalizers: undefined,
+    },
+    { name: 'in another namespace: no owner can reach it, so a finalizer', task: makeTask('t').in('org-b'), wantNamespace: 'org-b', wantOwners: undefined, wantFinalizers: ['tessera.dev/compute-plan'] },
+  ])('$name', ({ task, wantNamespace, wantOwners, wantFinalizers }) => {
+    const { job } = desiredTaskJob(source({ task: task.obj() }));
+    expect(job.metadata.namespace).toBe(wantNamespace);
+    expect(job.metadata.ownerReferences).toEqual(wantOwners);
+    expect(job.metadata.finalizers).toEqual(wantFinalizers);
+  });
+
+  it.each([
+    { name: 'an output of the same namespace needs no grant', task: makeTask('t'), from: 'org-a', wantGrants: [] },
+    { name: 'an output of another namespace is granted to the reader', task: makeTask('t').in('org-b'), from: 'org-a', wantGrants: [{ namespace: 'org-b', digest: digestOf('m') }] },
+  ])('$name', ({ task, from, wantGrants }) => {
+    const inputs = [{ name: 'model', digest: digestOf('m'), namespace: from }];
+    expect(desiredTaskJob(source({ task: task.obj(), inputs })).grants).toEqual(wantGrants);
+  });
+
+  it('grants a digest once, however many inputs read it', () => {
+    const inputs = ['m-0', 'm-1'].map((name) => ({ name, digest: digestOf('same'), namespace: 'org-b' }));
+    expect(desiredTaskJob(source({ inputs })).grants).toEqual([{ namespace: 'org-a', digest: digestOf('same') }]);
+  });
+});

@@ -1,0 +1,114 @@
+import type * as k8s from '@kubernetes/client-node';
+import type { Algo } from '../../api/algo.ts';
+import { groupVersion } from '../../api/common.ts';
+import type { ComputePlan, Task } from '../../api/computeplan.ts';
+import type { JobInput, TesseraJob, TesseraJobSpec } from '../../api/job.ts';
+import { managedByValue, planFinalizer, planLabels, taskComponent, taskJobName } from './names.ts';
+import type { BoundInput } from './readiness.ts';
+import { taskNamespace } from './readiness.ts';
+
+// The Tessera Job of one task. The Algo is inlined (image, command, code, outputs) rather than
+// referenced: the Algo lives in the plan's namespace and the Job may run in another, where no Algo
+// of that name exists, or a different one does.
+
+/** A namespace that may read a file set written in another namespace: the reconciler records it. */
+export interface OutputGrant {
+  namespace: string;
+  digest: string;
+}
+
+/** A Job to create, and the reads of other namespaces' outputs to grant before creating it. */
+export interface DesiredTaskJob {
+  job: TesseraJob;
+  grants: OutputGrant[];
+}
+
+/** Everything one task's Job is made of. */
+export interface TaskJobSource {
+  plan: Readonly<ComputePlan>;
+  task: Readonly<Task>;
+  algo: Readonly<Algo>;
+  inputs: readonly BoundInput[];
+  /** status.appliedRetry, or '' before any retry. */
+  retryToken: string;
+}
+
+/** The labels every Job of the plan carries, so the plan finds its Jobs in every namespace. */
+export function taskJobLabels(plan: Readonly<ComputePlan>, task: Readonly<Task>): Record<string, string> {
+  const labels: Record<string, string> = {
+    [planLabels.managedBy]: managedByValue,
+    [planLabels.component]: taskComponent,
+    [planLabels.plan]: plan.metadata.name,
+    [planLabels.planNamespace]: plan.metadata.namespace ?? '',
+    [planLabels.planUid]: plan.metadata.uid ?? '',
+    [planLabels.task]: task.name,
+  };
+  if (task.round !== undefined) labels[planLabels.round] = String(task.round);
+  return labels;
+}
+
+function ownerReference(plan: Readonly<ComputePlan>): k8s.V1OwnerReference {
+  return {
+    apiVersion: plan.apiVersion,
+    kind: plan.kind,
+    name: plan.metadata.name,
+    uid: plan.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+function jobInput(input: BoundInput): JobInput {
+  return 'dataset' in input ? { name: input.name, dataset: { name: input.dataset } } : { name: input.name, fileSet: { digest: input.digest } };
+}
+
+/** Reads of outputs written in another namespace than the one the Job runs in, each digest once. */
+function grantsFor(inputs: readonly BoundInput[], namespace: string): OutputGrant[] {
+  const digests = new Set(inputs.flatMap((i) => ('digest' in i && i.namespace !== namespace ? [i.digest] : [])));
+  return [...digests].map((digest) => ({ namespace, digest }));
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function jobSpec(source: TaskJobSource): TesseraJobSpec {
+  const { task, algo, inputs } = source;
+  const outputs = algo.spec.outputs?.map((o) => ({ name: o.name }));
+  return withoutUndefined({
+    image: algo.spec.image,
+    command: algo.spec.command,
+    args: algo.spec.args,
+    code: algo.spec.code ? { digest: algo.spec.code.digest } : undefined,
+    resources: task.resources ?? algo.spec.resources,
+    retries: task.retries,
+    timeoutSeconds: task.timeoutSeconds,
+    inputs: inputs.length > 0 ? inputs.map(jobInput) : undefined,
+    outputs: outputs?.length ? outputs : undefined,
+  });
+}
+
+/**
+ * The Job that runs `task`, named deterministically, in the task's namespace. In the plan's namespace
+ * it is owned by the plan (garbage-collected with it); elsewhere no ownerReference can reach, so it
+ * carries the plan's finalizer and the plan deletes it when it goes.
+ */
+export function desiredTaskJob(source: TaskJobSource): DesiredTaskJob {
+  const { plan, task, inputs, retryToken } = source;
+  const planNamespace = plan.metadata.namespace ?? '';
+  const namespace = taskNamespace(task, planNamespace);
+  const sameNamespace = namespace === planNamespace;
+  const job: TesseraJob = {
+    apiVersion: groupVersion,
+    kind: 'Job',
+    metadata: withoutUndefined({
+      name: taskJobName(plan.metadata.name, task.name, plan.metadata.uid ?? '', retryToken),
+      namespace,
+      labels: taskJobLabels(plan, task),
+      ownerReferences: sameNamespace ? [ownerReference(plan)] : undefined,
+      finalizers: sameNamespace ? undefined : [planFinalizer],
+    }),
+    spec: jobSpec(source),
+  };
+  return { job, grants: grantsFor(inputs, namespace) };
+}

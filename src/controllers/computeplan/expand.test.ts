@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { fedAvgTaskCount, type FedAvg } from '../../api/computeplan.ts';
+import { makeTask } from '../../../test/support/plan-builders.ts';
+import { duplicateTaskNames, expandFedAvg, planTasks } from './expand.ts';
+
+const fedAvg = (fields: Partial<FedAvg> = {}): FedAvg => ({
+  rounds: 2,
+  trainers: [
+    { namespace: 'org-a', datasetRef: { name: 'cifar-a' } },
+    { namespace: 'org-b', datasetRef: { name: 'cifar-b' }, testDatasetRef: { name: 'cifar-b-test' } },
+  ],
+  aggregatorNamespace: 'org-c',
+  trainAlgo: { name: 'train' },
+  aggregateAlgo: { name: 'avg' },
+  testAlgo: { name: 'test' },
+  ...fields,
+});
+
+describe('expandFedAvg', () => {
+  it('trains on every trainer, aggregates, then tests, round by round', () => {
+    expect(expandFedAvg(fedAvg()).map((t) => t.name)).toEqual([
+      'r1-train-0', 'r1-train-1', 'r1-aggregate', 'r1-test-0', 'r1-test-1',
+      'r2-train-0', 'r2-train-1', 'r2-aggregate', 'r2-test-0', 'r2-test-1',
+    ]);
+  });
+
+  it('binds each task to its namespace, Algo, round and inputs', () => {
+    const byName = new Map(expandFedAvg(fedAvg()).map((t) => [t.name, t]));
+    expect(byName.get('r1-train-1')).toEqual({ name: 'r1-train-1', algoRef: { name: 'train' }, namespace: 'org-b', round: 1, inputs: [{ name: 'data', datasetRef: { name: 'cifar-b' } }] });
+    expect(byName.get('r2-train-0')?.inputs).toEqual([
+      { name: 'data', datasetRef: { name: 'cifar-a' } },
+      { name: 'model', taskOutput: { task: 'r1-aggregate', output: 'model' } },
+    ]);
+    expect(byName.get('r2-aggregate')).toEqual({
+      name: 'r2-aggregate',
+      algoRef: { name: 'avg' },
+      namespace: 'org-c',
+      round: 2,
+      inputs: [
+        { name: 'model-0', taskOutput: { task: 'r2-train-0', output: 'model' } },
+        { name: 'model-1', taskOutput: { task: 'r2-train-1', output: 'model' } },
+      ],
+    });
+    expect(byName.get('r2-test-1')).toMatchObject({ algoRef: { name: 'test' }, namespace: 'org-b', round: 2 });
+    expect(byName.get('r2-test-1')?.inputs).toEqual([
+      { name: 'data', datasetRef: { name: 'cifar-b-test' } },
+      { name: 'model', taskOutput: { task: 'r2-aggregate', output: 'model' } },
+    ]);
+    expect(byName.get('r2-test-0')?.inputs[0]).toEqual({ name: 'data', datasetRef: { name: 'cifar-a' } });
+  });
+
+  it('leaves the aggregator namespace unset when the strategy does: the plan\'s namespace', () => {
+    const aggregate = expandFedAvg(fedAvg({ aggregatorNamespace: undefined })).find((t) => t.name === 'r1-aggregate');
+    expect(aggregate).not.toHaveProperty('namespace');
+  });
+
+  it.each([
+    { name: 'every round', fields: {}, wantTested: [1, 2] },
+    { name: 'every 2nd of 5 rounds, and the last', fields: { rounds: 5, evaluateEvery: 2 }, wantTested: [2, 4, 5] },
+    { name: 'every 3rd of 6 rounds', fields: { rounds: 6, evaluateEvery: 3 }, wantTested: [3, 6] },
+    { name: 'no test Algo', fields: { rounds: 3, testAlgo: undefined }, wantTested: [] },
+  ])('tests $name', ({ fields, wantTested }) => {
+    const tasks = expandFedAvg(fedAvg(fields));
+    const tested = [...new Set(tasks.filter((t) => t.name.includes('-test-')).map((t) => t.round))];
+    expect(tested).toEqual(wantTested);
+  });
+
+  it.each([
+    { rounds: 1, trainers: 1, evaluateEvery: undefined, test: false },
+    { rounds: 7, trainers: 3, evaluateEvery: 2, test: true },
+    { rounds: 10, trainers: 5, evaluateEvery: 10, test: true },
+    { rounds: 9, trainers: 4, evaluateEvery: 4, test: true },
+  ])('expands into fedAvgTaskCount tasks: $rounds rounds, $trainers trainers, tests every $evaluateEvery', ({ rounds, trainers, evaluateEvery, test }) => {
+    const strategy = fedAvg({
+      rounds,
+      trainers: Array.from({ length: trainers }, (_, i) => ({ namespace: `org-${i}`, datasetRef: { name: 'd' } })),
+      evaluateEvery,
+      testAlgo: test ? { name: 'test' } : undefined,
+    });
+    expect(expandFedAvg(strategy)).toHaveLength(fedAvgTaskCount(strategy));
+  });
+});
+
+describe('planTasks', () => {
+  it('puts written-out tasks before expanded ones', () => {
+    const tasks = planTasks({ tasks: [makeTask('prep').obj()], strategy: { fedAvg: fedAvg({ rounds: 1, testAlgo: undefined }) } });
+    expect(tasks.map((t) => t.name)).toEqual(['prep', 'r1-train-0', 'r1-train-1', 'r1-aggregate']);
+  });
+
+  it('is only the written-out tasks without a strategy', () => {
+    expect(planTasks({ tasks: [makeTask('a').obj()] }).map((t) => t.name)).toEqual(['a']);
+  });
+});
+
+describe('duplicateTaskNames', () => {
+  it.each([
+    { names: ['a', 'b'], want: [] },
+    { names: ['a', 'b', 'a', 'a', 'b'], want: ['a', 'b'] },
+  ])('$names → $want', ({ names, want }) => {
+    expect(duplicateTaskNames(names.map((name) => ({ name })))).toEqual(want);
+  });
+});

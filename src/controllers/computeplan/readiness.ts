@@ -1,0 +1,115 @@
+import type { Algo } from '../../api/algo.ts';
+import { ComputePlanReason, type Task } from '../../api/computeplan.ts';
+import type { Dataset } from '../../api/dataset.ts';
+import type { TesseraJob } from '../../api/job.ts';
+import { unauthorizedReason } from './authorization.ts';
+import { outputsReleasedAnnotation } from './names.ts';
+import { jobState } from './task-jobs.ts';
+
+// "Can this task's Job be created now?" as a chain of checks, each a verdict or a pass (after
+// cert-manager's readiness policies): what it names must exist, the data must authorize the plan,
+// the outputs it reads must be declared, and the parents must have produced them.
+
+/** An input of a task, resolved to what its Job reads. */
+export type BoundInput =
+  | { name: string; dataset: string }
+  | { name: string; digest: string; /** Where the Job that wrote it runs. */ namespace: string };
+
+/** Whether a task can run: ready with its inputs, waiting (on things named in `missing`), or failed. */
+export type Readiness =
+  | { kind: 'ready'; algo: Readonly<Algo>; inputs: BoundInput[] }
+  | { kind: 'waiting'; missing: string[] }
+  | { kind: 'failed'; reason: typeof ComputePlanReason.Unauthorized | typeof ComputePlanReason.InvalidSpec; message: string };
+
+/** What readiness looks things up in: the cluster as observed, and the plan's own tasks and Jobs. */
+export interface ReadinessContext {
+  planNamespace: string;
+  /** An Algo of the plan's namespace. */
+  algo: (name: string) => Readonly<Algo> | undefined;
+  dataset: (namespace: string, name: string) => Readonly<Dataset> | undefined;
+  /** A task of the plan. */
+  task: (name: string) => Readonly<Task> | undefined;
+  /** The Job that stands for a task of the plan. */
+  job: (task: string) => Readonly<TesseraJob> | undefined;
+}
+
+const waiting = (missing: string[] = []): Readiness => ({ kind: 'waiting', missing });
+
+/** Where a task runs: its own namespace, else the plan's. */
+export function taskNamespace(task: Pick<Task, 'namespace'>, planNamespace: string): string {
+  return task.namespace ?? planNamespace;
+}
+
+function missingDependencies(task: Readonly<Task>, unknownParents: readonly string[], ctx: ReadinessContext): string[] {
+  const namespace = taskNamespace(task, ctx.planNamespace);
+  const missing = unknownParents.map((name) => `task ${name}`);
+  if (!ctx.algo(task.algoRef.name)) missing.push(`algo ${ctx.planNamespace}/${task.algoRef.name}`);
+  for (const { datasetRef } of task.inputs) {
+    if (datasetRef && !ctx.dataset(namespace, datasetRef.name)) missing.push(`dataset ${namespace}/${datasetRef.name}`);
+  }
+  return missing;
+}
+
+function datasetsRead(task: Readonly<Task>, ctx: ReadinessContext): Array<Readonly<Dataset>> {
+  const namespace = taskNamespace(task, ctx.planNamespace);
+  return task.inputs.flatMap((i) => (i.datasetRef ? [ctx.dataset(namespace, i.datasetRef.name)!] : []));
+}
+
+/** An output the task reads that its parent's Algo does not declare: it would wait forever. */
+function undeclaredOutput(task: Readonly<Task>, ctx: ReadinessContext): string | undefined {
+  for (const { taskOutput } of task.inputs) {
+    const parent = taskOutput && ctx.task(taskOutput.task);
+    // A parent whose Algo is missing reports that itself; this check waits until it is found.
+    const algo = parent && ctx.algo(parent.algoRef.name);
+    if (!algo || algo.spec.outputs?.some((o) => o.name === taskOutput.output)) continue;
+    return `task ${task.name} reads output ${taskOutput.output} of task ${taskOutput.task}, which algo ${algo.metadata.name} does not declare`;
+  }
+  return undefined;
+}
+
+function isReady(dataset: Readonly<Dataset>): boolean {
+  return dataset.status?.digest !== undefined && dataset.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+}
+
+function bindOutput(name: string, ref: NonNullable<Task['inputs'][number]['taskOutput']>, ctx: ReadinessContext): BoundInput | Readiness {
+  const job = ctx.job(ref.task);
+  if (!job || jobState(job) !== 'succeeded') return waiting();
+  if (job.metadata.annotations?.[outputsReleasedAnnotation] === 'true') return waiting([`output ${ref.output} of task ${ref.task} (released)`]);
+  const output = job.status?.outputs?.find((o) => o.name === ref.output);
+  if (!output) return waiting([`output ${ref.output} of task ${ref.task}`]);
+  return { name, digest: output.digest, namespace: job.metadata.namespace ?? ctx.planNamespace };
+}
+
+function bindInput(input: Task['inputs'][number], namespace: string, ctx: ReadinessContext): BoundInput | Readiness {
+  if (input.taskOutput) return bindOutput(input.name, input.taskOutput, ctx);
+  const dataset = ctx.dataset(namespace, input.datasetRef!.name)!;
+  return isReady(dataset) ? { name: input.name, dataset: dataset.metadata.name } : waiting();
+}
+
+function bindInputs(task: Readonly<Task>, ctx: ReadinessContext): Readiness {
+  const namespace = taskNamespace(task, ctx.planNamespace);
+  const inputs: BoundInput[] = [];
+  for (const input of task.inputs) {
+    const bound = bindInput(input, namespace, ctx);
+    if ('kind' in bound) return bound;
+    inputs.push(bound);
+  }
+  return { kind: 'ready', algo: ctx.algo(task.algoRef.name)!, inputs };
+}
+
+/**
+ * Whether `task`'s Job can be created: waiting while a task, Algo or Dataset it names is missing
+ * (listed, so the plan can say so), failed when its data does not authorize the plan (Unauthorized)
+ * or it reads an output its parent's Algo does not declare (InvalidSpec), waiting while a parent has
+ * not succeeded or a Dataset is not Ready, else ready with every input bound to what the Job reads.
+ */
+export function taskReadiness(task: Readonly<Task>, unknownParents: readonly string[], ctx: ReadinessContext): Readiness {
+  const missing = missingDependencies(task, unknownParents, ctx);
+  if (missing.length > 0) return waiting(missing);
+  const namespace = taskNamespace(task, ctx.planNamespace);
+  const refusal = unauthorizedReason({ task: task.name, namespace, planNamespace: ctx.planNamespace, datasets: datasetsRead(task, ctx) });
+  if (refusal) return { kind: 'failed', reason: ComputePlanReason.Unauthorized, message: refusal };
+  const undeclared = undeclaredOutput(task, ctx);
+  if (undeclared) return { kind: 'failed', reason: ComputePlanReason.InvalidSpec, message: undeclared };
+  return bindInputs(task, ctx);
+}

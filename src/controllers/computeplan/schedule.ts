@@ -1,0 +1,172 @@
+import type { Algo } from '../../api/algo.ts';
+import { ComputePlanReason, type ComputePlan, type ComputePlanStatus, type Task } from '../../api/computeplan.ts';
+import type { Dataset } from '../../api/dataset.ts';
+import type { TesseraJob } from '../../api/job.ts';
+import { classifyTasks, type TaskView } from './classify.ts';
+import { buildDag, orderDag, type PlanDag } from './dag.ts';
+import { desiredTaskJob, type DesiredTaskJob } from './desired.ts';
+import { stopCause, stoppedState, type StopCause } from './failure-policy.ts';
+import { cycleText } from './messages.ts';
+import type { ReadinessContext } from './readiness.ts';
+import { outputsToRelease } from './release.ts';
+import { retryStep, type RetryStep } from './retry.ts';
+import { planStatus, type PlanSituation } from './status.ts';
+import { summarizeTasks } from './summary.ts';
+import { isActive, isDeleting, jobsByTask, jobState, ownJobs } from './task-jobs.ts';
+import { validPlanTasks } from './validation.ts';
+
+// The ComputePlan controller's one decision: from a plan and what was observed around it, which Jobs
+// to create, cancel, delete and release, and the plan's status. Pure and O(tasks + edges), so the
+// reconciler can call it on every change of any of the plan's Jobs.
+
+/** What the reconciler observed: the plan, its Jobs, and lookups into its informers' caches. */
+export interface PlanObservation {
+  plan: Readonly<ComputePlan>;
+  /** The plan's Jobs in every namespace (by the tessera.dev/plan-uid label); others are ignored. */
+  jobs: ReadonlyArray<Readonly<TesseraJob>>;
+  /** An Algo of the plan's namespace, undefined when there is none. */
+  algo: (name: string) => Readonly<Algo> | undefined;
+  /** A Dataset, undefined when there is none. */
+  dataset: (namespace: string, name: string) => Readonly<Dataset> | undefined;
+  now: Date;
+}
+
+/** A Job to act on, by name; the uid makes a delete miss a Job re-created under the same name. */
+export interface JobRef {
+  namespace: string;
+  name: string;
+  uid?: string;
+}
+
+/** What the reconciler should do, all of it idempotent. */
+export interface PlanDecision {
+  /** Jobs to create (AlreadyExists is success), after recording their grants. */
+  create: DesiredTaskJob[];
+  /** Jobs to set spec.cancel on. */
+  cancel: JobRef[];
+  /** Jobs to delete (a retry clears them), removing the plan's finalizer if they carry it. */
+  delete: JobRef[];
+  /** Jobs to annotate tessera.dev/outputs-released: "true". */
+  release: JobRef[];
+  status: ComputePlanStatus;
+}
+
+function refOf(job: Readonly<TesseraJob>): JobRef {
+  const ref: JobRef = { namespace: job.metadata.namespace ?? '', name: job.metadata.name };
+  if (job.metadata.uid) ref.uid = job.metadata.uid;
+  return ref;
+}
+
+/** A plan that cannot run at all: create nothing, count what its Jobs did, and say why. */
+function halted(observed: PlanObservation, tasks: readonly Task[], halt: PlanSituation['halt']): PlanDecision {
+  const { plan } = observed;
+  const jobs = jobsByTask(observed.jobs, plan.metadata.uid ?? '');
+  const views = tasks.map((task): TaskView => {
+    const job = jobs.get(task.name);
+    return job ? { state: jobState(job), job } : { state: 'pending' };
+  });
+  const situation: PlanSituation = { summary: summarizeTasks(tasks, views), suspended: false, halt, appliedRetry: plan.status?.appliedRetry };
+  return { create: [], cancel: [], delete: [], release: [], status: planStatus(plan, situation, observed.now) };
+}
+
+function readinessContext(observed: PlanObservation, tasks: readonly Task[], dag: PlanDag, jobs: ReadonlyMap<string, Readonly<TesseraJob>>): ReadinessContext {
+  return {
+    planNamespace: observed.plan.metadata.namespace ?? '',
+    algo: observed.algo,
+    dataset: observed.dataset,
+    task: (name) => {
+      const i = dag.index.get(name);
+      return i === undefined ? undefined : tasks[i];
+    },
+    job: (task) => jobs.get(task),
+  };
+}
+
+/** A plan's tasks as scheduling sees them, all indexed alike. */
+interface Schedulable {
+  plan: Readonly<ComputePlan>;
+  tasks: readonly Task[];
+  views: readonly TaskView[];
+  ranks: readonly number[];
+  /** The plan's own Jobs: the live ones hold parallelism slots. */
+  jobs: ReadonlyArray<Readonly<TesseraJob>>;
+}
+
+/** A task to start, by index, and its Job. */
+interface Creation {
+  i: number;
+  desired: DesiredTaskJob;
+}
+
+/** The Jobs to create now: ready tasks by rank, then plan order, while parallelism allows. */
+function creations(s: Schedulable, retryToken: string): Creation[] {
+  const active = s.jobs.filter(isActive).length;
+  const slots = Math.max(0, (s.plan.spec.parallelism ?? Infinity) - active);
+  const ready = s.views.flatMap((view, i) => (view.state === 'pending' && view.readiness?.kind === 'ready' ? [{ i, readiness: view.readiness }] : []));
+  ready.sort((a, b) => s.ranks[a.i]! - s.ranks[b.i]! || a.i - b.i);
+  return ready.slice(0, slots).map(({ i, readiness }) => ({
+    i,
+    desired: desiredTaskJob({ plan: s.plan, task: s.tasks[i]!, algo: readiness.algo, inputs: readiness.inputs, retryToken }),
+  }));
+}
+
+/** The views once the creations land: the status written with them is then already current. */
+function withCreated(views: readonly TaskView[], created: readonly Creation[]): TaskView[] {
+  const next = [...views];
+  for (const { i } of created) next[i] = { state: 'queued' };
+  return next;
+}
+
+/** Whether this reconcile may start tasks. */
+function mayCreate(plan: Readonly<ComputePlan>, stop: StopCause | undefined, retry: RetryStep): boolean {
+  return stop === undefined && !retry.pending && plan.spec.suspend !== true;
+}
+
+/** Jobs a stopped plan cancels: every live one not asked already. A retry under way cancels nothing. */
+function cancellations(jobs: ReadonlyArray<Readonly<TesseraJob>>, stop: StopCause | undefined, retry: RetryStep): JobRef[] {
+  if (stop === undefined || retry.pending) return [];
+  return jobs.filter((job) => isActive(job) && job.spec.cancel !== true && !isDeleting(job)).map(refOf);
+}
+
+/**
+ * What to do about a plan, given what was observed. The status assumes the creates land (their
+ * tasks count as queued), so the reconcile that sees them appear has nothing new to write. In order: a plan whose tasks clash or exceed
+ * the limit, or read each other's outputs in a circle, creates nothing and stalls (InvalidSpec,
+ * CycleDetected). Otherwise each task gets a state from its Job, its parents and its readiness;
+ * spec.cancel, and FailFast on a failure, cancel every live Job and start nothing; a new retry
+ * annotation deletes the Jobs of failed and canceled tasks before anything starts again; suspend
+ * starts nothing; else ready tasks start, lowest rank first, up to spec.parallelism live Jobs.
+ */
+export function decide(observed: PlanObservation): PlanDecision {
+  const { plan } = observed;
+  const planned = validPlanTasks(plan.spec);
+  if (!planned.ok) return halted(observed, [], { reason: planned.reason, message: planned.message });
+  const { tasks } = planned;
+  const dag = buildDag(tasks);
+  const ordered = orderDag(dag);
+  if (!ordered.acyclic) return halted(observed, tasks, { reason: ComputePlanReason.CycleDetected, message: `tasks read each other's outputs in a cycle: ${cycleText(ordered.cycle)}` });
+
+  const uid = plan.metadata.uid ?? '';
+  const jobs = ownJobs(observed.jobs, uid);
+  const standing = jobsByTask(jobs, uid);
+  const classified = classifyTasks({ tasks, dag, order: ordered.order, jobs: standing, readiness: readinessContext(observed, tasks, dag, standing) });
+  const stop = stopCause(plan.spec, classified.some((v) => v.state === 'failed'));
+  const views = stop ? classified.map((v) => ({ ...v, state: stoppedState(v.state) })) : classified;
+  const retry = retryStep(plan, jobs);
+
+  const created = mayCreate(plan, stop, retry) ? creations({ plan, tasks, views, ranks: ordered.ranks, jobs }, retry.token) : [];
+  const situation: PlanSituation = {
+    summary: summarizeTasks(tasks, withCreated(views, created)),
+    suspended: plan.spec.suspend === true,
+    appliedRetry: retry.appliedRetry,
+  };
+  if (stop) situation.stop = stop;
+  if (retry.pending) situation.retrying = retry.remaining;
+  return {
+    create: created.map((c) => c.desired),
+    cancel: cancellations(jobs, stop, retry),
+    delete: retry.deletions.map(refOf),
+    release: plan.spec.cleanIntermediateOutputs ? outputsToRelease(dag, views).map(refOf) : [],
+    status: planStatus(plan, situation, observed.now),
+  };
+}

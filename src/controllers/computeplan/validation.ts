@@ -1,0 +1,25 @@
+import { ComputePlanReason, maxTasks, plannedTaskCount, type ComputePlanSpec, type Task } from '../../api/computeplan.ts';
+import { duplicateTaskNames, planTasks } from './expand.ts';
+import { boundedList } from './messages.ts';
+
+// What the schema cannot check of a plan's tasks as a whole, checked before any is scheduled. Each
+// problem is permanent (tasks never change; the strategy never changes), so the plan stalls.
+
+/** A plan's tasks, or why it has none that can be scheduled. */
+export type PlanTasks = { ok: true; tasks: Task[] } | { ok: false; reason: typeof ComputePlanReason.InvalidSpec; message: string };
+
+const invalid = (message: string): PlanTasks => ({ ok: false, reason: ComputePlanReason.InvalidSpec, message });
+
+/**
+ * The plan's tasks (written out, then expanded), or InvalidSpec when there are none, more than
+ * maxTasks (checked before expanding, so a huge strategy costs nothing), or two share a name.
+ */
+export function validPlanTasks(spec: Pick<ComputePlanSpec, 'tasks' | 'strategy'>): PlanTasks {
+  const count = plannedTaskCount(spec);
+  if (count > maxTasks) return invalid(`the plan has ${count} tasks written out and expanded from its strategy; at most ${maxTasks} are allowed`);
+  const tasks = planTasks(spec);
+  if (tasks.length === 0) return invalid('the plan has no tasks: write some in spec.tasks or set spec.strategy');
+  const repeated = duplicateTaskNames(tasks);
+  if (repeated.length > 0) return invalid(`task names appear twice (written out and expanded from the strategy?): ${boundedList(repeated)}`);
+  return { ok: true, tasks };
+}

@@ -1,0 +1,311 @@
+import { createHash } from 'node:crypto';
+import type { Algo } from '../../src/api/algo.ts';
+import type { ComputePlan, ComputePlanStatus, FedAvg, Task } from '../../src/api/computeplan.ts';
+import type { Dataset } from '../../src/api/dataset.ts';
+import type { TesseraJob, TesseraJobStatus } from '../../src/api/job.ts';
+import { outputsReleasedAnnotation, planLabels, taskJobName } from '../../src/controllers/computeplan/names.ts';
+import type { PlanObservation } from '../../src/controllers/computeplan/schedule.ts';
+
+// Builders for ComputePlans, their tasks, the Algos and Datasets they name and the Jobs they create,
+// so a table test states only what differs, e.g.
+// `makePlan().task(makeTask('b').from('model', 'a')).obj()` or `taskJob('a').succeeded().obj()`.
+
+/** A content address made from any text: `digestOf('model-a')`. */
+export function digestOf(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+/** A task running Algo `train` in the plan's namespace, with no inputs. */
+export class TaskBuilder {
+  private readonly task: Task;
+
+  constructor(name: string) {
+    this.task = { name, algoRef: { name: 'train' }, inputs: [] };
+  }
+
+  algo(name: string): this {
+    this.task.algoRef = { name };
+    return this;
+  }
+
+  in(namespace: string): this {
+    this.task.namespace = namespace;
+    return this;
+  }
+
+  round(round: number): this {
+    this.task.round = round;
+    return this;
+  }
+
+  /** Binds input `input` to Dataset `name` of the task's namespace. */
+  dataset(input: string, name: string): this {
+    this.task.inputs.push({ name: input, datasetRef: { name } });
+    return this;
+  }
+
+  /** Binds input `input` to output `output` of task `task`. */
+  from(input: string, task: string, output = 'model'): this {
+    this.task.inputs.push({ name: input, taskOutput: { task, output } });
+    return this;
+  }
+
+  set(fields: Partial<Task>): this {
+    Object.assign(this.task, fields);
+    return this;
+  }
+
+  obj(): Task {
+    return structuredClone(this.task);
+  }
+}
+
+/** A ComputePlan `plan` in `org-a`, with a uid and generation 1, and no tasks. */
+export class PlanBuilder {
+  private readonly plan: ComputePlan;
+
+  constructor(name: string, namespace: string) {
+    this.plan = {
+      apiVersion: 'tessera.dev/v1alpha1',
+      kind: 'ComputePlan',
+      metadata: { name, namespace, uid: `uid-${name}`, generation: 1 },
+      spec: {},
+    };
+  }
+
+  task(...tasks: Array<TaskBuilder | Task>): this {
+    this.plan.spec.tasks = [...(this.plan.spec.tasks ?? []), ...tasks.map((t) => (t instanceof TaskBuilder ? t.obj() : t))];
+    return this;
+  }
+
+  fedAvg(fedAvg: FedAvg): this {
+    this.plan.spec.strategy = { fedAvg };
+    return this;
+  }
+
+  spec(fields: Partial<ComputePlan['spec']>): this {
+    Object.assign(this.plan.spec, fields);
+    return this;
+  }
+
+  retry(value: string): this {
+    this.plan.metadata.annotations = { ...this.plan.metadata.annotations, 'tessera.dev/retry': value };
+    return this;
+  }
+
+  status(fields: Partial<ComputePlanStatus>): this {
+    this.plan.status = { ...this.plan.status, ...fields };
+    return this;
+  }
+
+  obj(): ComputePlan {
+    return structuredClone(this.plan);
+  }
+}
+
+/** An Algo in `org-a` running `local/train:1`, category train, writing output `model`. */
+export class AlgoBuilder {
+  private readonly algo: Algo;
+
+  constructor(name: string, namespace: string) {
+    this.algo = {
+      apiVersion: 'tessera.dev/v1alpha1',
+      kind: 'Algo',
+      metadata: { name, namespace },
+      spec: { image: `local/${name}:1`, category: 'train', outputs: [{ name: 'model' }] },
+    };
+  }
+
+  outputs(...names: string[]): this {
+    this.algo.spec.outputs = names.map((name) => ({ name }));
+    return this;
+  }
+
+  spec(fields: Partial<Algo['spec']>): this {
+    Object.assign(this.algo.spec, fields);
+    return this;
+  }
+
+  obj(): Algo {
+    return structuredClone(this.algo);
+  }
+}
+
+/** A Dataset Ready at version 1, readable only in its own namespace. */
+export class DatasetBuilder {
+  private readonly dataset: Dataset;
+
+  constructor(name: string, namespace: string) {
+    this.dataset = {
+      apiVersion: 'tessera.dev/v1alpha1',
+      kind: 'Dataset',
+      metadata: { name, namespace },
+      spec: { source: { fileSet: { digest: digestOf(`${namespace}/${name}`) } } },
+      status: {
+        version: 1,
+        digest: digestOf(`${namespace}/${name}`),
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Indexed', message: '', lastTransitionTime: '2026-01-01T00:00:00.000Z' }],
+      },
+    };
+  }
+
+  notReady(): this {
+    this.dataset.status = { conditions: [{ type: 'Ready', status: 'False', reason: 'Indexing', message: '', lastTransitionTime: '2026-01-01T00:00:00.000Z' }] };
+    return this;
+  }
+
+  public(): this {
+    this.dataset.spec.permissions = { public: true };
+    return this;
+  }
+
+  authorize(...namespaces: string[]): this {
+    this.dataset.spec.permissions = { public: false, authorizedNamespaces: namespaces };
+    return this;
+  }
+
+  obj(): Dataset {
+    return structuredClone(this.dataset);
+  }
+}
+
+/**
+ * A Job of task `task` of plan `plan` (uid `uid-plan`, namespace `org-a`), as the Job controller
+ * reports it: labelled like the plan's Jobs, named like them (retry token ''), phase Pending.
+ */
+export class TaskJobBuilder {
+  private readonly job: TesseraJob;
+
+  constructor(task: string, namespace: string) {
+    this.job = {
+      apiVersion: 'tessera.dev/v1alpha1',
+      kind: 'Job',
+      metadata: {
+        name: taskJobName('plan', task, 'uid-plan', ''),
+        namespace,
+        uid: `uid-job-${task}`,
+        labels: { [planLabels.plan]: 'plan', [planLabels.planNamespace]: 'org-a', [planLabels.planUid]: 'uid-plan', [planLabels.task]: task },
+      },
+      spec: { image: 'local/train:1', outputs: [{ name: 'model' }] },
+      status: { phase: 'Pending' },
+    };
+  }
+
+  phase(phase: TesseraJobStatus['phase'], reason?: string): this {
+    this.job.status = { ...this.job.status, phase, ...(reason ? { reason } : {}) };
+    return this;
+  }
+
+  running(): this {
+    return this.phase('Running');
+  }
+
+  /** Succeeded, with output `model` (digest `digestOf('<task>/model')`) unless outputs are given. */
+  succeeded(...outputs: string[]): this {
+    const names = outputs.length ? outputs : ['model'];
+    const task = this.job.metadata.labels![planLabels.task]!;
+    this.job.status = {
+      ...this.job.status,
+      phase: 'Succeeded',
+      outputs: names.map((name) => ({ name, digest: digestOf(`${task}/${name}`), files: 1, bytes: 1 })),
+    };
+    return this;
+  }
+
+  failed(reason = 'BackoffLimitExceeded'): this {
+    return this.phase('Failed', reason);
+  }
+
+  canceled(): this {
+    return this.phase('Canceled', 'Canceled');
+  }
+
+  metrics(metrics: Record<string, number>): this {
+    this.job.status = { phase: 'Pending', ...this.job.status, metrics };
+    return this;
+  }
+
+  cancelRequested(): this {
+    this.job.spec.cancel = true;
+    return this;
+  }
+
+  released(): this {
+    this.job.metadata.annotations = { ...this.job.metadata.annotations, [outputsReleasedAnnotation]: 'true' };
+    return this;
+  }
+
+  deleting(): this {
+    this.job.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    return this;
+  }
+
+  /** Named as under retry token `token`. */
+  token(token: string): this {
+    const task = this.job.metadata.labels![planLabels.task]!;
+    this.job.metadata.name = taskJobName('plan', task, 'uid-plan', token);
+    this.job.metadata.uid = `uid-job-${task}-${token}`;
+    return this;
+  }
+
+  label(key: string, value: string): this {
+    this.job.metadata.labels = { ...this.job.metadata.labels, [key]: value };
+    return this;
+  }
+
+  obj(): TesseraJob {
+    return structuredClone(this.job);
+  }
+}
+
+/** What decide() observes, built up: `observe(plan).algos(makeAlgo('train')).jobs(...).obj()`. */
+export class ObservationBuilder {
+  private readonly algoList: Algo[] = [];
+  private readonly datasetList: Dataset[] = [];
+  private readonly jobList: TesseraJob[] = [];
+  private now = new Date('2026-01-01T01:00:00Z');
+  private readonly plan: ComputePlan;
+
+  constructor(plan: ComputePlan) {
+    this.plan = plan;
+  }
+
+  algos(...algos: Array<AlgoBuilder | Algo>): this {
+    this.algoList.push(...algos.map((a) => (a instanceof AlgoBuilder ? a.obj() : a)));
+    return this;
+  }
+
+  datasets(...datasets: Array<DatasetBuilder | Dataset>): this {
+    this.datasetList.push(...datasets.map((d) => (d instanceof DatasetBuilder ? d.obj() : d)));
+    return this;
+  }
+
+  jobs(...jobs: Array<TaskJobBuilder | TesseraJob>): this {
+    this.jobList.push(...jobs.map((j) => (j instanceof TaskJobBuilder ? j.obj() : j)));
+    return this;
+  }
+
+  at(now: Date): this {
+    this.now = now;
+    return this;
+  }
+
+  obj(): PlanObservation {
+    const algos = new Map(this.algoList.map((a) => [a.metadata.name, a]));
+    const datasets = new Map(this.datasetList.map((d) => [`${d.metadata.namespace}/${d.metadata.name}`, d]));
+    return {
+      plan: this.plan,
+      jobs: [...this.jobList],
+      algo: (name) => algos.get(name),
+      dataset: (namespace, name) => datasets.get(`${namespace}/${name}`),
+      now: this.now,
+    };
+  }
+}
+
+export const makeTask = (name: string): TaskBuilder => new TaskBuilder(name);
+export const makePlan = (name = 'plan', namespace = 'org-a'): PlanBuilder => new PlanBuilder(name, namespace);
+export const makeAlgo = (name = 'train', namespace = 'org-a'): AlgoBuilder => new AlgoBuilder(name, namespace);
+export const makeDataset = (name: string, namespace = 'org-a'): DatasetBuilder => new DatasetBuilder(name, namespace);
+export const taskJob = (task: string, namespace = 'org-a'): TaskJobBuilder => new TaskJobBuilder(task, namespace);
+export const observe = (plan: ComputePlan | PlanBuilder): ObservationBuilder => new ObservationBuilder(plan instanceof PlanBuilder ? plan.obj() : plan);
