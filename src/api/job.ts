@@ -54,6 +54,7 @@ export const JobReason = {
   ContainerCrashed: 'ContainerCrashed',
   Preempted: 'Preempted',
   InputNotReady: 'InputNotReady',
+  InputNotFound: 'InputNotFound',
   Unauthorized: 'Unauthorized',
   InvalidSpec: 'InvalidSpec',
   ImmutableAfterStart: 'ImmutableAfterStart',
@@ -133,6 +134,10 @@ export const tesseraJobSpecSchema = z
       .meta({ 'x-kubernetes-list-type': 'set' })
       .describe('exit codes that fail the Job at once, without a retry'),
     cancel: z.boolean().optional().describe('stop the run and mark the Job Canceled; cannot be undone'),
+    code: z
+      .object({ digest: digestSchema })
+      .optional()
+      .describe("a file set mounted read-only at /tessera/code; the Algo's code when unset"),
     inputs: z
       .array(jobInputSchema)
       .max(maxJobIO)
@@ -202,7 +207,8 @@ export const tesseraJobStatusSchema = z.object({
   nodeName: z.string().optional(),
   exitCode: z.int().optional(),
   batchJobName: z.string().optional(),
-  inputs: z.array(resolvedInputSchema).max(maxJobIO + 1).optional().describe('the file sets the run reads, resolved'),
+  inputs: z.array(resolvedInputSchema).max(maxJobIO).optional().describe('the file sets the run reads, resolved'),
+  code: z.object({ digest: digestSchema, source: z.string().max(512).optional() }).optional().describe('the code file set, resolved'),
   outputs: z.array(committedOutputSchema).max(maxJobIO + 1).optional().describe('the file sets the run wrote'),
   metrics: metricsSchema.optional().describe('numbers from metrics.json in the outputs'),
 });

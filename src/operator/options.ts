@@ -1,22 +1,38 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
+const hostPort = z.string().regex(/^[^:]*:\d+$/, 'expected host:port, e.g. 127.0.0.1:8080 or :8080');
+
 /** The operator's settings, from flags and environment, checked before anything starts. */
-export const operatorOptionsSchema = z.object({
-  kubeconfig: z.string().optional(),
-  workers: z.coerce.number().int().min(1).max(64),
-  qps: z.coerce.number().positive().max(10_000),
-  burst: z.coerce.number().int().min(1).max(20_000),
-  leaderElect: z.boolean(),
-  leaseNamespace: z.string().min(1),
-  leaseName: z.string().min(1),
-  leaseDurationSeconds: z.coerce.number().int().min(2).max(600),
-  identity: z.string().min(1),
-  metricsAddress: z.string().regex(/^[^:]*:\d+$/, 'expected host:port, e.g. 127.0.0.1:8080 or :8080'),
-  ttlSecondsAfterFinished: z.coerce.number().int().min(0),
-  runAsUser: z.coerce.number().int().min(1),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
-});
+export const operatorOptionsSchema = z
+  .object({
+    kubeconfig: z.string().optional(),
+    workers: z.coerce.number().int().min(1).max(64),
+    qps: z.coerce.number().positive().max(10_000),
+    burst: z.coerce.number().int().min(1).max(20_000),
+    leaderElect: z.boolean(),
+    leaseNamespace: z.string().min(1),
+    leaseName: z.string().min(1),
+    leaseDurationSeconds: z.coerce.number().int().min(2).max(600),
+    identity: z.string().min(1),
+    metricsAddress: hostPort,
+    ttlSecondsAfterFinished: z.coerce.number().int().min(0),
+    runAsUser: z.coerce.number().int().min(1),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+    s3Endpoint: z.url().optional(),
+    s3Region: z.string().min(1),
+    s3Bucket: z.string().min(3).max(63),
+    s3AccessKey: z.string().min(1).optional(),
+    s3SecretKey: z.string().min(1).optional(),
+    transferAddress: hostPort,
+    transferUrl: z.url().optional(),
+    moverImage: z.string().min(1),
+    uploadGraceSeconds: z.coerce.number().int().min(10).max(86_400),
+  })
+  .refine((o) => !o.s3Endpoint || (o.s3AccessKey && o.s3SecretKey), {
+    message: 'an object store needs --s3-access-key and --s3-secret-key (or TESSERA_S3_ACCESS_KEY and TESSERA_S3_SECRET_KEY)',
+    path: ['s3Endpoint'],
+  });
 
 export type OperatorOptions = z.infer<typeof operatorOptionsSchema>;
 
@@ -34,6 +50,11 @@ export const operatorDefaults = {
   ttlSecondsAfterFinished: '3600',
   runAsUser: '65532',
   logLevel: 'info',
+  s3Region: 'us-east-1',
+  s3Bucket: 'tessera',
+  transferAddress: '127.0.0.1:8090',
+  moverImage: 'tessera/operator:dev',
+  uploadGraceSeconds: '600',
 } as const;
 
 /** Parses raw CLI values; a bad value fails with every problem named, before any connection. */

@@ -29,3 +29,13 @@ export function mergeConditions(
   }
   return [...merged.values()];
 }
+
+/** The condition of `type`, if the object reports one. */
+export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+/** Whether the object reports `type` as True. */
+export function isConditionTrue(conditions: readonly Condition[] | undefined, type: string): boolean {
+  return findCondition(conditions, type)?.status === 'True';
+}

@@ -1,0 +1,41 @@
+import { Option, type Command } from 'commander';
+import { operatorDefaults } from '../operator/options.ts';
+
+const opt = (flags: string, description: string, env: string, fallback?: string | boolean): Option => {
+  const option = new Option(flags, description).env(env);
+  return fallback === undefined ? option : option.default(fallback);
+};
+
+/** Registers `tessera operator`. */
+export function registerOperator(program: Command): void {
+  program
+    .command('operator')
+    .description('run the Tessera controller against the current kubeconfig (or in-cluster config)')
+    .addOption(opt('--kubeconfig <path>', 'kubeconfig file; default: $KUBECONFIG, ~/.kube/config or in-cluster', 'KUBECONFIG'))
+    .addOption(opt('--workers <n>', 'concurrent reconciles', 'TESSERA_WORKERS', operatorDefaults.workers))
+    .addOption(opt('--qps <n>', 'client-side API request rate limit', 'TESSERA_QPS', operatorDefaults.qps))
+    .addOption(opt('--burst <n>', 'client-side API request burst', 'TESSERA_BURST', operatorDefaults.burst))
+    .addOption(new Option('--no-leader-elect', 'run without a lease (one replica only)').env('TESSERA_NO_LEADER_ELECT'))
+    .addOption(opt('--lease-namespace <ns>', 'namespace of the leader-election Lease', 'TESSERA_LEASE_NAMESPACE', operatorDefaults.leaseNamespace))
+    .addOption(opt('--lease-name <name>', 'name of the leader-election Lease', 'TESSERA_LEASE_NAME', operatorDefaults.leaseName))
+    .addOption(opt('--lease-duration-seconds <n>', 'how long a lease holds without renewal', 'TESSERA_LEASE_DURATION_SECONDS', operatorDefaults.leaseDurationSeconds))
+    .addOption(opt('--identity <id>', 'this replica in the Lease', 'TESSERA_IDENTITY', operatorDefaults.identity))
+    .addOption(opt('--metrics-address <host:port>', 'serves /metrics, /healthz, /readyz', 'TESSERA_METRICS_ADDRESS', operatorDefaults.metricsAddress))
+    .addOption(opt('--ttl-seconds-after-finished <n>', 'how long finished batch Jobs stay', 'TESSERA_TTL_SECONDS_AFTER_FINISHED', operatorDefaults.ttlSecondsAfterFinished))
+    .addOption(opt('--run-as-user <uid>', 'uid and gid of job containers', 'TESSERA_RUN_AS_USER', operatorDefaults.runAsUser))
+    .addOption(opt('--log-level <level>', 'trace, debug, info, warn, error', 'TESSERA_LOG_LEVEL', operatorDefaults.logLevel))
+    .addOption(opt('--s3-endpoint <url>', 'the S3-compatible object store (pods reach it through presigned URLs)', 'TESSERA_S3_ENDPOINT'))
+    .addOption(opt('--s3-region <region>', 'the object store region', 'TESSERA_S3_REGION', operatorDefaults.s3Region))
+    .addOption(opt('--s3-bucket <name>', 'the bucket file sets live in', 'TESSERA_S3_BUCKET', operatorDefaults.s3Bucket))
+    .addOption(opt('--s3-access-key <key>', 'object store access key', 'TESSERA_S3_ACCESS_KEY'))
+    .addOption(opt('--s3-secret-key <key>', 'object store secret key (prefer the environment variable)', 'TESSERA_S3_SECRET_KEY'))
+    .addOption(opt('--transfer-address <host:port>', "serves the transfer API to runs' pods", 'TESSERA_TRANSFER_ADDRESS', operatorDefaults.transferAddress))
+    .addOption(opt('--transfer-url <url>', 'the transfer API as pods reach it; default http://<transfer-address>', 'TESSERA_TRANSFER_URL'))
+    .addOption(opt('--mover-image <image>', 'the image of the pull init container and the push sidecar', 'TESSERA_MOVER_IMAGE', operatorDefaults.moverImage))
+    .addOption(opt('--upload-grace-seconds <n>', 'how long the push sidecar may take after the main container exits', 'TESSERA_UPLOAD_GRACE_SECONDS', operatorDefaults.uploadGraceSeconds))
+    .action(async (raw: Record<string, unknown>) => {
+      const { parseOperatorOptions } = await import('../operator/options.ts');
+      const { runOperator } = await import('../operator/run.ts');
+      await runOperator(parseOperatorOptions(raw));
+    });
+}

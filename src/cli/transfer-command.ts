@@ -1,0 +1,58 @@
+import { Option, type Command } from 'commander';
+import { podPaths } from '../storage/transfer-protocol.ts';
+
+// `tessera transfer pull|push`: the mover, as a run's init container and native sidecar. Flags
+// default to where the pod spec puts things, so the pod runs them bare; tests point them elsewhere.
+
+interface MoverFlags {
+  root: string;
+  server: string;
+  tokenFile: string;
+  concurrency: string;
+}
+
+function moverOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--root <dir>', 'where inputs, outputs and code live').default(podPaths.root).env('TESSERA_ROOT'))
+    .addOption(new Option('--server <url>', "the operator's transfer API").env('TESSERA_TRANSFER_URL').makeOptionMandatory())
+    .addOption(new Option('--token-file <path>', 'the projected service-account token').default(podPaths.token).env('TESSERA_TOKEN_FILE'))
+    .addOption(new Option('--concurrency <n>', 'files moved at once').default('8'));
+}
+
+function say(event: Record<string, unknown>): void {
+  // One JSON line per event: the pod's log is read by people and by log pipelines alike.
+  console.log(JSON.stringify({ time: new Date().toISOString(), ...event }));
+}
+
+/** Resolves on SIGTERM: the kubelet's signal to a native sidecar that the main container is done. */
+function terminationRequested(): Promise<void> {
+  return new Promise((resolve) => process.once('SIGTERM', () => resolve()));
+}
+
+/** Registers `tessera transfer`. */
+export function registerTransfer(program: Command): void {
+  const transfer = program.command('transfer').description("move a run's file sets (runs inside the run's pod)");
+  moverOptions(transfer.command('pull').description('fetch and verify every input, create the output directories')).action(async (flags: MoverFlags) => {
+    const { transferClient } = await import('../transfer/client.ts');
+    const { pullRun } = await import('../transfer/pull.ts');
+    const client = transferClient({ server: flags.server, tokenFile: flags.tokenFile });
+    const report = await pullRun(client, flags.root, { concurrency: Number(flags.concurrency) });
+    say({ msg: 'pulled the inputs', ...report });
+  });
+  moverOptions(transfer.command('push').description('upload and commit the outputs once the main container exited'))
+    .addOption(new Option('--wait-for-termination', 'first wait for SIGTERM (native sidecar mode)'))
+    .action(async (flags: MoverFlags & { waitForTermination?: boolean }) => {
+      const { transferClient } = await import('../transfer/client.ts');
+      const { pushRun } = await import('../transfer/push.ts');
+      if (flags.waitForTermination) {
+        say({ msg: 'waiting for the main container to exit' });
+        await terminationRequested();
+      }
+      const client = transferClient({ server: flags.server, tokenFile: flags.tokenFile });
+      const report = await pushRun(client, flags.root, {
+        concurrency: Number(flags.concurrency),
+        onProgress: (event) => say({ msg: `output ${event.phase}`, ...event }),
+      });
+      say({ msg: 'committed the outputs', ...report });
+    });
+}

@@ -1,0 +1,202 @@
+// What a Job will actually run, decided before its batch Job exists: the Algo's image and defaults,
+// and the exact file set behind every input. Pure: it reads the operator's caches through lookups.
+// Three answers: ready (with the effective run), waiting (an input may still appear or become
+// ready: the Job stays Pending), or refused (it never can: the Job fails with a reason).
+import type { Algo } from '../../api/algo.ts';
+import type { Resources } from '../../api/common.ts';
+import type { Dataset } from '../../api/dataset.ts';
+import { JobPhase, JobReason, type JobInput, type ResolvedInput, type TesseraJob } from '../../api/job.ts';
+import { isConditionTrue } from '../shared/conditions.ts';
+
+/** Cached objects resolution reads. */
+export interface ResolveLookups {
+  dataset(namespace: string, name: string): Readonly<Dataset> | undefined;
+  job(namespace: string, name: string): Readonly<TesseraJob> | undefined;
+  algo(namespace: string, name: string): Readonly<Algo> | undefined;
+}
+
+/** The run a Job resolves to. */
+export interface EffectiveRun {
+  image: string;
+  command?: string[];
+  args?: string[];
+  resources?: Resources;
+  inputs: ResolvedInput[];
+  code?: { digest: string; source?: string };
+  outputs: string[];
+  /** Pinned digests the Job's namespace must have been granted; checked in the store before the run. */
+  digestsToCheck: string[];
+}
+
+/** The answer of resolveRun. */
+export type Resolution =
+  | { kind: 'ready'; run: EffectiveRun }
+  | { kind: 'waiting'; message: string }
+  | { kind: 'refused'; reason: string; message: string };
+
+/** The label a ComputePlan puts on its Jobs: whose compute this is, which datasets must authorize too. */
+export const planNamespaceLabel = 'tessera.dev/plan-namespace';
+
+/** Algo categories that learn from data, and so may never read test-only datasets. */
+const trainingCategories: ReadonlySet<string> = new Set(['train', 'composite']);
+
+type InputAnswer = { kind: 'ok'; input: ResolvedInput; check?: string } | Exclude<Resolution, { kind: 'ready' }>;
+
+const waiting = (message: string): InputAnswer => ({ kind: 'waiting', message });
+const refused = (reason: string, message: string): InputAnswer => ({ kind: 'refused', reason, message });
+
+/** Whether `dataset` lets `namespace` compute on it. */
+export function authorizes(dataset: Readonly<Dataset>, namespace: string): boolean {
+  if (dataset.metadata.namespace === namespace) return true;
+  const permissions = dataset.spec.permissions;
+  return permissions?.public === true || (permissions?.authorizedNamespaces ?? []).includes(namespace);
+}
+
+/** The namespaces on whose behalf a Job computes: its own, and its ComputePlan's. */
+function requesters(job: Readonly<TesseraJob>): string[] {
+  const own = job.metadata.namespace ?? '';
+  const plan = job.metadata.labels?.[planNamespaceLabel];
+  return plan && plan !== own ? [own, plan] : [own];
+}
+
+function datasetVersion(dataset: Readonly<Dataset>, version: number | undefined): { digest: string; version: number } | undefined {
+  const status = dataset.status;
+  if (version === undefined || version === status?.version) {
+    return status?.digest && status.version ? { digest: status.digest, version: status.version } : undefined;
+  }
+  const old = status?.history?.find((h) => h.version === version);
+  return old ? { digest: old.digest, version } : undefined;
+}
+
+interface InputScope {
+  job: Readonly<TesseraJob>;
+  algo: Readonly<Algo> | undefined;
+  lookups: ResolveLookups;
+}
+
+/** A refusal when the Dataset may not be read by this Job, else undefined. */
+function datasetRefusal(dataset: Readonly<Dataset>, key: string, input: JobInput, scope: InputScope): InputAnswer | undefined {
+  const denied = requesters(scope.job).find((ns) => !authorizes(dataset, ns));
+  if (denied) return refused(JobReason.Unauthorized, `input ${input.name}: Dataset ${key} does not authorize namespace ${denied}`);
+  const category = scope.algo?.spec.category ?? '';
+  if (dataset.spec.testOnly && trainingCategories.has(category)) {
+    return refused(JobReason.InvalidSpec, `input ${input.name}: Dataset ${key} is test-only; a ${category} Algo may not learn from it`);
+  }
+  return undefined;
+}
+
+/** The digest of the version asked for, or why there is none (yet). */
+function pickVersion(dataset: Readonly<Dataset>, key: string, input: JobInput, version: number | undefined): InputAnswer {
+  const what = `input ${input.name}: Dataset ${key}`;
+  if (version === undefined && !isConditionTrue(dataset.status?.conditions, 'Ready')) return waiting(`${what} is not Ready`);
+  const found = datasetVersion(dataset, version);
+  if (found) return { kind: 'ok', input: { name: input.name, digest: found.digest, version: found.version, source: `dataset ${key} v${found.version}` } };
+  if (version === undefined) return waiting(`${what} has no file set yet`);
+  if (version <= (dataset.status?.version ?? 0)) return refused(JobReason.InputNotFound, `${what} no longer keeps version ${version}`);
+  return waiting(`${what} has no version ${version} yet`);
+}
+
+function resolveDataset(input: JobInput, ref: NonNullable<JobInput['dataset']>, scope: InputScope): InputAnswer {
+  const namespace = ref.namespace ?? scope.job.metadata.namespace ?? '';
+  const key = `${namespace}/${ref.name}`;
+  const dataset = scope.lookups.dataset(namespace, ref.name);
+  if (!dataset) return waiting(`input ${input.name}: Dataset ${key} not found`);
+  return datasetRefusal(dataset, key, input, scope) ?? pickVersion(dataset, key, input, ref.version);
+}
+
+function resolveJobOutput(input: JobInput, ref: NonNullable<JobInput['jobOutput']>, scope: InputScope): InputAnswer {
+  const namespace = scope.job.metadata.namespace ?? '';
+  const producer = scope.lookups.job(namespace, ref.job);
+  const what = `input ${input.name}: Job ${ref.job}`;
+  if (!producer) return waiting(`${what} not found`);
+  const phase = producer.status?.phase;
+  if (phase === JobPhase.Failed || phase === JobPhase.Canceled) return refused(JobReason.InputNotReady, `${what} ended ${phase}; it will produce no ${ref.output}`);
+  if (phase !== JobPhase.Succeeded) return waiting(`${what} has not succeeded yet`);
+  const output = producer.status?.outputs?.find((o) => o.name === ref.output);
+  if (!output) return refused(JobReason.InputNotFound, `${what} has no output named ${ref.output}`);
+  return { kind: 'ok', input: { name: input.name, digest: output.digest, source: `job ${ref.job}/${ref.output}` } };
+}
+
+function resolveInput(input: JobInput, scope: InputScope): InputAnswer {
+  if (input.dataset) return resolveDataset(input, input.dataset, scope);
+  if (input.jobOutput) return resolveJobOutput(input, input.jobOutput, scope);
+  const digest = input.fileSet?.digest ?? '';
+  return { kind: 'ok', input: { name: input.name, digest, source: 'file set' }, check: digest };
+}
+
+function missingRequiredInputs(job: Readonly<TesseraJob>, algo: Readonly<Algo>): string[] {
+  const bound = new Set((job.spec.inputs ?? []).map((i) => i.name));
+  return (algo.spec.inputs ?? []).filter((i) => !i.optional && !bound.has(i.name)).map((i) => i.name);
+}
+
+type AlgoAnswer = { kind: 'ok'; algo: Readonly<Algo> | undefined } | Exclude<Resolution, { kind: 'ready' }>;
+
+function resolveAlgo(job: Readonly<TesseraJob>, lookups: ResolveLookups): AlgoAnswer {
+  const name = job.spec.algoRef?.name;
+  if (!name) return { kind: 'ok', algo: undefined };
+  const algo = lookups.algo(job.metadata.namespace ?? '', name);
+  if (!algo) return { kind: 'waiting', message: `Algo ${name} not found` };
+  if (!isConditionTrue(algo.status?.conditions, 'Ready')) return { kind: 'waiting', message: `Algo ${name} is not Ready` };
+  const missing = missingRequiredInputs(job, algo);
+  if (missing.length) return { kind: 'refused', reason: JobReason.InvalidSpec, message: `Algo ${name} needs inputs that are not bound: ${missing.join(', ')}` };
+  return { kind: 'ok', algo };
+}
+
+function codeOf(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefined): EffectiveRun['code'] {
+  if (job.spec.code) return { digest: job.spec.code.digest, source: 'file set' };
+  const digest = algo?.spec.code?.digest;
+  return digest ? { digest, source: `algo ${algo.metadata.name}` } : undefined;
+}
+
+/** The Job's resources over the Algo's defaults, field by field. */
+function resourcesOf(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefined): Resources | undefined {
+  const defaults = algo?.spec.resources;
+  const own = job.spec.resources;
+  return defaults || own ? { ...defaults, ...own } : undefined;
+}
+
+/** What to run: the Job's own image and command, else its Algo's. */
+function containerOf(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefined): Pick<EffectiveRun, 'image' | 'command' | 'args'> {
+  const { image, command, args } = job.spec;
+  if (!algo) return { image: image ?? '', command, args };
+  return { image: image ?? algo.spec.image, command: command ?? algo.spec.command, args: args ?? algo.spec.args };
+}
+
+function effectiveRun(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefined, inputs: ResolvedInput[], checks: string[]): EffectiveRun {
+  const spec = job.spec;
+  return {
+    ...containerOf(job, algo),
+    resources: resourcesOf(job, algo),
+    inputs,
+    code: codeOf(job, algo),
+    outputs: (spec.outputs ?? algo?.spec.outputs ?? []).map((o) => o.name),
+    digestsToCheck: spec.code ? [...checks, spec.code.digest] : checks,
+  };
+}
+
+/** Resolves the Algo and every input of `job`; the first input that is not ready decides. */
+export function resolveRun(job: Readonly<TesseraJob>, lookups: ResolveLookups): Resolution {
+  const algoAnswer = resolveAlgo(job, lookups);
+  if (algoAnswer.kind !== 'ok') return algoAnswer;
+  const scope: InputScope = { job, algo: algoAnswer.algo, lookups };
+  const inputs: ResolvedInput[] = [];
+  const checks: string[] = [];
+  for (const input of job.spec.inputs ?? []) {
+    const answer = resolveInput(input, scope);
+    if (answer.kind !== 'ok') return answer;
+    inputs.push(answer.input);
+    if (answer.check) checks.push(answer.check);
+  }
+  return { kind: 'ready', run: effectiveRun(job, algoAnswer.algo, inputs, checks) };
+}
+
+/** The Datasets and Jobs a Job's inputs name, as `namespace/name` keys: what to watch for it. */
+export function inputDependencies(job: Readonly<TesseraJob>): { datasets: string[]; jobs: string[]; algos: string[] } {
+  const namespace = job.metadata.namespace ?? '';
+  const inputs = job.spec.inputs ?? [];
+  return {
+    datasets: inputs.flatMap((i) => (i.dataset ? [`${i.dataset.namespace ?? namespace}/${i.dataset.name}`] : [])),
+    jobs: inputs.flatMap((i) => (i.jobOutput ? [`${namespace}/${i.jobOutput.job}`] : [])),
+    algos: job.spec.algoRef ? [`${namespace}/${job.spec.algoRef.name}`] : [],
+  };
+}

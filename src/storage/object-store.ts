@@ -1,0 +1,313 @@
+// The narrow driver the file-set code talks to (after Argo's artifact drivers), and its S3
+// implementation. Retries live in exactly one place, the S3 client's maxAttempts: nothing here
+// loops on failure, so a caller never multiplies attempts by wrapping a retrying call in another.
+import { Readable, pipeline } from 'node:stream';
+import {
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  paginateListObjectsV2,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { verifyingStream } from './hashing.ts';
+
+/** One object as a listing reports it: enough for garbage collection to weigh age and bytes. */
+export interface StoredObject {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+/** A presigned upload: the request is only valid with exactly these headers, which bind the body. */
+export interface PresignedPut {
+  url: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+}
+
+/** The storage operations file sets need; every method fails rather than retrying on its own. */
+export interface BlobStore {
+  /** Whether an object exists at `key`. */
+  has(key: string): Promise<boolean>;
+  /** Writes `size` bytes whose SHA-256 is `sha256Hex`; the write is rejected if the bytes differ. */
+  put(key: string, body: Readable | Buffer, size: number, sha256Hex: string): Promise<void>;
+  /** Streams an object; throws ObjectNotFoundError if there is none. */
+  get(key: string): Promise<Readable>;
+  /** Deletes objects; keys that do not exist are not an error. */
+  delete(keys: readonly string[]): Promise<void>;
+  /** Every object whose key starts with `prefix`, in key order. */
+  list(prefix: string): AsyncIterable<StoredObject>;
+  /** A URL anyone can GET `key` with until it expires. */
+  presignGet(key: string, expiresSeconds: number): Promise<string>;
+  /** A URL (plus required headers) that only accepts a body of `size` bytes with SHA-256 `sha256Hex`. */
+  presignPut(key: string, sha256Hex: string, size: number, expiresSeconds: number): Promise<PresignedPut>;
+}
+
+/** The S3 store also manages its bucket and its connections. */
+export interface S3BlobStore extends BlobStore {
+  /** Creates the bucket unless it exists; safe to call concurrently and repeatedly. */
+  ensureBucket(): Promise<void>;
+  /** Closes pooled connections; the store is unusable afterwards. */
+  close(): void;
+}
+
+/** How to reach an S3-compatible store. */
+export interface S3BlobStoreOptions {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Path-style (`endpoint/bucket/key`) unless false; MinIO and most self-hosted stores need it. */
+  forcePathStyle?: boolean;
+  /** A request with no bytes moving for this long fails (and counts as one attempt). Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Attempts per request, first included: the only retry budget in the storage stack. Default 5. */
+  maxAttempts?: number;
+  /** Bodies larger than this go multipart, in parts of this size. Default 8 MiB. */
+  partSizeBytes?: number;
+}
+
+/** A get of a key that does not exist. */
+export class ObjectNotFoundError extends Error {
+  readonly key: string;
+  constructor(key: string, options?: ErrorOptions) {
+    super(`no object at ${key}`, options);
+    this.name = 'ObjectNotFoundError';
+    this.key = key;
+  }
+}
+
+const connectTimeoutMs = 5_000;
+// DeleteObjects takes at most 1,000 keys per request.
+const deleteBatch = 1_000;
+// Parts uploaded at once per multipart upload: memory per large put is about queueSize × partSize.
+const multipartQueueSize = 4;
+const minPartSize = 5 * 1024 * 1024;
+/** The default multipart threshold and part size; also what file-sets treats as a large blob. */
+export const defaultPartSize = 8 * 1024 * 1024;
+
+/** A BlobStore on an S3-compatible service (MinIO locally) through @aws-sdk/client-s3. */
+export function s3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
+  const client = s3Client(options);
+  const bucket = options.bucket;
+  const partSize = Math.max(options.partSizeBytes ?? defaultPartSize, minPartSize);
+  return {
+    has: (key) => hasObject(client, bucket, key),
+    put: (key, body, size, sha256Hex) => putObject({ client, bucket, partSize }, { key, body, size, sha256Hex }),
+    get: (key) => getObject(client, bucket, key),
+    delete: (keys) => deleteObjects(client, bucket, keys),
+    list: (prefix) => listObjects(client, bucket, prefix),
+    presignGet: (key, expiresSeconds) =>
+      getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: expiresSeconds }),
+    presignPut: (key, sha256Hex, size, expiresSeconds) =>
+      presignPutObject(client, bucket, { key, sha256Hex, size, expiresSeconds }),
+    ensureBucket: () => ensureBucket(client, bucket),
+    close: () => client.destroy(),
+  };
+}
+
+function s3Client(options: S3BlobStoreOptions): S3Client {
+  return new S3Client({
+    endpoint: options.endpoint,
+    region: options.region,
+    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+    forcePathStyle: options.forcePathStyle ?? true,
+    // S3-compatible stores lag AWS on the default CRC32 request checksums and response validation;
+    // our integrity comes from the SHA-256 we bind into every put and verify on every read.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: options.maxAttempts ?? 5,
+    retryMode: 'standard',
+    requestHandler: {
+      connectionTimeout: connectTimeoutMs,
+      // An idle timeout, not a total one: a large part on a slow link is fine as long as it moves.
+      socketTimeout: options.requestTimeoutMs ?? 30_000,
+      httpAgent: { keepAlive: true, maxSockets: 64 },
+      httpsAgent: { keepAlive: true, maxSockets: 64 },
+    },
+  });
+}
+
+function isNotFound(error: unknown): boolean {
+  if (!(error instanceof S3ServiceException)) return false;
+  return error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404;
+}
+
+async function hasObject(client: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw new Error(`checking for ${key} in bucket ${bucket}`, { cause: error });
+  }
+}
+
+async function getObject(client: S3Client, bucket: string, key: string): Promise<Readable> {
+  try {
+    const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!(response.Body instanceof Readable)) throw new Error(`GET ${key} returned no readable body`);
+    return response.Body;
+  } catch (error) {
+    if (isNotFound(error)) throw new ObjectNotFoundError(key, { cause: error });
+    throw new Error(`reading ${key} from bucket ${bucket}`, { cause: error });
+  }
+}
+
+interface PutTarget {
+  client: S3Client;
+  bucket: string;
+  partSize: number;
+}
+
+interface PutRequest {
+  key: string;
+  body: Readable | Buffer;
+  size: number;
+  sha256Hex: string;
+}
+
+async function putObject(target: PutTarget, request: PutRequest): Promise<void> {
+  try {
+    if (request.size > target.partSize && request.body instanceof Readable) {
+      await putMultipart(target, { ...request, body: request.body });
+      return;
+    }
+    const body = Buffer.isBuffer(request.body) ? request.body : await readAtMost(request.body, request.size);
+    await putSingle(target, { ...request, body });
+  } catch (error) {
+    throw new Error(`writing ${request.key} to bucket ${target.bucket}`, { cause: error });
+  }
+}
+
+// A single PUT sends a Buffer, never a stream: the client can only retry a body it can replay.
+async function putSingle(target: PutTarget, request: PutRequest & { body: Buffer }): Promise<void> {
+  if (request.body.length !== request.size) {
+    throw new Error(`body is ${request.body.length} bytes, declared ${request.size}`);
+  }
+  await target.client.send(
+    new PutObjectCommand({
+      Bucket: target.bucket,
+      Key: request.key,
+      Body: request.body,
+      ContentLength: request.size,
+      // The store recomputes SHA-256 and rejects the write (XAmzContentChecksumMismatch) on a difference.
+      ChecksumSHA256: Buffer.from(request.sha256Hex, 'hex').toString('base64'),
+    }),
+  );
+}
+
+// S3 has no whole-object SHA-256 for multipart uploads (only per-part or composite), so each part
+// carries its own SHA-256 for transit, and the body is piped through a verifier that errors before
+// end-of-stream on a mismatch: the upload then aborts before CompleteMultipartUpload, and with
+// leavePartsOnError false its parts are discarded instead of lingering in the bucket.
+async function putMultipart(target: PutTarget, request: PutRequest & { body: Readable }): Promise<void> {
+  const verifier = verifyingStream({ digest: `sha256:${request.sha256Hex}`, size: request.size });
+  // pipeline forwards a source error into the verifier, which the uploader is reading; the error
+  // surfaces through upload.done(), so the callback has nothing to add.
+  const body = pipeline(request.body, verifier, () => undefined);
+  const upload = new Upload({
+    client: target.client,
+    params: {
+      Bucket: target.bucket,
+      Key: request.key,
+      Body: body,
+      ContentLength: request.size,
+      ChecksumAlgorithm: 'SHA256',
+    },
+    partSize: target.partSize,
+    queueSize: multipartQueueSize,
+    leavePartsOnError: false,
+  });
+  try {
+    await upload.done();
+  } finally {
+    // If the upload failed first, stop reading the source (pipeline closes it).
+    body.destroy();
+  }
+}
+
+async function readAtMost(body: Readable, size: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > size) throw new Error(`body longer than the declared ${size} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, length);
+}
+
+async function deleteObjects(client: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
+  for (let start = 0; start < keys.length; start += deleteBatch) {
+    const batch = keys.slice(start, start + deleteBatch);
+    const response = await client.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+      }),
+    );
+    const failed = response.Errors ?? [];
+    if (failed.length > 0) {
+      const first = failed[0];
+      throw new Error(`deleting ${failed.length} of ${batch.length} objects failed; first ${first?.Key}: ${first?.Code} ${first?.Message}`);
+    }
+  }
+}
+
+async function* listObjects(client: S3Client, bucket: string, prefix: string): AsyncIterable<StoredObject> {
+  for await (const page of paginateListObjectsV2({ client, pageSize: 1_000 }, { Bucket: bucket, Prefix: prefix })) {
+    for (const object of page.Contents ?? []) {
+      if (object.Key === undefined) continue;
+      yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) };
+    }
+  }
+}
+
+interface PresignPutRequest {
+  key: string;
+  sha256Hex: string;
+  size: number;
+  expiresSeconds: number;
+}
+
+// The checksum must travel as a signed header. Left to the presigner's default it is hoisted into
+// the query string, where MinIO ignores it and accepts any body; as a signed header the store
+// verifies the body against it, and a client that drops or changes it breaks the signature.
+// (x-amz-content-sha256 cannot be bound instead: the SDK presigner always signs UNSIGNED-PAYLOAD.)
+async function presignPutObject(client: S3Client, bucket: string, request: PresignPutRequest): Promise<PresignedPut> {
+  const checksum = Buffer.from(request.sha256Hex, 'hex').toString('base64');
+  const url = await getSignedUrl(
+    client,
+    new PutObjectCommand({ Bucket: bucket, Key: request.key, ChecksumSHA256: checksum, ContentLength: request.size }),
+    { expiresIn: request.expiresSeconds, unhoistableHeaders: new Set(['x-amz-checksum-sha256']) },
+  );
+  return {
+    url,
+    method: 'PUT',
+    headers: { 'content-length': String(request.size), 'x-amz-checksum-sha256': checksum },
+  };
+}
+
+async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    return;
+  } catch (error) {
+    if (!isNotFound(error)) throw new Error(`checking bucket ${bucket}`, { cause: error });
+  }
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    // Another process created it between our HEAD and our CREATE.
+    if (error instanceof S3ServiceException && error.name === 'BucketAlreadyOwnedByYou') return;
+    throw new Error(`creating bucket ${bucket}`, { cause: error });
+  }
+}

@@ -1,0 +1,105 @@
+// What a calling pod may read and write: decided from the operator's caches alone, never from
+// anything the pod says about itself. Pure.
+import type * as k8s from '@kubernetes/client-node';
+import type { Algo } from '../../api/algo.ts';
+import type { TesseraJob } from '../../api/job.ts';
+import type { RunPlan } from '../transfer-protocol.ts';
+import { TransferError } from './errors.ts';
+import type { PodIdentity } from './identity.ts';
+
+/** The objects authorization looks at, read from the operator's caches. */
+export interface RunLookups {
+  pod(namespace: string, name: string): Readonly<k8s.V1Pod> | undefined;
+  job(namespace: string, name: string): Readonly<TesseraJob> | undefined;
+  batchJob(namespace: string, name: string): Readonly<k8s.V1Job> | undefined;
+  algo(namespace: string, name: string): Readonly<Algo> | undefined;
+}
+
+/** A pod's run, proven: the pod, its Tessera Job and what it may move. */
+export interface RunContext {
+  pod: Readonly<k8s.V1Pod>;
+  job: Readonly<TesseraJob>;
+  plan: RunPlan;
+}
+
+const jobLabel = 'tessera.dev/job';
+const jobUidLabel = 'tessera.dev/job-uid';
+
+function controllerOf(obj: Readonly<k8s.KubernetesObject>): k8s.V1OwnerReference | undefined {
+  return obj.metadata?.ownerReferences?.find((ref) => ref.controller);
+}
+
+function provenPod(identity: PodIdentity, lookups: RunLookups): Readonly<k8s.V1Pod> {
+  const pod = lookups.pod(identity.namespace, identity.podName);
+  if (!pod || pod.metadata?.uid !== identity.podUid) {
+    throw new TransferError('NotFound', `pod ${identity.namespace}/${identity.podName} is not a known Tessera run (yet)`);
+  }
+  return pod;
+}
+
+/**
+ * The Tessera Job a pod runs for, proven by ownership: the pod is controlled by a batch Job that is
+ * controlled by the Tessera Job its labels name. Labels alone could be forged by anyone who may
+ * create pods in the namespace.
+ */
+function provenJob(pod: Readonly<k8s.V1Pod>, lookups: RunLookups): Readonly<TesseraJob> {
+  const { namespace = '', name = '', labels = {} } = pod.metadata ?? {};
+  const job = lookups.job(namespace, labels[jobLabel] ?? '');
+  if (job && job.metadata.uid === labels[jobUidLabel] && isControlledBy(pod, job, lookups)) return job;
+  throw new TransferError('Forbidden', `pod ${namespace}/${name} is not run by a Tessera Job`);
+}
+
+/** Whether the pod's controller is a batch Job whose controller is `job`. */
+function isControlledBy(pod: Readonly<k8s.V1Pod>, job: Readonly<TesseraJob>, lookups: RunLookups): boolean {
+  const batchRef = controllerOf(pod);
+  if (batchRef?.kind !== 'Job') return false;
+  const batchJob = lookups.batchJob(job.metadata.namespace ?? '', batchRef.name);
+  if (!batchJob || batchJob.metadata?.uid !== batchRef.uid) return false;
+  return controllerOf(batchJob)?.uid === job.metadata.uid;
+}
+
+/** The outputs a run may commit: the Job's own list, else its Algo's. */
+export function allowedOutputs(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefined): string[] {
+  return (job.spec.outputs ?? algo?.spec.outputs ?? []).map((o) => o.name);
+}
+
+/** The main container's exit code, once it has terminated. */
+export function mainExitCode(pod: Readonly<k8s.V1Pod>): number | undefined {
+  return pod.status?.containerStatuses?.find((c) => c.name === 'main')?.state?.terminated?.exitCode;
+}
+
+/** What the run of `job` reads and writes: only the inputs its controller resolved into status. */
+export function runPlanOf(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefined, pod: Readonly<k8s.V1Pod>): RunPlan {
+  const inputs = (job.status?.inputs ?? []).map((i) => ({ name: i.name, digest: i.digest, target: `inputs/${i.name}` }));
+  const code = job.status?.code;
+  return {
+    namespace: job.metadata.namespace ?? '',
+    job: job.metadata.name,
+    inputs: code ? [...inputs, { name: 'code', digest: code.digest, target: 'code' }] : inputs,
+    outputs: allowedOutputs(job, algo),
+    mainExitCode: mainExitCode(pod),
+  };
+}
+
+/** Proves the pod's run and says what it may move; throws TransferError otherwise. */
+export function authorizeRun(identity: PodIdentity, lookups: RunLookups): RunContext {
+  const pod = provenPod(identity, lookups);
+  const job = provenJob(pod, lookups);
+  const algoName = job.spec.algoRef?.name;
+  const algo = algoName ? lookups.algo(identity.namespace, algoName) : undefined;
+  return { pod, job, plan: runPlanOf(job, algo, pod) };
+}
+
+/** Throws unless `digest` is one of the file sets the run may read. */
+export function checkReadable(plan: RunPlan, digest: string): void {
+  if (!plan.inputs.some((i) => i.digest === digest)) {
+    throw new TransferError('Forbidden', `the run of ${plan.namespace}/${plan.job} may not read ${digest}`);
+  }
+}
+
+/** Throws unless the run may write the output `name`. */
+export function checkWritable(plan: RunPlan, name: string): void {
+  if (!plan.outputs.includes(name)) {
+    throw new TransferError('Forbidden', `the run of ${plan.namespace}/${plan.job} has no output named ${name}`);
+  }
+}

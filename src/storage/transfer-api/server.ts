@@ -1,0 +1,142 @@
+// The transfer API's HTTP edge: routes, bearer tokens, JSON bodies with a size limit, and errors as
+// `{reason, message}`. What each route does lives in handlers.ts; who may do it in authorize.ts.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { z } from 'zod';
+import type { Logger } from '../../runtime/logger.ts';
+import { commitRequestSchema, downloadRequestSchema, uploadRequestSchema } from '../transfer-protocol.ts';
+import { authorizeRun, type RunContext, type RunLookups } from './authorize.ts';
+import { TransferError } from './errors.ts';
+import { commitOutputs, describeRun, presignDownload, presignUpload, type TransferDeps } from './handlers.ts';
+import { AuthenticationError, type TokenReviewer } from './identity.ts';
+
+/** What the transfer server needs besides the handlers' dependencies. */
+export interface TransferServerOptions {
+  host: string;
+  /** 0 picks a free port (tests); the bound port is returned. */
+  port: number;
+  reviewer: TokenReviewer;
+  lookups: RunLookups;
+  deps: TransferDeps;
+  logger: Logger;
+  registry?: Registry;
+}
+
+/** A running transfer server. */
+export interface TransferServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+// Commits carry whole manifests: 64 MiB holds several hundred thousand entries.
+const maxBodyBytes = 64 * 1024 * 1024;
+
+type Route = (ctx: RunContext, body: unknown, deps: TransferDeps) => Promise<unknown>;
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+  throw new TransferError('InvalidRequest', problems);
+}
+
+const routes: Record<string, Route> = {
+  'GET /v1/run': (ctx, _body, deps) => describeRun(ctx, deps),
+  'POST /v1/download': (ctx, body, deps) => presignDownload(ctx, parse(downloadRequestSchema, body).digest, deps),
+  'POST /v1/upload': (ctx, body, deps) => presignUpload(ctx, parse(uploadRequestSchema, body), deps),
+  'POST /v1/commit': (ctx, body, deps) => commitOutputs(ctx, parse(commitRequestSchema, body).outputs, deps),
+};
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > maxBodyBytes) throw new TransferError('InvalidRequest', `request body larger than ${maxBodyBytes} bytes`);
+    chunks.push(chunk);
+  }
+  if (length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks, length).toString('utf8'));
+  } catch (error) {
+    throw new TransferError('InvalidRequest', 'request body is not JSON', { cause: error });
+  }
+}
+
+function bearerToken(req: IncomingMessage): string {
+  const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+  if (!match?.[1]) throw new TransferError('Unauthenticated', 'send the pod token as "Authorization: Bearer <token>"');
+  return match[1];
+}
+
+function asTransferError(error: unknown): TransferError {
+  if (error instanceof TransferError) return error;
+  if (error instanceof AuthenticationError) return new TransferError('Unauthenticated', error.message, { cause: error });
+  return new TransferError('Internal', 'the operator could not complete the request; it is logged', { cause: error });
+}
+
+interface ServerMetrics {
+  requests: Counter<'route' | 'code'>;
+  duration: Histogram<'route'>;
+}
+
+function serverMetrics(registry: Registry | undefined): ServerMetrics | undefined {
+  if (!registry) return undefined;
+  const registers = [registry];
+  return {
+    requests: new Counter({ name: 'tessera_transfer_requests_total', help: 'Transfer API requests by route and HTTP status', labelNames: ['route', 'code'], registers }),
+    duration: new Histogram({ name: 'tessera_transfer_request_duration_seconds', help: 'Transfer API request latency by route', labelNames: ['route'], registers }),
+  };
+}
+
+async function handle(opts: TransferServerOptions, req: IncomingMessage): Promise<[number, unknown]> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (req.method === 'GET' && path === '/healthz') return [200, { ok: true }];
+  const route = routes[`${req.method ?? ''} ${path}`];
+  if (!route) throw new TransferError('NotFound', `no route ${req.method ?? ''} ${path}`);
+  const identity = await opts.reviewer.review(bearerToken(req));
+  const ctx = authorizeRun(identity, opts.lookups);
+  return [200, await route(ctx, await readJson(req), opts.deps)];
+}
+
+/** Serves the transfer API on node:http until close(). */
+export function startTransferServer(opts: TransferServerOptions): Promise<TransferServer> {
+  const metrics = serverMetrics(opts.registry);
+  const server: Server = createServer((req, res) => {
+    const routeLabel = `${req.method ?? ''} ${new URL(req.url ?? '/', 'http://localhost').pathname}`;
+    const endTimer = metrics?.duration.startTimer({ route: routeLabel });
+    handle(opts, req)
+      .then(([status, body]) => send(res, status, body))
+      .catch((error: unknown) => {
+        const answer = asTransferError(error);
+        const log = answer.status >= 500 ? opts.logger.error.bind(opts.logger) : opts.logger.info.bind(opts.logger);
+        log({ err: error, route: routeLabel, reason: answer.reason }, 'transfer request refused');
+        send(res, answer.status, { reason: answer.reason, message: answer.message });
+      })
+      .finally(() => {
+        endTimer?.();
+        metrics?.requests.inc({ route: routeLabel, code: String(res.statusCode) });
+      });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

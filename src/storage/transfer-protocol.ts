@@ -1,0 +1,105 @@
+// The transfer API between a job's pod (the mover) and the operator, in the spirit of Git LFS's batch
+// API: the pod says who it is (a projected service-account token), the operator says what it may read
+// and write and hands out presigned URLs; bytes flow pod ↔ object store directly. Both sides parse
+// every message with these schemas, so a malformed one fails with a readable error at the edge.
+import { z } from 'zod';
+
+const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/);
+const ioName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/);
+
+/** The audience a pod's projected token must carry for the transfer API. */
+export const transferAudience = 'tessera.dev/transfer';
+
+/** Where the mover finds things inside a pod. */
+export const podPaths = {
+  root: '/tessera',
+  token: '/var/run/secrets/tessera.dev/transfer/token',
+} as const;
+
+/** One file set the pod must pull, and the directory (relative to /tessera) it goes to. */
+export const plannedInputSchema = z.object({
+  name: ioName,
+  digest,
+  /** `inputs/<name>` for inputs, `code` for the algo's code. */
+  target: z.string().regex(/^(inputs\/[a-z][a-z0-9_-]{0,62}|code)$/),
+});
+
+/** `GET /v1/run`: what this pod's run reads and writes, and how its main container ended (if it has). */
+export const runPlanSchema = z.object({
+  namespace: z.string(),
+  job: z.string(),
+  inputs: z.array(plannedInputSchema),
+  outputs: z.array(ioName),
+  /** The main container's exit code once it has terminated; absent while it runs. */
+  mainExitCode: z.int().optional(),
+});
+
+/** What a pod's run reads and writes. */
+export type RunPlan = z.infer<typeof runPlanSchema>;
+
+/** `POST /v1/download` request: presigned GETs for one input's manifest and blobs. */
+export const downloadRequestSchema = z.object({ digest });
+
+/** A presigned GET for each blob digest of the manifest, and one for the manifest itself. */
+export const downloadResponseSchema = z.object({
+  manifestUrl: z.string().url(),
+  blobUrls: z.record(z.string(), z.string().url()),
+});
+
+/** Presigned download URLs for one file set. */
+export type DownloadResponse = z.infer<typeof downloadResponseSchema>;
+
+/** `POST /v1/upload` request: the blobs of one output, by digest and size. */
+export const uploadRequestSchema = z.object({
+  output: ioName,
+  manifestDigest: digest,
+  blobs: z.array(z.object({ digest, size: z.int().min(0) })).max(1_000_000),
+});
+
+/** A presigned PUT: valid only with exactly these headers, which bind the body's SHA-256 and size. */
+export const presignedPutSchema = z.object({
+  digest,
+  url: z.string().url(),
+  headers: z.record(z.string(), z.string()),
+});
+
+/** `POST /v1/upload` response: PUTs only for the blobs the store lacks (none when the manifest exists). */
+export const uploadResponseSchema = z.object({
+  manifestExists: z.boolean(),
+  uploads: z.array(presignedPutSchema),
+});
+
+/** What to upload for one output. */
+export type UploadResponse = z.infer<typeof uploadResponseSchema>;
+
+/** `POST /v1/commit` request: every output's manifest (canonical JSON), committed together. */
+export const commitRequestSchema = z.object({
+  outputs: z.array(z.object({ name: ioName, manifest: z.unknown() })).max(64),
+});
+
+/** One committed output, as the operator recorded it. */
+export const committedSchema = z.object({ name: ioName, digest, files: z.int().min(0), bytes: z.int().min(0) });
+
+/** `POST /v1/commit` response. */
+export const commitResponseSchema = z.object({
+  outputs: z.array(committedSchema),
+  metrics: z.record(z.string(), z.number()).optional(),
+});
+
+/** What the operator recorded for a commit. */
+export type CommitResponse = z.infer<typeof commitResponseSchema>;
+
+/** Every error answer: a stable PascalCase reason for programs and a message for people. */
+export const errorResponseSchema = z.object({ reason: z.string(), message: z.string() });
+
+/** Reasons the transfer API answers with. */
+export const TransferErrorReason = {
+  Unauthenticated: 'Unauthenticated',
+  Forbidden: 'Forbidden',
+  NotFound: 'NotFound',
+  InvalidRequest: 'InvalidRequest',
+  /** The run is not in a state that allows this yet (e.g. commit while the main container runs). */
+  NotReady: 'NotReady',
+  BlobMissing: 'BlobMissing',
+  Internal: 'Internal',
+} as const;

@@ -1,0 +1,60 @@
+// The mover's client of the operator's transfer API. The token is re-read from its file for every
+// call: the kubelet rotates projected tokens in place.
+import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
+import {
+  commitResponseSchema,
+  downloadResponseSchema,
+  runPlanSchema,
+  uploadResponseSchema,
+  type CommitResponse,
+  type DownloadResponse,
+  type RunPlan,
+  type UploadResponse,
+} from '../storage/transfer-protocol.ts';
+import type { Manifest } from '../storage/manifest.ts';
+import { HttpError, requestJson, type RetryPolicy } from './http.ts';
+
+/** Where the transfer API is and how to prove who we are. */
+export interface TransferClientOptions {
+  /** e.g. http://10.200.0.1:8090 */
+  server: string;
+  tokenFile: string;
+  retry?: RetryPolicy;
+}
+
+/** The transfer API's operations, typed. */
+export interface TransferClient {
+  run(): Promise<RunPlan>;
+  download(digest: string): Promise<DownloadResponse>;
+  upload(output: string, manifestDigest: string, blobs: ReadonlyArray<{ digest: string; size: number }>): Promise<UploadResponse>;
+  commit(outputs: ReadonlyArray<{ name: string; manifest: Manifest }>): Promise<CommitResponse>;
+}
+
+/** The `{reason, message}` of a refused transfer call, when the operator sent one. */
+export function refusalReason(error: unknown): string | undefined {
+  if (!(error instanceof HttpError)) return undefined;
+  try {
+    return (JSON.parse(error.body) as { reason?: string }).reason;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A client of the transfer API at `opts.server`. */
+export function transferClient(opts: TransferClientOptions): TransferClient {
+  const call = async <T>(schema: z.ZodType<T>, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+    const token = (await readFile(opts.tokenFile, 'utf8')).trim();
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    if (payload) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(payload.length) });
+    const answer = await requestJson({ method, url: new URL(path, opts.server).toString(), headers, body: payload && (() => payload) }, opts.retry);
+    return schema.parse(answer);
+  };
+  return {
+    run: () => call(runPlanSchema, 'GET', '/v1/run'),
+    download: (digest) => call(downloadResponseSchema, 'POST', '/v1/download', { digest }),
+    upload: (output, manifestDigest, blobs) => call(uploadResponseSchema, 'POST', '/v1/upload', { output, manifestDigest, blobs }),
+    commit: (outputs) => call(commitResponseSchema, 'POST', '/v1/commit', { outputs }),
+  };
+}
