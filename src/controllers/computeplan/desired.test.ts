@@ -31,6 +31,12 @@ describe('desiredTaskJob', () => {
     expect(tesseraJobSchema.safeParse(job).error?.issues ?? []).toEqual([]);
   });
 
+  it('leaves out an Algo output named logs: every run writes its log there anyway', () => {
+    const { job } = desiredTaskJob(source({ algo: makeAlgo().outputs('model', 'logs').obj() }));
+    expect(job.spec.outputs).toEqual([{ name: 'model' }]);
+    expect(tesseraJobSchema.safeParse(job).success).toBe(true);
+  });
+
   it("takes the task's resources over the Algo's, whole", () => {
     const algo = makeAlgo().spec({ resources: { cpu: 2, memory: '4Gi' } }).obj();
     const { job } = desiredTaskJob(source({ algo, task: makeTask('t').set({ resources: { gpu: 1 } }).obj() }));

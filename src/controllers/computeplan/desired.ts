@@ -2,7 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Algo } from '../../api/algo.ts';
 import { groupVersion } from '../../api/common.ts';
 import type { ComputePlan, Task } from '../../api/computeplan.ts';
-import type { JobInput, TesseraJob, TesseraJobSpec } from '../../api/job.ts';
+import { logsOutputName, type JobInput, type TesseraJob, type TesseraJobSpec } from '../../api/job.ts';
 import { managedByValue, planFinalizer, planLabels, taskComponent, taskJobName } from './names.ts';
 import type { BoundInput } from './readiness.ts';
 import { taskNamespace } from './readiness.ts';
@@ -74,7 +74,8 @@ function withoutUndefined<T extends object>(value: T): T {
 
 function jobSpec(source: TaskJobSource): TesseraJobSpec {
   const { task, algo, inputs } = source;
-  const outputs = algo.spec.outputs?.map((o) => ({ name: o.name }));
+  // Every run writes its log as the output "logs"; a Job may not declare it again.
+  const outputs = algo.spec.outputs?.filter((o) => o.name !== logsOutputName).map((o) => ({ name: o.name }));
   return withoutUndefined({
     image: algo.spec.image,
     command: algo.spec.command,

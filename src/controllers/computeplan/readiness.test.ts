@@ -99,6 +99,12 @@ describe('taskReadiness', () => {
       wantMessage: /^task t reads output weights of task a, which algo train does not declare$/,
     },
     {
+      name: "a parent's log, which every run writes, declared or not",
+      task: makeTask('t').from('log', 'a', 'logs'),
+      world: { tasks: [parent], jobs: [taskJob('a').succeeded('model', 'logs')] },
+      want: { kind: 'ready', inputs: [{ name: 'log', digest: digestOf('a/logs'), namespace: 'org-a' }] },
+    },
+    {
       name: 'another namespace on authorized data, reading a parent from the plan\'s namespace',
       task: makeTask('t').in('org-b').dataset('data', 'cifar').from('model', 'a'),
       world: { datasets: [makeDataset('cifar', 'org-b').authorize('org-a')], tasks: [parent], jobs: [taskJob('a').succeeded()] },

@@ -1,7 +1,7 @@
 import type { Algo } from '../../api/algo.ts';
 import { ComputePlanReason, type Task } from '../../api/computeplan.ts';
 import type { Dataset } from '../../api/dataset.ts';
-import type { TesseraJob } from '../../api/job.ts';
+import { logsOutputName, type TesseraJob } from '../../api/job.ts';
 import { unauthorizedReason } from './authorization.ts';
 import { outputsReleasedAnnotation } from './names.ts';
 import { jobState } from './task-jobs.ts';
@@ -55,9 +55,13 @@ function datasetsRead(task: Readonly<Task>, ctx: ReadinessContext): Array<Readon
   return task.inputs.flatMap((i) => (i.datasetRef ? [ctx.dataset(namespace, i.datasetRef.name)!] : []));
 }
 
-/** An output the task reads that its parent's Algo does not declare: it would wait forever. */
+/**
+ * An output the task reads that its parent's Algo does not declare: it would wait forever. Every
+ * run writes its container's log as an output, declared or not.
+ */
 function undeclaredOutput(task: Readonly<Task>, ctx: ReadinessContext): string | undefined {
   for (const { taskOutput } of task.inputs) {
+    if (taskOutput?.output === logsOutputName) continue;
     const parent = taskOutput && ctx.task(taskOutput.task);
     // A parent whose Algo is missing reports that itself; this check waits until it is found.
     const algo = parent && ctx.algo(parent.algoRef.name);

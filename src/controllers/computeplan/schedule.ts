@@ -129,13 +129,13 @@ function cancellations(jobs: ReadonlyArray<Readonly<TesseraJob>>, stop: StopCaus
 }
 
 /**
- * What to do about a plan, given what was observed. The status assumes the creates land (their
- * tasks count as queued), so the reconcile that sees them appear has nothing new to write. In order: a plan whose tasks clash or exceed
- * the limit, or read each other's outputs in a circle, creates nothing and stalls (InvalidSpec,
- * CycleDetected). Otherwise each task gets a state from its Job, its parents and its readiness;
- * spec.cancel, and FailFast on a failure, cancel every live Job and start nothing; a new retry
- * annotation deletes the Jobs of failed and canceled tasks before anything starts again; suspend
- * starts nothing; else ready tasks start, lowest rank first, up to spec.parallelism live Jobs.
+ * What to do about a plan, given what was observed. A plan whose tasks clash or exceed the limit, or
+ * read each other's outputs in a circle, creates nothing and stalls (InvalidSpec, CycleDetected).
+ * Otherwise each task gets a state from its Job, its parents and its readiness; spec.cancel, and
+ * FailFast on a failure, cancel every live Job and start nothing; a new retry annotation deletes the
+ * Jobs of failed and canceled tasks before anything starts again; suspend starts nothing; else ready
+ * tasks start, lowest rank first, up to spec.parallelism live Jobs. The status assumes the creates
+ * land (their tasks count as queued), so the reconcile that sees them appear has nothing to write.
  */
 export function decide(observed: PlanObservation): PlanDecision {
   const { plan } = observed;
