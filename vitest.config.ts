@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers (STYLE.md §12): unit tests of pure logic beside the code, and integration tests that run
-// against the real local cluster, which the global setup brings up (or reuses when healthy).
+// Three tiers (STYLE.md §12): unit tests of pure logic beside the code, integration tests against the
+// real local cluster, and e2e tests with real containers on its real node. The global setups bring the
+// cluster up (or reuse it when healthy).
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
@@ -21,6 +22,18 @@ export default defineConfig({
           hookTimeout: 120_000,
           // One cluster on 2 cores: files run one at a time so timings stay meaningful.
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/e2e-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          // After unit and integration (group 0): real containers on 2 cores would skew their timings.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl, etcd, kwok and
+# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl, kube-proxy, etcd, kwok and
 # MinIO from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>.
 # A part whose key directory holds a `.complete` marker is not rebuilt. Usage: build-parts.sh [part...]
 set -euo pipefail
@@ -16,10 +16,17 @@ log() { echo "[build-parts $(date +%H:%M:%S)] $*" >&2; }
 # finish DIR START: marks a part built and says how long it took.
 finish() { touch "$1/.complete"; log "built $(basename "$1") in $(( $(date +%s) - $2 ))s"; }
 
+# The kubernetes part's commands. A cache built before a command joined this list gets just that
+# command added (a warm build: the shared packages are in GOCACHE), not a rebuild of the others.
+KUBE_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl kube-proxy)
+
 build_kubernetes() {
-  local out="$KUBE_BIN" start; start=$(date +%s)
-  [[ -f "$out/.complete" ]] && return 0
-  log "building kubernetes $KUBE_VERSION (cold: 20-40 min on 2 cores)"
+  local out="$KUBE_BIN" start cmd pkgs=(); start=$(date +%s)
+  for cmd in "${KUBE_CMDS[@]}"; do
+    [[ -f "$out/.complete" && -x "$out/$cmd" ]] || pkgs+=("k8s.io/kubernetes/cmd/$cmd")
+  done
+  (( ${#pkgs[@]} == 0 )) && return 0
+  log "building kubernetes $KUBE_VERSION: ${pkgs[*]##*/} (cold: 20-40 min on 2 cores)"
   local work; work="$(mktemp -d)"; mkdir -p "$out"
   (
     cd "$work"
@@ -37,9 +44,7 @@ build_kubernetes() {
     local pkg=k8s.io/component-base/version
     local ldf="-s -w -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
     ldf+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    go build -trimpath -ldflags "$ldf" -o "$out/" \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kubectl
+    go build -trimpath -ldflags "$ldf" -o "$out/" "${pkgs[@]}"
   )
   rm -rf "$work"
   finish "$out" "$start"

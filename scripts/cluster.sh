@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The local Kubernetes every Tessera test runs against, built from Go modules by build-parts.sh:
 # etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok-simulated CPU and GPU nodes,
-# and MinIO, all on 127.0.0.1 (and a veth address this script creates).
+# MinIO, and one real node (kubelet + containerd + kube-proxy, cluster/real-node.sh; off with
+# TESSERA_REAL_NODE=0). Components listen on 127.0.0.1, except those pods must reach (apiserver,
+# MinIO, kubelet), which listen on 10.200.0.1, an address on a veth this script creates.
 #
 #   cluster.sh up       build what is missing, start what is not running, wait until all is healthy
 #   cluster.sh down     stop every component by PID and delete its state (logs are kept)
 #   cluster.sh status   say what runs and whether it is healthy (exit 0 only when all is)
 #   cluster.sh env      print the variables a client needs (KUBECONFIG, S3 endpoint and keys)
-#   cluster.sh restart COMPONENT   stop one component and start it again (fault-injection tests)
+#   cluster.sh restart COMPONENT   stop one component and start it again (fault-injection tests);
+#                                  containerd, kubelet and kube-proxy are components of the real node
 #
 # Logs: $TESSERA_RUN_DIR/logs/<component>.log (default run dir /tmp/tessera-cluster).
 set -euo pipefail
@@ -15,6 +18,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/versions.sh"
 source "$here/cluster/pki.sh"
 source "$here/cluster/nodes.sh"
+source "$here/cluster/packages.sh"
 
 RUN="${TESSERA_RUN_DIR:-/tmp/tessera-cluster}"
 PKI="$RUN/pki" LOGS="$RUN/logs" PIDS="$RUN/pids"
@@ -26,9 +30,13 @@ SCHEDULER_PORT="${TESSERA_SCHEDULER_PORT:-30259}"
 KWOK_PORT="${TESSERA_KWOK_PORT:-30247}"
 MINIO_PORT="${TESSERA_MINIO_PORT:-39000}"
 MINIO_USER=tessera-admin MINIO_PASSWORD=tessera-admin-secret
-# The apiserver advertises an address on a veth we create, never eth0's (LOCAL-CLUSTER.md §4.2).
+# The apiserver advertises an address on a veth we create, never eth0's (LOCAL-CLUSTER.md §4.2). It
+# and MinIO also listen there (not on 127.0.0.1), so host processes and pods use the same endpoints.
 NODE_LINK=tsr0 NODE_IP="${TESSERA_NODE_IP:-10.200.0.1}"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok minio)
+# --- real node (cluster/real-node.sh) ---
+source "$here/cluster/real-node.sh"
+# --- end real node ---
 
 log() { echo "[cluster $(date +%H:%M:%S)] $*" >&2; }
 die() { echo "cluster: $*" >&2; exit 1; }
@@ -40,7 +48,9 @@ is_running() { local pid; pid="$(pid_of "$1")"; [[ -n "$pid" ]] && kill -0 "$pid
 start() {
   local name="$1"; shift
   is_running "$name" && return 0
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  # fd 9 holds the command lock (see the bottom of this file); a component must not inherit it, or the
+  # lock would be held for as long as the component runs and every later command would wait for ever.
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$PIDS/$name"
   log "started $name (pid $!), log $LOGS/$name.log"
 }
@@ -58,7 +68,7 @@ wait_for() {
 
 https_ok() { curl -fsk --max-time 2 "$1"; }
 kubectl() { "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
-apiserver_ready() { curl -fs --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "https://127.0.0.1:$APISERVER_PORT/readyz"; }
+apiserver_ready() { curl -fs --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "https://$NODE_IP:$APISERVER_PORT/readyz"; }
 
 ensure_node_link() {
   ip -br addr show dev "$NODE_LINK" 2>/dev/null | grep -q "$NODE_IP" && return 0
@@ -75,7 +85,7 @@ kind: Config
 clusters:
 - name: tessera-local
   cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
+    server: https://$NODE_IP:$APISERVER_PORT
     certificate-authority-data: $(base64 -w0 "$PKI/ca.crt")
 users:
 - name: admin
@@ -100,7 +110,7 @@ start_etcd() {
 
 start_apiserver() {
   start kube-apiserver "$KUBE_BIN/kube-apiserver" \
-    --etcd-servers "http://127.0.0.1:$ETCD_PORT" --bind-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" --bind-address "$NODE_IP" --secure-port "$APISERVER_PORT" \
     --advertise-address "$NODE_IP" --cert-dir "$PKI" \
     --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
     --client-ca-file "$PKI/ca.crt" --authorization-mode RBAC --allow-privileged=true \
@@ -108,6 +118,7 @@ start_apiserver() {
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --kubelet-client-certificate "$PKI/admin.crt" --kubelet-client-key "$PKI/admin.key" \
+    --kubelet-preferred-address-types InternalIP \
     --max-requests-inflight 800 --max-mutating-requests-inflight 400 --profiling=false
   wait_for kube-apiserver 90 apiserver_ready
   write_kubeconfig
@@ -120,7 +131,7 @@ start_controller_manager() {
     --leader-elect=false --root-ca-file "$PKI/ca.crt" --service-account-private-key-file "$PKI/sa.key" \
     --use-service-account-credentials=false --kube-api-qps 200 --kube-api-burst 400 \
     --concurrent-job-syncs 20 --concurrent-gc-syncs 40 \
-    --controllers job-controller,garbage-collector-controller,namespace-controller,ttl-after-finished-controller,pod-garbage-collector-controller,node-lifecycle-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,deployment-controller,replicaset-controller
+    --controllers job-controller,garbage-collector-controller,namespace-controller,ttl-after-finished-controller,pod-garbage-collector-controller,node-lifecycle-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,deployment-controller,replicaset-controller,endpointslice-controller
   wait_for kube-controller-manager 60 https_ok "https://127.0.0.1:$KCM_PORT/healthz"
 }
 
@@ -147,8 +158,8 @@ start_kwok() {
 start_minio() {
   mkdir -p "$RUN/minio"
   MINIO_ROOT_USER="$MINIO_USER" MINIO_ROOT_PASSWORD="$MINIO_PASSWORD" MINIO_BROWSER=off MINIO_UPDATE=off \
-    start minio "$MINIO_BIN/minio" server --address "127.0.0.1:$MINIO_PORT" --quiet "$RUN/minio"
-  wait_for minio 60 curl -fs --max-time 2 "http://127.0.0.1:$MINIO_PORT/minio/health/ready"
+    start minio "$MINIO_BIN/minio" server --address "$NODE_IP:$MINIO_PORT" --quiet "$RUN/minio"
+  wait_for minio 60 curl -fs --max-time 2 "http://$NODE_IP:$MINIO_PORT/minio/health/ready"
 }
 
 nodes_ready() {
@@ -180,6 +191,7 @@ cmd_up() {
   start_kwok
   start_minio
   create_nodes
+  if real_node_enabled; then start_real_node; fi # real node
   log "up in $(( $(date +%s) - t0 ))s; export KUBECONFIG=$KUBECONFIG_PATH"
 }
 
@@ -195,7 +207,10 @@ stop_component() {
 
 cmd_restart() {
   local name="${1:-}"
-  [[ " ${COMPONENTS[*]} " == *" $name "* ]] || die "restart needs one of: ${COMPONENTS[*]}"
+  if [[ " ${REAL_NODE_COMPONENTS[*]} " == *" $name "* ]]; then # real node
+    stop_component "$name"; restart_real_node_component "$name"; return 0
+  fi
+  [[ " ${COMPONENTS[*]} " == *" $name "* ]] || die "restart needs one of: ${COMPONENTS[*]} ${REAL_NODE_COMPONENTS[*]}"
   stop_component "$name"
   case "$name" in
     etcd) start_etcd ;;
@@ -209,6 +224,7 @@ cmd_restart() {
 
 cmd_down() {
   local i
+  stop_real_node # real node: first, while the apiserver still answers
   for (( i = ${#COMPONENTS[@]} - 1; i >= 0; i-- )); do stop_component "${COMPONENTS[$i]}"; done
   # Logs stay for a post-mortem; state goes, so the next `up` starts clean.
   rm -rf "$RUN/etcd" "$RUN/minio" "$PKI" "$PIDS" "$KUBECONFIG_PATH" "$RUN/scheduler.yaml"
@@ -224,7 +240,7 @@ component_health() {
     kube-controller-manager) https_ok "https://127.0.0.1:$KCM_PORT/healthz" ;;
     kube-scheduler) https_ok "https://127.0.0.1:$SCHEDULER_PORT/healthz" ;;
     kwok) curl -fs --max-time 2 "http://127.0.0.1:$KWOK_PORT/healthz" ;;
-    minio) curl -fs --max-time 2 "http://127.0.0.1:$MINIO_PORT/minio/health/ready" ;;
+    minio) curl -fs --max-time 2 "http://$NODE_IP:$MINIO_PORT/minio/health/ready" ;;
   esac
 }
 
@@ -236,6 +252,7 @@ cmd_status() {
     else echo "$name: not running"; healthy=1; fi
   done
   if (( healthy == 0 )) && nodes_ready 2>/dev/null; then echo "nodes: $(expected_node_count) ready"; else echo "nodes: not all ready"; healthy=1; fi
+  if real_node_enabled; then real_node_status || healthy=1; fi # real node
   return "$healthy"
 }
 
@@ -243,11 +260,13 @@ cmd_env() {
   cat <<ENV
 export KUBECONFIG=$KUBECONFIG_PATH
 export TESSERA_KUBECTL=$KUBE_BIN/kubectl
-export TESSERA_S3_ENDPOINT=http://127.0.0.1:$MINIO_PORT
+export TESSERA_S3_ENDPOINT=http://$NODE_IP:$MINIO_PORT
 export TESSERA_S3_ACCESS_KEY=$MINIO_USER
 export TESSERA_S3_SECRET_KEY=$MINIO_PASSWORD
 export TESSERA_RUN_DIR=$RUN
+export TESSERA_NODE_IP=$NODE_IP
 ENV
+  if real_node_enabled; then real_node_env; fi # real node
 }
 
 # One command at a time per run directory: two concurrent `up`s would race for the same ports.

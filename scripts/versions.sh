@@ -6,6 +6,8 @@ KWOK_VERSION=v0.7.0
 # MinIO's RELEASE.* tags are not semver; the proxy only serves pseudo-versions (master head, 2026-02-12).
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 NODE_VERSION=24
+# The base rootfs of Tessera's images (debootstrap minbase bookworm); bump it to rebuild the base.
+BASE_IMAGE_VERSION=1
 
 TESSERA_CACHE="${TESSERA_CACHE:-$HOME/.cache/tessera}"
 GO_VERSION="$(go env GOVERSION 2>/dev/null || echo nogo)"
