@@ -7,6 +7,7 @@ import { defaultJobRuntimeConfig, desiredBatchJob } from '../../src/controllers/
 import { clusterEnv } from '../../test/support/cluster-env.ts';
 import { startOperator } from '../../test/support/operator.ts';
 import { waitFor } from '../../test/support/wait.ts';
+import { readyRun } from '../../test/support/job-builders.ts';
 
 // 1,000 Tessera Jobs applied at once on kwok nodes against 1,000 bare batch/v1 Jobs of the same
 // shape (the floor): time to all done, operator API requests per Job, operator RSS, event-loop p99.
@@ -40,7 +41,7 @@ function tesseraJob(namespace: string, i: number): TesseraJob {
 function floorBatchJob(namespace: string, i: number): k8s.V1Job {
   const job = tesseraJob(namespace, i);
   job.metadata.uid = `floor-${i}`;
-  const batchJob = desiredBatchJob(job, defaultJobRuntimeConfig);
+  const batchJob = desiredBatchJob(job, readyRun(job), defaultJobRuntimeConfig);
   delete batchJob.metadata!.ownerReferences;
   return batchJob;
 }

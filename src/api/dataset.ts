@@ -27,6 +27,9 @@ export const DatasetReason = {
   Indexed: 'Indexed',
   NotFound: 'NotFound',
   InvalidSpec: 'InvalidSpec',
+  Unauthorized: 'Unauthorized',
+  ImportFailed: 'ImportFailed',
+  NoObjectStore: 'NoObjectStore',
 } as const;
 
 /** The most namespaces one Dataset may authorize by name. */

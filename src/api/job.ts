@@ -207,6 +207,8 @@ export const tesseraJobStatusSchema = z.object({
   nodeName: z.string().optional(),
   exitCode: z.int().optional(),
   batchJobName: z.string().optional(),
+  run: z.int().min(0).optional().describe('which batch Job runs the Job: 0, then 1, … when a run is retried after losing its result'),
+  priorAttempts: z.int().min(0).optional().describe('attempts made by earlier runs'),
   inputs: z.array(resolvedInputSchema).max(maxJobIO).optional().describe('the file sets the run reads, resolved'),
   code: z.object({ digest: digestSchema, source: z.string().max(512).optional() }).optional().describe('the code file set, resolved'),
   outputs: z.array(committedOutputSchema).max(maxJobIO + 1).optional().describe('the file sets the run wrote'),

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAlgo } from './algo-command.ts';
+import { registerDataset } from './dataset-command.ts';
 import { registerOperator } from './operator-command.ts';
 import { registerTransfer } from './transfer-command.ts';
 
@@ -8,6 +10,8 @@ import { registerTransfer } from './transfer-command.ts';
 const program = new Command('tessera').description('Run machine-learning jobs, datasets and compute plans on Kubernetes');
 registerOperator(program);
 registerTransfer(program);
+registerDataset(program);
+registerAlgo(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`tessera: ${describe(error)}`);

@@ -3,6 +3,16 @@ import { z } from 'zod';
 
 const hostPort = z.string().regex(/^[^:]*:\d+$/, 'expected host:port, e.g. 127.0.0.1:8080 or :8080');
 
+/** Flags that take JSON (`--pod-node-selector '{"pool":"gpu"}'`); a parse error becomes a zod issue. */
+function parseJsonFlag(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
 /** The operator's settings, from flags and environment, checked before anything starts. */
 export const operatorOptionsSchema = z
   .object({
@@ -28,6 +38,13 @@ export const operatorOptionsSchema = z
     transferUrl: z.url().optional(),
     moverImage: z.string().min(1),
     uploadGraceSeconds: z.coerce.number().int().min(10).max(86_400),
+    podNodeSelector: z.preprocess(parseJsonFlag, z.record(z.string(), z.string())).optional(),
+    podTolerations: z
+      .preprocess(
+        parseJsonFlag,
+        z.array(z.object({ key: z.string().optional(), operator: z.enum(['Exists', 'Equal']).optional(), value: z.string().optional(), effect: z.string().optional() })),
+      )
+      .optional(),
   })
   .refine((o) => !o.s3Endpoint || (o.s3AccessKey && o.s3SecretKey), {
     message: 'an object store needs --s3-access-key and --s3-secret-key (or TESSERA_S3_ACCESS_KEY and TESSERA_S3_SECRET_KEY)',
@@ -61,6 +78,7 @@ export const operatorDefaults = {
 export function parseOperatorOptions(raw: Record<string, unknown>): OperatorOptions {
   const parsed = operatorOptionsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n  ');
+  const flag = (path: PropertyKey[]): string => `--${String(path[0] ?? '').replace(/[A-Z0-9]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const problems = parsed.error.issues.map((i) => `${flag(i.path)}: ${i.message}`).join('\n  ');
   throw new Error(`invalid operator options:\n  ${problems}`);
 }

@@ -1,22 +1,18 @@
 import * as k8s from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { TesseraJob } from '../api/job.ts';
-import { reconcileJob, type JobReconcilerDeps } from '../controllers/job/reconcile.ts';
-import { labels, managedByValue } from '../controllers/job/names.ts';
-import { apiJobWrites } from '../controllers/job/writes.ts';
+import type { JobRuntimeConfig } from '../controllers/job/desired.ts';
 import { systemClock } from '../runtime/clock.ts';
-import { Controller } from '../runtime/controller.ts';
-import { startHealthServer } from '../runtime/health.ts';
-import { ResilientInformer } from '../runtime/informer.ts';
-import { makeClient } from '../runtime/kube-client.ts';
-import { LeaderElector } from '../runtime/leader-election.ts';
 import { EventRecorder } from '../runtime/events.ts';
+import { startHealthServer } from '../runtime/health.ts';
+import { makeClient, type ClientOptions } from '../runtime/kube-client.ts';
+import { LeaderElector } from '../runtime/leader-election.ts';
 import { createLogger, type Logger } from '../runtime/logger.ts';
 import { createMetrics } from '../runtime/metrics.ts';
 import { TokenBucket } from '../runtime/rate-limiter.ts';
+import { allControllers, makeControllers } from './controllers.ts';
+import { makeFileSetServices, serveTransfers, type FileSetServices } from './file-sets.ts';
+import { allInformers, makeInformers } from './informers.ts';
 import type { OperatorOptions } from './options.ts';
-
-const managedSelector = `${labels.managedBy}=${managedByValue}`;
 
 function loadKubeConfig(options: OperatorOptions): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
@@ -25,65 +21,55 @@ function loadKubeConfig(options: OperatorOptions): k8s.KubeConfig {
   return kc;
 }
 
-function objectKey(obj: Readonly<k8s.KubernetesObject>): string {
-  return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+function splitAddress(address: string): [string, number] {
+  const colon = address.lastIndexOf(':');
+  return [address.slice(0, colon) || '0.0.0.0', Number(address.slice(colon + 1))];
 }
 
-/** Children name their Tessera Job in a label; that label is how their events reach its key. */
-function ownerKey(obj: Readonly<k8s.KubernetesObject>): string | undefined {
-  const owner = obj.metadata?.labels?.[labels.job];
-  return owner ? `${obj.metadata?.namespace ?? ''}/${owner}` : undefined;
-}
-
-interface Informers {
-  jobs: ResilientInformer<TesseraJob>;
-  batchJobs: ResilientInformer<k8s.V1Job>;
-  pods: ResilientInformer<k8s.V1Pod>;
-}
-
-function makeInformers(kc: k8s.KubeConfig, clients: { custom: k8s.CustomObjectsApi; batch: k8s.BatchV1Api; core: k8s.CoreV1Api }, logger: Logger): Informers {
+function runtimeConfig(options: OperatorOptions): JobRuntimeConfig {
   return {
-    jobs: new ResilientInformer<TesseraJob>({
-      kc,
-      name: 'jobs.tessera.dev',
-      path: '/apis/tessera.dev/v1alpha1/jobs',
-      list: async () => (await clients.custom.listClusterCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural: 'jobs' })) as { items: TesseraJob[] },
-      logger,
-    }),
-    batchJobs: new ResilientInformer<k8s.V1Job>({
-      kc,
-      name: 'jobs.batch',
-      path: '/apis/batch/v1/jobs',
-      labelSelector: managedSelector,
-      list: () => clients.batch.listJobForAllNamespaces({ labelSelector: managedSelector }),
-      logger,
-    }),
-    pods: new ResilientInformer<k8s.V1Pod>({
-      kc,
-      name: 'pods',
-      path: '/api/v1/pods',
-      labelSelector: managedSelector,
-      list: () => clients.core.listPodForAllNamespaces({ labelSelector: managedSelector }),
-      logger,
-    }),
+    ttlSecondsAfterFinished: options.ttlSecondsAfterFinished,
+    runAsUser: options.runAsUser,
+    moverImage: options.moverImage,
+    transferUrl: options.transferUrl ?? `http://${options.transferAddress}`,
+    uploadGraceSeconds: options.uploadGraceSeconds,
+    podNodeSelector: options.podNodeSelector,
+    podTolerations: options.podTolerations,
   };
 }
 
-function wireEvents(informers: Informers, controller: Controller): void {
-  // The reconciler finds a run's pods by its Job's uid label, without scanning every pod.
-  informers.pods.addIndex(labels.jobUid, (pod) => pod.metadata?.labels?.[labels.jobUid]);
-  informers.jobs.onChange((job) => controller.enqueue(objectKey(job)));
-  const toOwner = (child: Readonly<k8s.KubernetesObject>): void => {
-    const key = ownerKey(child);
-    if (key) controller.enqueue(key);
-  };
-  informers.batchJobs.onChange(toOwner);
-  informers.pods.onChange(toOwner);
+/** Makes sure the bucket exists, retrying in the background: the store may come up after us. */
+async function ensureBucket(fileSets: FileSetServices, logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await fileSets.store.ensureBucket();
+      logger.info('object store bucket ready');
+      return;
+    } catch (error) {
+      logger.error({ err: error, attempt }, 'the object store is not reachable yet; retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1_000 * attempt)));
+    }
+  }
+}
+
+function leaderElector(kc: k8s.KubeConfig, options: OperatorOptions, logger: Logger): LeaderElector | undefined {
+  if (!options.leaderElect) return undefined;
+  return new LeaderElector({
+    kc,
+    namespace: options.leaseNamespace,
+    name: options.leaseName,
+    identity: options.identity,
+    leaseDurationMs: options.leaseDurationSeconds * 1000,
+    renewDeadlineMs: options.leaseDurationSeconds * 666,
+    retryPeriodMs: Math.max(500, options.leaseDurationSeconds * 200),
+    logger,
+  });
 }
 
 /**
- * Runs the operator until SIGTERM/SIGINT or lost leadership: caches start at once on every replica
- * (so a new leader begins warm), controllers only on the leader.
+ * Runs the operator until SIGTERM/SIGINT or lost leadership: caches and the transfer API start at
+ * once on every replica (so a new leader begins warm, and any replica serves pods), controllers
+ * only on the leader.
  */
 export async function runOperator(options: OperatorOptions): Promise<void> {
   const logger = createLogger({ level: options.logLevel, name: 'tessera-operator' });
@@ -92,71 +78,63 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
   // Process RSS, heap and event-loop delay percentiles: what the benchmark and dashboards read.
   collectDefaultMetrics({ register: registry });
   const metrics = createMetrics(registry);
-  const limiter = new TokenBucket({ qps: options.qps, burst: options.burst });
-  const clientOptions = { limiter, metrics: metrics.client, userAgent: 'tessera-operator' };
+  const clientOptions: ClientOptions = { limiter: new TokenBucket({ qps: options.qps, burst: options.burst }), metrics: metrics.client, userAgent: 'tessera-operator' };
   const clients = {
     custom: makeClient(kc, k8s.CustomObjectsApi, clientOptions),
     batch: makeClient(kc, k8s.BatchV1Api, clientOptions),
     core: makeClient(kc, k8s.CoreV1Api, clientOptions),
   };
   const informers = makeInformers(kc, clients, logger);
-  const deps: JobReconcilerDeps = {
-    jobs: informers.jobs,
-    batchJobs: informers.batchJobs,
-    pods: informers.pods,
-    writes: apiJobWrites({ batch: clients.batch, custom: clients.custom }),
+  const fileSets = makeFileSetServices(options);
+  if (!fileSets) logger.warn('no object store configured (--s3-endpoint): Jobs that move file sets will fail with InvalidSpec');
+  const controllers = makeControllers({
+    informers,
+    clients,
+    fileSets,
     events: new EventRecorder({ kc, clientOptions, component: 'tessera.dev/operator', instance: options.identity, logger }),
-    config: { ttlSecondsAfterFinished: options.ttlSecondsAfterFinished, runAsUser: options.runAsUser },
-    clock: systemClock,
-  };
-  const controller = new Controller({
-    name: 'job',
+    config: runtimeConfig(options),
     workers: options.workers,
+    metrics,
     logger,
-    metrics: metrics.controller,
-    reconcile: (key, log) => reconcileJob(key, log, deps),
+    clock: systemClock,
   });
-  wireEvents(informers, controller);
 
-  const all: Array<{ hasSynced(): boolean; start(): Promise<void>; stop(): void }> = [informers.jobs, informers.batchJobs, informers.pods];
+  const caches = allInformers(informers);
   const [host, port] = splitAddress(options.metricsAddress);
-  const health = await startHealthServer({ host, port, registry, readiness: () => all.every((i) => i.hasSynced()) });
+  const health = await startHealthServer({ host, port, registry, readiness: () => caches.every((i) => i.hasSynced()) });
   logger.info({ address: `${host}:${health.port}` }, 'serving /healthz, /readyz and /metrics');
-  await Promise.all(all.map((i) => i.start()));
+  if (fileSets) void ensureBucket(fileSets, logger);
+  await Promise.all(caches.map((i) => i.start()));
   logger.info('caches synced');
+  const transfers = fileSets ? await serveTransfers(options.transferAddress, { kc, clientOptions, informers, services: fileSets, registry, logger, clock: systemClock }) : undefined;
+  if (transfers) logger.info({ address: options.transferAddress, port: transfers.port }, 'serving the transfer API');
 
-  const elector = options.leaderElect
-    ? new LeaderElector({
-        kc,
-        namespace: options.leaseNamespace,
-        name: options.leaseName,
-        identity: options.identity,
-        leaseDurationMs: options.leaseDurationSeconds * 1000,
-        renewDeadlineMs: options.leaseDurationSeconds * 666,
-        retryPeriodMs: Math.max(500, options.leaseDurationSeconds * 200),
-        logger,
-      })
-    : undefined;
-
+  const running = allControllers(controllers);
+  const elector = leaderElector(kc, options, logger);
   const shutdown = async (why: string, code: number): Promise<void> => {
     logger.info({ why }, 'shutting down');
-    await controller.stop();
+    await Promise.all(running.map((c) => c.stop()));
     if (elector?.isLeader()) await elector.release();
-    for (const informer of all) informer.stop();
+    for (const informer of caches) informer.stop();
+    await transfers?.close();
     await health.close();
+    fileSets?.store.close();
     process.exit(code);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
   process.once('SIGINT', () => void shutdown('SIGINT', 0));
 
+  const startControllers = (): void => {
+    for (const c of running) void c.run();
+  };
   if (!elector) {
-    await controller.run();
+    startControllers();
     return;
   }
   await elector.run({
     onStartedLeading: () => {
       logger.info({ identity: options.identity }, 'became the leader; starting controllers');
-      void controller.run();
+      startControllers();
     },
     // Another replica may already be acting: stopping at once is the only safe move.
     onStoppedLeading: () => {
@@ -164,9 +142,4 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
       process.exit(1);
     },
   });
-}
-
-function splitAddress(address: string): [string, number] {
-  const colon = address.lastIndexOf(':');
-  return [address.slice(0, colon) || '0.0.0.0', Number(address.slice(colon + 1))];
 }

@@ -46,8 +46,13 @@ function cached<T extends KubernetesObject>(raw: T): Readonly<T> {
   return deepFreeze(obj);
 }
 
-/** Derives an index value (e.g. an owner's uid label) from an object; undefined leaves it out. */
-export type IndexFunction<T> = (obj: Readonly<T>) => string | undefined;
+/** Derives index values (e.g. an owner's uid label) from an object; undefined or [] leaves it out. */
+export type IndexFunction<T> = (obj: Readonly<T>) => string | readonly string[] | undefined;
+
+function valuesOf(value: string | readonly string[] | undefined): readonly string[] {
+  if (value === undefined) return [];
+  return typeof value === 'string' ? [value] : value;
+}
 
 function nameOf(obj: KubernetesObject): [string, string] {
   return [obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''];
@@ -78,22 +83,22 @@ export class ObjectStore<T extends KubernetesObject> {
   private indexObject(obj: Readonly<T>): void {
     const key = nameOf(obj).join('/');
     for (const { fn, entries } of this.indexes.values()) {
-      const value = fn(obj);
-      if (value === undefined) continue;
-      let objects = entries.get(value);
-      if (!objects) entries.set(value, (objects = new Map<string, Readonly<T>>()));
-      objects.set(key, obj);
+      for (const value of valuesOf(fn(obj))) {
+        let objects = entries.get(value);
+        if (!objects) entries.set(value, (objects = new Map<string, Readonly<T>>()));
+        objects.set(key, obj);
+      }
     }
   }
 
   private unindexObject(obj: Readonly<T>): void {
     const key = nameOf(obj).join('/');
     for (const { fn, entries } of this.indexes.values()) {
-      const value = fn(obj);
-      if (value === undefined) continue;
-      const objects = entries.get(value);
-      objects?.delete(key);
-      if (objects?.size === 0) entries.delete(value);
+      for (const value of valuesOf(fn(obj))) {
+        const objects = entries.get(value);
+        objects?.delete(key);
+        if (objects?.size === 0) entries.delete(value);
+      }
     }
   }
 

@@ -32,6 +32,8 @@ export interface PullReport {
 /** Pulls every input of the run into `root` and creates its output directories. */
 export async function pullRun(client: TransferClient, root: string, opts: { concurrency?: number; retry?: RetryPolicy } = {}): Promise<PullReport> {
   const plan = await client.run();
+  // The main container mounts these as subPaths, which must exist even when empty.
+  for (const dir of ['inputs', 'outputs', 'code']) await mkdir(join(root, dir), { recursive: true });
   const inputs: PullReport['inputs'] = [];
   for (const input of plan.inputs) {
     const urls = await client.download(input.digest);

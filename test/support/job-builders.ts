@@ -1,5 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { TesseraJob } from '../../src/api/job.ts';
+import { resolveRun, type EffectiveRun, type ResolveLookups } from '../../src/controllers/job/resolve.ts';
 
 // Builders for Tessera Jobs and for the batch Jobs and pods the cluster reports back about them,
 // so a table test states only what differs, e.g. `makeJob('train').gpu(2).retries(1).obj()`.
@@ -131,3 +132,13 @@ export class ObservedPodBuilder {
 export const makeJob = (name: string, namespace?: string): TesseraJobBuilder => new TesseraJobBuilder(name, namespace);
 export const observedBatchJob = (): ObservedBatchJobBuilder => new ObservedBatchJobBuilder();
 export const observedPod = (name?: string, created?: string): ObservedPodBuilder => new ObservedPodBuilder(name, created);
+
+/** Lookups that find nothing: enough to resolve Jobs that name no Algo, Dataset or other Job. */
+export const emptyLookups: ResolveLookups = { dataset: () => undefined, job: () => undefined, algo: () => undefined };
+
+/** The effective run of a Job that needs no lookups; throws when it would wait or be refused. */
+export function readyRun(job: TesseraJob, lookups: ResolveLookups = emptyLookups): EffectiveRun {
+  const resolution = resolveRun(job, lookups);
+  if (resolution.kind !== 'ready') throw new Error(`job ${job.metadata.name} does not resolve: ${resolution.message}`);
+  return resolution.run;
+}

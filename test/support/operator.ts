@@ -13,6 +13,8 @@ const logDir = join(process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster', 'logs
 export interface RunningOperator {
   readonly process: ChildProcess;
   readonly metricsUrl: string;
+  /** The transfer API, as pods (and the pod runner in tests) reach it. */
+  readonly transferUrl: string;
   readonly logFile: string;
   /** Sends SIGKILL and waits for the process to be gone. */
   kill(): Promise<void>;
@@ -45,12 +47,20 @@ function waitForExit(child: ChildProcess): Promise<void> {
 export async function startOperator(name: string, extraArgs: string[] = [], opts: { waitReady?: boolean } = {}): Promise<RunningOperator> {
   mkdirSync(logDir, { recursive: true });
   const port = await freePort();
+  const transferPort = await freePort();
+  const env = clusterEnv();
+  // The object store and the transfer API, as the chart configures them; a test that wants an
+  // operator without a store passes --s3-endpoint= (empty) to override.
+  const storeArgs = ['--s3-endpoint', env.s3Endpoint, '--s3-access-key', env.s3AccessKey, '--transfer-address', `127.0.0.1:${transferPort}`];
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   // TESSERA_OPERATOR_NODE_ARGS passes flags to node itself, e.g. --cpu-prof when profiling a benchmark.
   const nodeArgs = process.env.TESSERA_OPERATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, cli, 'operator', '--kubeconfig', clusterEnv().kubeconfig, '--metrics-address', `127.0.0.1:${port}`, '--identity', name, ...extraArgs], {
+  const args = [...nodeArgs, cli, 'operator', '--kubeconfig', env.kubeconfig, '--metrics-address', `127.0.0.1:${port}`, '--identity', name, ...storeArgs, ...extraArgs];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // The secret key travels in the environment, never on a command line others can read.
+    env: { ...process.env, TESSERA_S3_SECRET_KEY: env.s3SecretKey },
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
@@ -58,6 +68,7 @@ export async function startOperator(name: string, extraArgs: string[] = [], opts
   const running: RunningOperator = {
     process: child,
     metricsUrl,
+    transferUrl: `http://127.0.0.1:${transferPort}`,
     logFile,
     exited: () => child.exitCode !== null || child.signalCode !== null,
     async kill() {

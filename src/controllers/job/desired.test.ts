@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { makeJob } from '../../../test/support/job-builders.ts';
+import { makeJob, readyRun } from '../../../test/support/job-builders.ts';
+import type { TesseraJob } from '../../api/job.ts';
 import { defaultJobRuntimeConfig, desiredBatchJob } from './desired.ts';
 import { batchJobName } from './names.ts';
 
 const config = defaultJobRuntimeConfig;
+const desiredFor = (job: TesseraJob): ReturnType<typeof desiredBatchJob> => desiredBatchJob(job, readyRun(job), config);
 
 describe('desiredBatchJob', () => {
   it('asks for cpu, memory and GPUs with requests equal to limits', () => {
-    const batch = desiredBatchJob(makeJob('train').cpu('2', '8Gi').gpu(2).obj(), config);
+    const batch = desiredFor(makeJob('train').cpu('2', '8Gi').gpu(2).obj());
     const resources = batch.spec!.template.spec!.containers[0]!.resources!;
     const want = { cpu: '2', memory: '8Gi', 'nvidia.com/gpu': '2' };
     expect(resources.requests).toEqual(want);
@@ -19,7 +21,7 @@ describe('desiredBatchJob', () => {
     { name: 'GPU: the toleration', job: makeJob('a').gpu(1), wantToleration: true, wantSelector: undefined },
     { name: 'GPU product: a node selector', job: makeJob('a').gpu(1, 'NVIDIA-H100'), wantToleration: true, wantSelector: 'NVIDIA-H100' },
   ])('$name', ({ job, wantToleration, wantSelector }) => {
-    const pod = desiredBatchJob(job.obj(), config).spec!.template.spec!;
+    const pod = desiredFor(job.obj()).spec!.template.spec!;
     expect(pod.tolerations?.some((t) => t.key === 'nvidia.com/gpu') ?? false).toBe(wantToleration);
     expect(pod.nodeSelector?.['nvidia.com/gpu.product']).toBe(wantSelector);
   });
@@ -29,13 +31,13 @@ describe('desiredBatchJob', () => {
       tolerations: [{ key: 'team', operator: 'Equal', value: 'a', effect: 'NoSchedule' }],
       nodeSelector: { zone: 'z1' },
     });
-    const pod = desiredBatchJob(job.obj(), config).spec!.template.spec!;
+    const pod = desiredFor(job.obj()).spec!.template.spec!;
     expect(pod.tolerations?.map((t) => t.key)).toEqual(['team', 'nvidia.com/gpu']);
     expect(pod.nodeSelector).toEqual({ zone: 'z1', 'nvidia.com/gpu.product': 'A100' });
   });
 
   it('maps retries, timeout and the failure policy onto the batch Job', () => {
-    const spec = desiredBatchJob(makeJob('a').retries(3).spec({ timeoutSeconds: 60, failOnExitCodes: [42, 2, 42] }).obj(), config).spec!;
+    const spec = desiredFor(makeJob('a').retries(3).spec({ timeoutSeconds: 60, failOnExitCodes: [42, 2, 42] }).obj()).spec!;
     expect(spec.backoffLimit).toBe(3);
     expect(spec.activeDeadlineSeconds).toBe(60);
     expect(spec.podReplacementPolicy).toBe('Failed');
@@ -45,7 +47,7 @@ describe('desiredBatchJob', () => {
   });
 
   it('runs under the restricted pod security profile', () => {
-    const pod = desiredBatchJob(makeJob('a').obj(), config).spec!.template.spec!;
+    const pod = desiredFor(makeJob('a').obj()).spec!.template.spec!;
     expect(pod.restartPolicy).toBe('Never');
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.containers[0]!.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
@@ -53,15 +55,15 @@ describe('desiredBatchJob', () => {
   });
 
   it('creates queued jobs suspended with the Kueue queue label', () => {
-    const batch = desiredBatchJob(makeJob('a').spec({ queueName: 'gpu-queue' }).obj(), config);
+    const batch = desiredFor(makeJob('a').spec({ queueName: 'gpu-queue' }).obj());
     expect(batch.spec!.suspend).toBe(true);
     expect(batch.metadata!.labels!['kueue.x-k8s.io/queue-name']).toBe('gpu-queue');
-    expect(desiredBatchJob(makeJob('b').obj(), config).spec!.suspend).toBeUndefined();
+    expect(desiredFor(makeJob('b').obj()).spec!.suspend).toBeUndefined();
   });
 
   it('passes priority class, service account and env through', () => {
     const job = makeJob('a').spec({ priorityClassName: 'high', serviceAccountName: 'trainer', env: [{ name: 'EPOCHS', value: '3' }] });
-    const pod = desiredBatchJob(job.obj(), config).spec!.template.spec!;
+    const pod = desiredFor(job.obj()).spec!.template.spec!;
     expect(pod.priorityClassName).toBe('high');
     expect(pod.serviceAccountName).toBe('trainer');
     expect(pod.automountServiceAccountToken).toBeUndefined();
@@ -69,7 +71,7 @@ describe('desiredBatchJob', () => {
   });
 
   it('is owned by the Tessera Job and labelled back to it', () => {
-    const batch = desiredBatchJob(makeJob('train', 'team-b').obj(), config);
+    const batch = desiredFor(makeJob('train', 'team-b').obj());
     expect(batch.metadata!.name).toBe(batchJobName('train', 'uid-train'));
     expect(batch.metadata!.namespace).toBe('team-b');
     expect(batch.metadata!.ownerReferences).toEqual([
@@ -80,7 +82,7 @@ describe('desiredBatchJob', () => {
 
   it('copies only simulation annotations onto the pod', () => {
     const job = makeJob('a').annotate('sim.tessera.dev/run-for', '5s').annotate('note', 'private').obj();
-    expect(desiredBatchJob(job, config).spec!.template.metadata!.annotations).toEqual({ 'sim.tessera.dev/run-for': '5s' });
+    expect(desiredFor(job).spec!.template.metadata!.annotations).toEqual({ 'sim.tessera.dev/run-for': '5s' });
   });
 });
 

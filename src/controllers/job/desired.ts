@@ -1,17 +1,29 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { TesseraJob } from '../../api/job.ts';
+import { moverPodParts, usesFileSets, type MoverConfig, type MoverPodParts } from './mover-containers.ts';
 import { batchJobName, labels, managedByValue, simulationAnnotationPrefix } from './names.ts';
+import type { EffectiveRun } from './resolve.ts';
 import { runSpecHash, specHashAnnotation } from './spec-hash.ts';
 
 /** Operator settings that shape every batch Job; parsed from flags and env by the CLI. */
-export interface JobRuntimeConfig {
+export interface JobRuntimeConfig extends MoverConfig {
   /** How long a finished batch Job (and its pod) stays for inspection; status outlives it. */
   ttlSecondsAfterFinished: number;
   /** The uid/gid the restricted security context runs containers as. */
   runAsUser: number;
+  /** Node labels every run's pod must match, on top of its own (e.g. a pool reserved for Tessera). */
+  podNodeSelector?: Record<string, string>;
+  /** Taints every run's pod tolerates, on top of its own. */
+  podTolerations?: k8s.V1Toleration[];
 }
 
-export const defaultJobRuntimeConfig: JobRuntimeConfig = { ttlSecondsAfterFinished: 3600, runAsUser: 65532 };
+export const defaultJobRuntimeConfig: JobRuntimeConfig = {
+  ttlSecondsAfterFinished: 3600,
+  runAsUser: 65532,
+  moverImage: 'tessera/operator:dev',
+  transferUrl: 'http://127.0.0.1:8090',
+  uploadGraceSeconds: 600,
+};
 
 const gpuResource = 'nvidia.com/gpu';
 const gpuProductLabel = 'nvidia.com/gpu.product';
@@ -41,8 +53,8 @@ function ownerReference(job: TesseraJob): k8s.V1OwnerReference {
 }
 
 /** requests = limits, so the pod is Guaranteed QoS and a GPU count is exact. */
-function containerResources(job: TesseraJob): k8s.V1ResourceRequirements | undefined {
-  const wanted = job.spec.resources ?? {};
+function containerResources(run: EffectiveRun): k8s.V1ResourceRequirements | undefined {
+  const wanted = run.resources ?? {};
   const amounts: Record<string, string> = {};
   if (wanted.cpu !== undefined) amounts.cpu = String(wanted.cpu);
   if (wanted.memory !== undefined) amounts.memory = String(wanted.memory);
@@ -50,15 +62,15 @@ function containerResources(job: TesseraJob): k8s.V1ResourceRequirements | undef
   return Object.keys(amounts).length ? { requests: { ...amounts }, limits: { ...amounts } } : undefined;
 }
 
-function tolerations(job: TesseraJob): k8s.V1Toleration[] | undefined {
-  const own = (job.spec.tolerations ?? []) as k8s.V1Toleration[];
-  if (!job.spec.resources?.gpu) return own.length ? own : undefined;
+function tolerations(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): k8s.V1Toleration[] | undefined {
+  const own = [...((job.spec.tolerations ?? []) as k8s.V1Toleration[]), ...(config.podTolerations ?? [])];
+  if (!run.resources?.gpu) return own.length ? own : undefined;
   return [...own, { key: gpuResource, operator: 'Exists', effect: 'NoSchedule' }];
 }
 
-function nodeSelector(job: TesseraJob): Record<string, string> | undefined {
-  const selector = { ...job.spec.nodeSelector };
-  const product = job.spec.resources?.gpuProduct;
+function nodeSelector(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): Record<string, string> | undefined {
+  const selector = { ...config.podNodeSelector, ...job.spec.nodeSelector };
+  const product = run.resources?.gpuProduct;
   if (product) selector[gpuProductLabel] = product;
   return Object.keys(selector).length ? selector : undefined;
 }
@@ -86,14 +98,15 @@ function podAnnotations(job: TesseraJob): Record<string, string> | undefined {
   return entries.length ? Object.fromEntries(entries) : undefined;
 }
 
-function mainContainer(job: TesseraJob): k8s.V1Container {
+function mainContainer(job: TesseraJob, run: EffectiveRun, mounts: k8s.V1VolumeMount[] | undefined): k8s.V1Container {
   return {
     name: 'main',
-    image: job.spec.image ?? '',
-    command: job.spec.command,
-    args: job.spec.args,
+    image: run.image,
+    command: run.command,
+    args: run.args,
     env: job.spec.env,
-    resources: containerResources(job),
+    resources: containerResources(run),
+    volumeMounts: mounts,
     securityContext: {
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
@@ -103,12 +116,17 @@ function mainContainer(job: TesseraJob): k8s.V1Container {
   };
 }
 
-function podSpec(job: TesseraJob, config: JobRuntimeConfig): k8s.V1PodSpec {
+function podSpec(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): k8s.V1PodSpec {
+  const mover: MoverPodParts | undefined = usesFileSets(run) ? moverPodParts(run, config) : undefined;
   return {
     restartPolicy: 'Never',
-    containers: [mainContainer(job)],
-    tolerations: tolerations(job),
-    nodeSelector: nodeSelector(job),
+    initContainers: mover?.initContainers,
+    containers: [mainContainer(job, run, mover?.mainMounts)],
+    volumes: mover?.volumes,
+    // The push sidecar uploads after the main container exits, within this grace period.
+    terminationGracePeriodSeconds: mover ? config.uploadGraceSeconds : undefined,
+    tolerations: tolerations(job, run, config),
+    nodeSelector: nodeSelector(job, run, config),
     priorityClassName: job.spec.priorityClassName,
     serviceAccountName: job.spec.serviceAccountName,
     automountServiceAccountToken: job.spec.serviceAccountName ? undefined : false,
@@ -127,21 +145,23 @@ function podSpec(job: TesseraJob, config: JobRuntimeConfig): k8s.V1PodSpec {
  * backoffLimit, timeout as activeDeadlineSeconds. With a Kueue queue it is created suspended and
  * Kueue admits it; its pod template is written once, at creation, and never re-applied.
  */
-export function desiredBatchJob(job: TesseraJob, config: JobRuntimeConfig): k8s.V1Job {
+export function desiredBatchJob(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): k8s.V1Job {
   const ownLabels = childLabels(job);
+  const runIndex = job.status?.run ?? 0;
   const queue = job.spec.queueName;
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
-      name: batchJobName(job.metadata.name, job.metadata.uid ?? ''),
+      name: batchJobName(job.metadata.name, job.metadata.uid ?? '', runIndex),
       namespace: job.metadata.namespace,
       labels: queue ? { ...ownLabels, [labels.kueueQueue]: queue } : ownLabels,
       annotations: { [specHashAnnotation]: runSpecHash(job) },
       ownerReferences: [ownerReference(job)],
     },
     spec: {
-      backoffLimit: job.spec.retries ?? 0,
+      // Attempts of earlier runs (a run retried for a missing result) count against the same budget.
+      backoffLimit: Math.max(0, (job.spec.retries ?? 0) - (job.status?.priorAttempts ?? 0)),
       activeDeadlineSeconds: job.spec.timeoutSeconds,
       ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
       podReplacementPolicy: 'Failed',
@@ -149,7 +169,7 @@ export function desiredBatchJob(job: TesseraJob, config: JobRuntimeConfig): k8s.
       suspend: queue ? true : undefined,
       template: {
         metadata: { labels: { ...ownLabels }, annotations: podAnnotations(job) },
-        spec: podSpec(job, config),
+        spec: podSpec(job, run, config),
       },
     },
   };

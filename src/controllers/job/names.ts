@@ -25,10 +25,12 @@ function shortHash(text: string): string {
 /**
  * The batch/v1 Job that runs a Tessera Job: `<name>-run-<hash of uid>`, at most 63 characters.
  * Deterministic, so a create repeated after a crash is AlreadyExists rather than a second run; the
- * uid in the hash keeps a re-created Tessera Job of the same name from adopting an old run.
+ * uid in the hash keeps a re-created Tessera Job of the same name from adopting an old run; `run`
+ * numbers the batch Jobs of one Tessera Job when a run is retried after it lost its result.
  */
-export function batchJobName(jobName: string, jobUid: string): string {
-  const suffix = `-run-${shortHash(jobUid)}`;
+export function batchJobName(jobName: string, jobUid: string, run = 0): string {
+  // Run 0 keeps the name it always had; a retried run hashes its index in.
+  const suffix = `-run-${shortHash(run === 0 ? jobUid : `${jobUid}/${run}`)}`;
   const stem = jobName.slice(0, maxNameLength - suffix.length).replace(/[-.]+$/, '');
   return `${stem}${suffix}`;
 }

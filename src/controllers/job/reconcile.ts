@@ -6,19 +6,33 @@ import type { EventRecorder } from '../../runtime/events.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
+import { hasAccess } from '../../storage/access.ts';
+import type { BlobStore } from '../../storage/object-store.ts';
+import { resultAnnotation, verifyResult, type ResultRecord } from '../../storage/result-record.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
 import { desiredBatchJob, type JobRuntimeConfig } from './desired.ts';
 import { eventForTransition, jobEventSubject } from './events.ts';
+import { moverContainerNames, usesFileSets } from './mover-containers.ts';
 import { batchJobName, labels } from './names.ts';
+import { resolveRun, type EffectiveRun, type Resolution, type ResolveLookups } from './resolve.ts';
 import { specHashAnnotation, runSpecHash } from './spec-hash.ts';
-import { hasFinished, invalidSpecStatus, jobStatus, type ObservedRun } from './status.ts';
+import { hasFinished, invalidSpecStatus, jobStatus, resolutionStatus, type ObservedRun } from './status.ts';
 import type { JobWrites } from './writes.ts';
+
+/** The object store, when the operator has one: file sets need it, bare runs do not. */
+export interface FileSetDeps {
+  store: BlobStore;
+  /** Verifies the results the transfer API signed onto pods. */
+  signingKey: Buffer;
+}
 
 /** Everything the Job reconciler reads and writes; caches are read-only views of informers. */
 export interface JobReconcilerDeps {
   jobs: ObjectCache<TesseraJob>;
   batchJobs: ObjectCache<k8s.V1Job>;
   pods: ObjectCache<k8s.V1Pod>;
+  lookups: ResolveLookups;
+  fileSets?: FileSetDeps;
   writes: JobWrites;
   events: Pick<EventRecorder, 'record'>;
   config: JobRuntimeConfig;
@@ -30,10 +44,51 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, slash), key.slice(slash + 1)];
 }
 
-function observe(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | undefined, deps: JobReconcilerDeps): ObservedRun {
+function controlledBy(pod: Readonly<k8s.V1Pod>, batchJob: Readonly<k8s.V1Job>): boolean {
+  return pod.metadata?.ownerReferences?.some((ref) => ref.controller && ref.uid === batchJob.metadata?.uid) ?? false;
+}
+
+function newestFirst(pods: ReadonlyArray<Readonly<k8s.V1Pod>>): ReadonlyArray<Readonly<k8s.V1Pod>> {
+  const created = (pod: Readonly<k8s.V1Pod>): number => new Date(pod.metadata?.creationTimestamp ?? 0).getTime();
+  return [...pods].sort((a, b) => created(b) - created(a));
+}
+
+/** The newest signed result among the run's pods; forged or copied annotations do not verify. */
+function resultOf(pods: ReadonlyArray<Readonly<k8s.V1Pod>>, fileSets: FileSetDeps | undefined): ResultRecord | undefined {
+  if (!fileSets) return undefined;
+  for (const pod of newestFirst(pods)) {
+    const record = verifyResult(fileSets.signingKey, pod.metadata?.uid ?? '', pod.metadata?.annotations?.[resultAnnotation]);
+    if (record) return record;
+  }
+  return undefined;
+}
+
+/** Whether the batch Job's pods run the push sidecar, so a success must come with a result. */
+function pushesOutputs(batchJob: Readonly<k8s.V1Job> | undefined): boolean {
+  const initContainers = batchJob?.spec?.template.spec?.initContainers ?? [];
+  return initContainers.some((c) => c.name === moverContainerNames.push);
+}
+
+/**
+ * The pods the current batch Job controls: not an earlier run's, nor one made to look like ours.
+ * With no batch Job (deleted on cancel), every pod of the Job still counts until it is gone.
+ */
+function podsOf(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | undefined, deps: JobReconcilerDeps): ReadonlyArray<Readonly<k8s.V1Pod>> {
   const pods = deps.pods.byIndex(labels.jobUid, job.metadata.uid ?? '');
+  return batchJob ? pods.filter((p) => controlledBy(p, batchJob)) : pods;
+}
+
+function observe(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | undefined, deps: JobReconcilerDeps): ObservedRun {
+  const pods = podsOf(job, batchJob, deps);
   const createdFrom = batchJob?.metadata?.annotations?.[specHashAnnotation];
-  return { batchJob, pods, specChangedAfterStart: createdFrom !== undefined && createdFrom !== runSpecHash(job) };
+  const expectsResult = pushesOutputs(batchJob);
+  return {
+    batchJob,
+    pods,
+    specChangedAfterStart: createdFrom !== undefined && createdFrom !== runSpecHash(job),
+    expectsResult,
+    result: resultOf(pods, deps.fileSets),
+  };
 }
 
 async function stopRun(batchJob: Readonly<k8s.V1Job> | undefined, deps: JobReconcilerDeps, log: Logger): Promise<boolean> {
@@ -43,28 +98,64 @@ async function stopRun(batchJob: Readonly<k8s.V1Job> | undefined, deps: JobRecon
   return true;
 }
 
+/** A pinned digest the Job's namespace was never granted, if any (a digest alone is no capability). */
+async function firstUngranted(run: EffectiveRun, namespace: string, fileSets: FileSetDeps): Promise<string | undefined> {
+  for (const digest of run.digestsToCheck) {
+    if (!(await hasAccess(fileSets.store, namespace, digest))) return digest;
+  }
+  return undefined;
+}
+
+/** Resolution, refused when the run needs an object store the operator lacks or a grant it lacks. */
+async function checkedResolution(job: TesseraJob, deps: JobReconcilerDeps): Promise<Resolution> {
+  const resolution = resolveRun(job, deps.lookups);
+  if (resolution.kind !== 'ready' || !usesFileSets(resolution.run)) return resolution;
+  if (!deps.fileSets) {
+    return { kind: 'refused', reason: JobReason.InvalidSpec, message: 'this Job moves file sets, but the operator runs without an object store (--s3-endpoint)' };
+  }
+  const ungranted = await firstUngranted(resolution.run, job.metadata.namespace ?? '', deps.fileSets);
+  if (!ungranted) return resolution;
+  return { kind: 'refused', reason: JobReason.Unauthorized, message: `namespace ${job.metadata.namespace} was never granted the file set ${ungranted}` };
+}
+
 /**
- * Makes the run match the spec: creates the batch Job once (never again after a terminal phase,
- * when the batch Job may have expired), or deletes it when the Job is canceled. Returns true when
- * it wrote something or found the cache behind the cluster: either way the informers bring the
- * next state, and a status computed now would describe the past.
+ * Starts the run once everything it reads is resolved: first records the resolved inputs in status
+ * (the transfer API authorizes the pod's pulls from there), then, on the next pass, creates the
+ * batch Job. Returns true: either way the informers bring the next state.
  */
-async function convergeRun(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | undefined, deps: JobReconcilerDeps, log: Logger): Promise<boolean> {
-  if (hasFinished(job.status)) return false;
-  if (job.spec.cancel) return stopRun(batchJob, deps, log);
-  if (batchJob) return false;
-  const desired = desiredBatchJob(job, deps.config);
+async function startRun(job: TesseraJob, deps: JobReconcilerDeps, log: Logger): Promise<boolean> {
+  const resolution = await checkedResolution(job, deps);
+  const now = new Date(deps.clock.now());
+  const status = resolutionStatus(job, resolution, now);
+  if (status) {
+    await writeStatusIfChanged(job, status, deps, log);
+    return true;
+  }
+  if (resolution.kind !== 'ready') return true;
+  const desired = desiredBatchJob(job, resolution.run, deps.config);
   const created = await deps.writes.createBatchJob(job, desired);
   if (created) log.info({ batchJob: desired.metadata?.name }, 'created the batch Job');
   else log.debug({ batchJob: desired.metadata?.name }, 'the batch Job exists but is not cached yet');
   return true;
 }
 
+/**
+ * Makes the run match the spec: starts it once (never again after a terminal phase, when the batch
+ * Job may have expired), or deletes it when the Job is canceled. Returns true when it wrote
+ * something or found the cache behind the cluster: a status computed now would describe the past.
+ */
+async function convergeRun(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | undefined, deps: JobReconcilerDeps, log: Logger): Promise<boolean> {
+  if (hasFinished(job.status)) return false;
+  if (job.spec.cancel) return stopRun(batchJob, deps, log);
+  if (batchJob) return false;
+  return startRun(job, deps, log);
+}
+
 async function writeStatusIfChanged(job: TesseraJob, status: TesseraJobStatus, deps: JobReconcilerDeps, log: Logger): Promise<void> {
   if (job.status && jsonEqual(job.status, status)) return;
   log.debug({ from: job.status, to: status }, 'writing status');
   await deps.writes.writeStatus(job, status);
-  if (status.phase !== job.status?.phase) log.info({ phase: status.phase, reason: status.reason }, status.message ?? status.phase);
+  if (status.phase !== job.status?.phase || status.reason !== job.status?.reason) log.info({ phase: status.phase, reason: status.reason }, status.message ?? status.phase);
   const event = eventForTransition(job.status, status);
   if (event) deps.events.record(jobEventSubject(job), event);
 }
@@ -86,7 +177,7 @@ export async function reconcileJob(key: string, log: Logger, deps: JobReconciler
     return;
   }
 
-  const batchJob = deps.batchJobs.get(namespace, batchJobName(name, job.metadata.uid ?? ''));
+  const batchJob = deps.batchJobs.get(namespace, batchJobName(name, job.metadata.uid ?? '', job.status?.run ?? 0));
   // Status is written from what the informers report next, not from what was just sent.
   if (await convergeRun(job, batchJob, deps, log)) return;
   const now = deps.clock.now();

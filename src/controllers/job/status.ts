@@ -1,7 +1,11 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { TesseraJob, TesseraJobStatus } from '../../api/job.ts';
 import { JobConditionType, JobPhase, JobReason } from '../../api/job.ts';
+import type { ResultRecord } from '../../storage/result-record.ts';
 import { mergeConditions, type ConditionUpdate } from '../shared/conditions.ts';
+import { jsonEqual } from '../../runtime/apply.ts';
+import { moverContainerNames } from './mover-containers.ts';
+import type { EffectiveRun, Resolution } from './resolve.ts';
 
 /** What the controller observed of a Tessera Job's run. */
 export interface ObservedRun {
@@ -10,6 +14,10 @@ export interface ObservedRun {
   pods: ReadonlyArray<Readonly<k8s.V1Pod>>;
   /** The batch Job's pod template differs from what the current spec would create. */
   specChangedAfterStart: boolean;
+  /** The run pushes outputs, so a successful run must leave a signed result on its pod. */
+  expectsResult?: boolean;
+  /** The verified result a pod of this run carries (see result-record.ts), if any. */
+  result?: ResultRecord;
 }
 
 type Phase = TesseraJobStatus['phase'];
@@ -19,6 +27,8 @@ export interface PhaseVerdict {
   phase: Phase;
   reason: string;
   message: string;
+  /** Start this run index next (a run whose result was lost, retried in a new batch Job). */
+  nextRun?: number;
 }
 
 const terminalPhases: ReadonlySet<Phase> = new Set([JobPhase.Succeeded, JobPhase.Failed, JobPhase.Canceled]);
@@ -121,16 +131,49 @@ function podPhaseVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict {
   }
 }
 
+function initContainerState(pod: Readonly<k8s.V1Pod>, name: string): k8s.V1ContainerState | undefined {
+  return pod.status?.initContainerStatuses?.find((c) => c.name === name)?.state;
+}
+
+/** Downloading while the pull init container runs; Uploading while the push sidecar outlives main. */
+function moverVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict | undefined {
+  if (initContainerState(pod, moverContainerNames.pull)?.running) return verdict(JobPhase.Downloading, JobReason.Downloading, 'pulling the inputs');
+  const phase = pod.status?.phase;
+  const finished = phase === 'Succeeded' || phase === 'Failed';
+  if (finished || !mainTerminated(pod) || !initContainerState(pod, moverContainerNames.push)?.running) return undefined;
+  return verdict(JobPhase.Uploading, JobReason.Uploading, 'pushing the outputs');
+}
+
 function podVerdict(pod: Readonly<k8s.V1Pod> | undefined): PhaseVerdict {
   if (!pod) return verdict(JobPhase.Pending, JobReason.Pending, 'waiting for the pod to be created');
-  return disruptedVerdict(pod) ?? unschedulableVerdict(pod) ?? imagePullVerdict(pod) ?? podPhaseVerdict(pod);
+  return disruptedVerdict(pod) ?? unschedulableVerdict(pod) ?? imagePullVerdict(pod) ?? moverVerdict(pod) ?? podPhaseVerdict(pod);
+}
+
+function completeVerdict(observed: ObservedRun): PhaseVerdict {
+  if (observed.expectsResult && !observed.result) {
+    return verdict(JobPhase.Failed, JobReason.ResultMissing, 'the container succeeded but its outputs were never committed (the push sidecar failed or ran out of time)');
+  }
+  return verdict(JobPhase.Succeeded, JobReason.Completed, 'the run succeeded');
+}
+
+/**
+ * A run whose container succeeded but whose outputs were lost is retried in a new batch Job while
+ * the retry budget lasts (the batch Job itself is Complete and cannot retry); after that it fails.
+ */
+function retryLostResult(job: TesseraJob, observed: ObservedRun, verdict: PhaseVerdict): PhaseVerdict {
+  if (verdict.reason !== JobReason.ResultMissing) return verdict;
+  const attempts = attemptsOf(observed.batchJob, job.status) ?? 1;
+  const budget = (job.spec.retries ?? 0) + 1;
+  if (attempts >= budget) return { ...verdict, message: `${verdict.message}; no retries left` };
+  const nextRun = (job.status?.run ?? 0) + 1;
+  return { phase: JobPhase.Running, reason: JobReason.ResultMissing, message: `${verdict.message}; retrying (run ${nextRun + 1})`, nextRun };
 }
 
 /** The phase of a run that has not been canceled, from its batch Job and latest pod. */
 export function runVerdict(observed: ObservedRun): PhaseVerdict {
   const { batchJob } = observed;
   if (!batchJob) return { phase: JobPhase.Pending, reason: JobReason.Pending, message: 'creating the batch Job' };
-  if (batchCondition(batchJob, 'Complete')) return { phase: JobPhase.Succeeded, reason: JobReason.Completed, message: 'the run succeeded' };
+  if (batchCondition(batchJob, 'Complete')) return completeVerdict(observed);
   if (batchCondition(batchJob, 'Failed')) return failureVerdict(batchJob, latestPod(observed.pods));
   if (batchJob.spec?.suspend) return { phase: JobPhase.Queued, reason: JobReason.Queued, message: 'waiting for admission by the queue' };
   return podVerdict(latestPod(observed.pods));
@@ -165,10 +208,25 @@ function conditionUpdates(verdict: PhaseVerdict, observed: ObservedRun): Conditi
   return updates;
 }
 
-function attemptsOf(batchJob: Readonly<k8s.V1Job> | undefined, previous: number | undefined): number | undefined {
-  const counts = batchJob?.status ?? {};
-  const attempts = (counts.failed ?? 0) + (counts.succeeded ?? 0) + (counts.active ?? 0);
-  return Math.max(attempts, previous ?? 0) || undefined;
+function attemptsOf(batchJob: Readonly<k8s.V1Job> | undefined, status: TesseraJobStatus | undefined): number | undefined {
+  const { failed = 0, succeeded = 0, active = 0 } = batchJob?.status ?? {};
+  const { priorAttempts = 0, attempts = 0 } = status ?? {};
+  return Math.max(priorAttempts + failed + succeeded + active, attempts) || undefined;
+}
+
+/** What the run read and wrote: recorded inputs, and the outputs and metrics of its signed result. */
+function fileSetDetails(job: TesseraJob, observed: ObservedRun): Partial<TesseraJobStatus> {
+  const { inputs, code, outputs, metrics, run, priorAttempts } = job.status ?? {};
+  const result = observed.result;
+  const latestMetrics = result ? result.metrics : metrics;
+  return {
+    inputs,
+    code,
+    outputs: result ? result.outputs : outputs,
+    metrics: latestMetrics && Object.keys(latestMetrics).length ? latestMetrics : undefined,
+    run,
+    priorAttempts,
+  };
 }
 
 function isoTime(time: Date | string | undefined): string | undefined {
@@ -192,9 +250,10 @@ function runDetails(job: TesseraJob, observed: ObservedRun, verdict: PhaseVerdic
   const { batchJob } = observed;
   const details: Partial<TesseraJobStatus> = {
     batchJobName: batchJob?.metadata?.name ?? job.status?.batchJobName,
-    attempts: attemptsOf(batchJob, job.status?.attempts),
+    attempts: attemptsOf(batchJob, job.status),
     ...timesOf(job, batchJob),
     ...podDetailsOf(latestPod(observed.pods), job.status),
+    ...fileSetDetails(job, observed),
   };
   // An exit code is news once the run ends or an attempt fails; reported earlier (a pod that just
   // exited 0 before its batch Job completes) it would cost a status write that says nothing new.
@@ -215,10 +274,11 @@ function withoutUndefined<T extends object>(value: T): T {
 export function jobStatus(job: TesseraJob, observed: ObservedRun, now: Date): TesseraJobStatus {
   const generation = job.metadata.generation;
   if (job.status && hasFinished(job.status)) return { ...job.status, observedGeneration: generation };
-  const verdict = job.spec.cancel ? cancelVerdict(observed) : runVerdict(observed);
+  const verdict = retryLostResult(job, observed, job.spec.cancel ? cancelVerdict(observed) : runVerdict(observed));
   const conditions = mergeConditions(job.status?.conditions, conditionUpdates(verdict, observed), { now, generation });
   const details = runDetails(job, observed, verdict);
   if (verdict.phase === JobPhase.Canceled) details.completionTime ??= now.toISOString();
+  if (verdict.nextRun !== undefined) Object.assign(details, { run: verdict.nextRun, priorAttempts: details.attempts, completionTime: undefined });
   return withoutUndefined({
     phase: verdict.phase,
     reason: verdict.reason,
@@ -252,4 +312,40 @@ export function invalidSpecStatus(job: TesseraJob, issues: readonly SpecIssue[],
     observedGeneration: generation,
     conditions: mergeConditions(job.status?.conditions, stalled, { now, generation }),
   };
+}
+
+function sameResolvedInputs(status: TesseraJobStatus | undefined, run: EffectiveRun): boolean {
+  return jsonEqual(status?.inputs ?? [], run.inputs) && jsonEqual(status?.code, run.code);
+}
+
+/**
+ * The status to write before a run starts, or undefined when its batch Job can be created now.
+ * Waiting for an input is Pending/InputNotReady; an input that can never be read fails the Job
+ * (Unauthorized, InputNotFound, …); resolved inputs are recorded first, because the transfer API
+ * lets the pod read exactly what status says.
+ */
+export function resolutionStatus(job: TesseraJob, resolution: Resolution, now: Date): TesseraJobStatus | undefined {
+  if (resolution.kind === 'ready' && sameResolvedInputs(job.status, resolution.run)) return undefined;
+  const generation = job.metadata.generation;
+  const verdict: PhaseVerdict =
+    resolution.kind === 'ready'
+      ? { phase: JobPhase.Pending, reason: JobReason.Pending, message: 'inputs resolved; starting the run' }
+      : resolution.kind === 'waiting'
+        ? { phase: JobPhase.Pending, reason: JobReason.InputNotReady, message: resolution.message }
+        : { phase: JobPhase.Failed, reason: resolution.reason, message: resolution.message };
+  const observed: ObservedRun = { batchJob: undefined, pods: [], specChangedAfterStart: false };
+  const updates = conditionUpdates(verdict, observed).map((u) =>
+    u.type === JobConditionType.Stalled && verdict.phase === JobPhase.Failed ? { ...u, status: 'True' as const } : u,
+  );
+  const resolved = resolution.kind === 'ready' ? { inputs: resolution.run.inputs, code: resolution.run.code } : {};
+  return withoutUndefined({
+    ...job.status,
+    phase: verdict.phase,
+    reason: verdict.reason,
+    message: verdict.message,
+    observedGeneration: generation,
+    ...resolved,
+    completionTime: verdict.phase === JobPhase.Failed ? now.toISOString() : undefined,
+    conditions: mergeConditions(job.status?.conditions, updates, { now, generation }),
+  });
 }

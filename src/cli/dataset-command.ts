@@ -1,0 +1,113 @@
+import { Option, type Command } from 'commander';
+import type { Dataset } from '../api/dataset.ts';
+
+// `tessera dataset push|versions|import` and `tessera fileset pull`: what a data owner runs on their
+// workstation (push, versions, pull) and what a Dataset's import Job runs in its pod (import).
+
+interface PushFlags {
+  name: string;
+  namespace?: string;
+  public?: boolean;
+  authorize?: string;
+  testOnly?: boolean;
+  wait: boolean;
+}
+
+/** The Dataset spec a push applies: the file set, and the permissions and flags given. */
+function datasetSpec(digest: string, flags: PushFlags): Dataset['spec'] {
+  const authorized = flags.authorize?.split(',').map((s) => s.trim()).filter(Boolean);
+  const permissions = flags.public || authorized ? { public: flags.public === true, ...(authorized ? { authorizedNamespaces: authorized } : {}) } : undefined;
+  return { source: { fileSet: { digest } }, ...(flags.testOnly ? { testOnly: true } : {}), ...(permissions ? { permissions } : {}) };
+}
+
+/** Pushes a directory as a Dataset's new version: upload what the store lacks, then apply the Dataset. */
+async function pushDataset(dir: string, flags: PushFlags): Promise<void> {
+  const { grantAccess } = await import('../storage/access.ts');
+  const { pushDirectory } = await import('../storage/file-sets.ts');
+  const { storeFromEnv, kubeContext } = await import('./context.ts');
+  const { pushProgress } = await import('./progress.ts');
+  const { applyTessera, waitForDataset } = await import('./apply-tessera.ts');
+  const { kc, namespace } = kubeContext(flags.namespace);
+  const store = storeFromEnv();
+  try {
+    await store.ensureBucket();
+    const bar = pushProgress(`${namespace}/${flags.name}`);
+    const result = await pushDirectory({ store, dir, onProgress: (p) => bar.update(p) });
+    bar.stop();
+    await grantAccess(store, namespace, result.digest);
+    console.log(`pushed ${result.manifest.entries.length} files as ${result.digest}: ${result.uploadedBlobs} blobs (${result.uploadedBytes} bytes) uploaded, ${result.skippedBlobs} already stored`);
+    await applyTessera(kc, { apiVersion: 'tessera.dev/v1alpha1', kind: 'Dataset', metadata: { name: flags.name, namespace }, spec: datasetSpec(result.digest, flags) });
+    if (!flags.wait) return;
+    const dataset = await waitForDataset(kc, { namespace, name: flags.name }, result.digest);
+    console.log(`Dataset ${namespace}/${flags.name} is at version ${dataset.status?.version} (${dataset.status?.files} files, ${dataset.status?.bytes} bytes)`);
+  } finally {
+    store.close();
+  }
+}
+
+async function listVersions(name: string, flags: { namespace?: string }): Promise<void> {
+  const { kubeContext } = await import('./context.ts');
+  const { readTessera } = await import('./apply-tessera.ts');
+  const { kc, namespace } = kubeContext(flags.namespace);
+  const dataset = await readTessera<Dataset>(kc, 'datasets', namespace, name);
+  const rows = (dataset.status?.history ?? []).map((v) => [
+    String(v.version),
+    v.version === dataset.status?.version ? 'current' : '',
+    v.digest,
+    String(v.files),
+    String(v.bytes),
+    v.createdAt ?? '',
+  ]);
+  const { formatTable } = await import('./table.ts');
+  console.log(formatTable(['VERSION', '', 'DIGEST', 'FILES', 'BYTES', 'CREATED'], rows));
+}
+
+/** Registers `tessera dataset` and `tessera fileset`. */
+export function registerDataset(program: Command): void {
+  const dataset = program.command('dataset').description('versioned file sets and who may compute on them');
+  dataset
+    .command('push')
+    .description("upload a directory (only what the store lacks) and make it the Dataset's next version")
+    .argument('<dir>', 'the directory to push')
+    .requiredOption('--name <name>', 'the Dataset')
+    .option('-n, --namespace <ns>', "the Dataset's namespace; default: the kubeconfig context's")
+    .option('--public', 'let every namespace compute on it')
+    .option('--authorize <namespaces>', 'comma-separated namespaces that may compute on it')
+    .option('--test-only', 'every sample is a test sample, never trained on')
+    .option('--no-wait', 'do not wait for the Dataset to report the new version')
+    .action((dir: string, flags: PushFlags) => pushDataset(dir, flags));
+  dataset
+    .command('versions')
+    .description("a Dataset's versions, newest first")
+    .argument('<name>', 'the Dataset')
+    .option('-n, --namespace <ns>', "the Dataset's namespace")
+    .action((name: string, flags: { namespace?: string }) => listVersions(name, flags));
+  dataset
+    .command('import')
+    .description("(in an import Job's pod) download a URL into a directory; .tar, .tar.gz and .tgz are unpacked")
+    .requiredOption('--url <url>', 'http(s) URL to import')
+    .addOption(new Option('--out <dir>', 'where the files go').default('/tessera/outputs/data'))
+    .action(async (flags: { url: string; out: string }) => {
+      const { importUrl } = await import('./import-url.ts');
+      const report = await importUrl(flags.url, flags.out);
+      console.log(JSON.stringify({ msg: 'imported', url: flags.url, ...report }));
+    });
+  program
+    .command('fileset')
+    .description('file sets by digest')
+    .command('pull')
+    .description('download and verify a file set into a directory (needs the object store credentials)')
+    .argument('<digest>', 'sha256:… of the file set')
+    .argument('<dir>', 'where to write it')
+    .action(async (digest: string, dir: string) => {
+      const { pullFileSet } = await import('../storage/file-sets.ts');
+      const { storeFromEnv } = await import('./context.ts');
+      const store = storeFromEnv();
+      try {
+        const result = await pullFileSet({ store, digest, dir });
+        console.log(`pulled ${result.files} files (${result.bytes} bytes) into ${dir}`);
+      } finally {
+        store.close();
+      }
+    });
+}

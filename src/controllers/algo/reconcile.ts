@@ -1,0 +1,52 @@
+import type { Algo, AlgoStatus } from '../../api/algo.ts';
+import { algoSpecSchema } from '../../api/algo.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { ReconcileResult } from '../../runtime/controller.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { jsonEqual } from '../../runtime/apply.ts';
+import { hasAccess } from '../../storage/access.ts';
+import { manifestKey } from '../../storage/manifest.ts';
+import type { BlobStore } from '../../storage/object-store.ts';
+import { isConditionTrue } from '../shared/conditions.ts';
+import type { ObjectCache } from '../shared/object-cache.ts';
+import { algoStatus, type CodeCheck } from './status.ts';
+
+/** What the Algo reconciler reads and writes. */
+export interface AlgoReconcilerDeps {
+  algos: ObjectCache<Algo>;
+  store?: BlobStore;
+  writeStatus(algo: Readonly<Algo>, status: AlgoStatus): Promise<void>;
+  clock: Clock;
+}
+
+/** An Algo whose code is not there yet is looked at again after this long. */
+const recheckMs = 30_000;
+
+async function checkCode(algo: Readonly<Algo>, store: BlobStore | undefined): Promise<CodeCheck> {
+  const digest = algo.spec.code?.digest;
+  if (!digest) return 'none';
+  if (!store || !(await store.has(manifestKey(digest)))) return 'missing';
+  return (await hasAccess(store, algo.metadata.namespace ?? '', digest)) ? 'ok' : 'ungranted';
+}
+
+function specProblemOf(algo: Readonly<Algo>): string | undefined {
+  const parsed = algoSpecSchema.safeParse(algo.spec);
+  return parsed.success ? undefined : parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ');
+}
+
+async function writeIfChanged(algo: Readonly<Algo>, status: AlgoStatus, deps: AlgoReconcilerDeps, log: Logger): Promise<void> {
+  if (algo.status && jsonEqual(algo.status, status)) return;
+  await deps.writeStatus(algo, status);
+  log.info({ ready: isConditionTrue(status.conditions, 'Ready') }, status.conditions?.[0]?.message ?? 'status written');
+}
+
+/** Reconciles one Algo: validate, check its code file set, write Ready when it changed. */
+export async function reconcileAlgo(key: string, log: Logger, deps: AlgoReconcilerDeps): Promise<ReconcileResult | void> {
+  const slash = key.indexOf('/');
+  const algo = deps.algos.get(key.slice(0, slash), key.slice(slash + 1));
+  if (!algo || algo.metadata.deletionTimestamp) return;
+  const specProblem = specProblemOf(algo);
+  const check = specProblem ? 'none' : await checkCode(algo, deps.store);
+  await writeIfChanged(algo, algoStatus(algo, check, specProblem, new Date(deps.clock.now())), deps, log);
+  if (check === 'missing') return { requeueAfterMs: recheckMs };
+}

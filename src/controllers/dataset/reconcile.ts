@@ -1,0 +1,99 @@
+import type { Dataset, DatasetStatus } from '../../api/dataset.ts';
+import { DatasetReason, datasetSpecSchema } from '../../api/dataset.ts';
+import { JobPhase, type TesseraJob } from '../../api/job.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { ReconcileResult } from '../../runtime/controller.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { jsonEqual } from '../../runtime/apply.ts';
+import { hasAccess } from '../../storage/access.ts';
+import type { ManifestCache } from '../../storage/manifest-cache.ts';
+import { ObjectNotFoundError, type BlobStore } from '../../storage/object-store.ts';
+import { findCondition } from '../shared/conditions.ts';
+import type { ObjectCache } from '../shared/object-cache.ts';
+import { desiredImportJob, importJobName, importOutput } from './import-job.ts';
+import { datasetStatus, type SourceCheck } from './status.ts';
+
+/** What the Dataset reconciler reads and writes. */
+export interface DatasetReconcilerDeps {
+  datasets: ObjectCache<Dataset>;
+  jobs: ObjectCache<TesseraJob>;
+  fileSets?: { store: BlobStore; manifests: ManifestCache };
+  writeStatus(dataset: Readonly<Dataset>, status: DatasetStatus): Promise<void>;
+  /** Creates a Tessera Job; false when it already exists. */
+  createJob(job: TesseraJob): Promise<boolean>;
+  moverImage: string;
+  clock: Clock;
+}
+
+/** A source that may still appear (a file set not pushed yet) is looked at again after this long. */
+const recheckMs = 30_000;
+
+const problem = (reason: string, message: string, final = false): SourceCheck => ({ kind: 'problem', reason, message, final });
+
+async function manifestTotals(manifests: ManifestCache, digest: string): Promise<{ files: number; bytes: number } | undefined> {
+  try {
+    const manifest = await manifests.get(digest);
+    return { files: manifest.entries.length, bytes: manifest.entries.reduce((sum, e) => sum + e.size, 0) };
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** A file set already in the store: it must exist and have been pushed to this namespace. */
+async function checkFileSet(dataset: Readonly<Dataset>, digest: string, deps: DatasetReconcilerDeps): Promise<SourceCheck> {
+  if (!deps.fileSets) return problem(DatasetReason.NoObjectStore, 'the operator runs without an object store (--s3-endpoint)', true);
+  const totals = await manifestTotals(deps.fileSets.manifests, digest);
+  if (!totals) return problem(DatasetReason.NotFound, `no file set ${digest} in the store; push one with \`tessera dataset push\``);
+  if (!(await hasAccess(deps.fileSets.store, dataset.metadata.namespace ?? '', digest))) {
+    return problem(DatasetReason.Unauthorized, `the file set ${digest} was never pushed to namespace ${dataset.metadata.namespace}`);
+  }
+  return { kind: 'found', digest, ...totals };
+}
+
+/** A URL: imported by a Job this Dataset owns; its `data` output becomes the next version. */
+async function checkImport(dataset: Readonly<Dataset>, url: string, deps: DatasetReconcilerDeps, log: Logger): Promise<SourceCheck> {
+  const name = importJobName(dataset);
+  const job = deps.jobs.get(dataset.metadata.namespace ?? '', name);
+  if (!job) {
+    if (await deps.createJob(desiredImportJob(dataset, url, deps.moverImage))) log.info({ job: name, url }, 'importing the Dataset');
+    return { kind: 'importing', message: `Job ${name} imports ${url}` };
+  }
+  return importOutcome(job, url);
+}
+
+/** What an import Job's status says about the Dataset's next version. */
+function importOutcome(job: Readonly<TesseraJob>, url: string): SourceCheck {
+  const { phase = JobPhase.Pending, message = '', outputs = [] } = job.status ?? {};
+  const name = job.metadata.name;
+  if (phase === JobPhase.Failed || phase === JobPhase.Canceled) return problem(DatasetReason.ImportFailed, `Job ${name} ${phase.toLowerCase()}: ${message}`, true);
+  const output = outputs.find((o) => o.name === importOutput);
+  if (phase !== JobPhase.Succeeded || !output) return { kind: 'importing', message: `Job ${name} imports ${url} (${phase})` };
+  return { kind: 'found', digest: output.digest, files: output.files, bytes: output.bytes };
+}
+
+async function checkSource(dataset: Readonly<Dataset>, deps: DatasetReconcilerDeps, log: Logger): Promise<SourceCheck> {
+  const parsed = datasetSpecSchema.safeParse(dataset.spec);
+  if (!parsed.success) return problem(DatasetReason.InvalidSpec, parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; '), true);
+  const source = parsed.data.source;
+  if (source.fileSet) return checkFileSet(dataset, source.fileSet.digest, deps);
+  if (source.url) return checkImport(dataset, source.url, deps, log);
+  return problem(DatasetReason.InvalidSpec, 'object-store prefixes are not indexed by this version of Tessera; push the files with `tessera dataset push`', true);
+}
+
+/** Reconciles one Dataset: find what its source holds, record new versions, say whether it is Ready. */
+export async function reconcileDataset(key: string, log: Logger, deps: DatasetReconcilerDeps): Promise<ReconcileResult | void> {
+  const slash = key.indexOf('/');
+  const dataset = deps.datasets.get(key.slice(0, slash), key.slice(slash + 1));
+  if (!dataset || dataset.metadata.deletionTimestamp) return;
+  const check = await checkSource(dataset, deps, log);
+  await writeIfChanged(dataset, datasetStatus(dataset, check, new Date(deps.clock.now())), deps, log);
+  if (check.kind === 'problem' && !check.final) return { requeueAfterMs: recheckMs };
+}
+
+async function writeIfChanged(dataset: Readonly<Dataset>, status: DatasetStatus, deps: DatasetReconcilerDeps, log: Logger): Promise<void> {
+  if (dataset.status && jsonEqual(dataset.status, status)) return;
+  await deps.writeStatus(dataset, status);
+  const ready = findCondition(status.conditions, 'Ready');
+  log.info({ version: status.version, digest: status.digest, ready: ready?.status, reason: ready?.reason }, ready?.message ?? 'status written');
+}

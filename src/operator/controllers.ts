@@ -1,0 +1,136 @@
+import type * as k8s from '@kubernetes/client-node';
+import type { Algo, AlgoStatus } from '../api/algo.ts';
+import type { Dataset, DatasetStatus } from '../api/dataset.ts';
+import type { TesseraJob } from '../api/job.ts';
+import { reconcileAlgo } from '../controllers/algo/reconcile.ts';
+import { reconcileDataset } from '../controllers/dataset/reconcile.ts';
+import type { JobRuntimeConfig } from '../controllers/job/desired.ts';
+import { labels } from '../controllers/job/names.ts';
+import { reconcileJob, type JobReconcilerDeps } from '../controllers/job/reconcile.ts';
+import { inputDependencies } from '../controllers/job/resolve.ts';
+import { apiJobWrites } from '../controllers/job/writes.ts';
+import { objectCreator, statusWriter } from '../controllers/shared/tessera-writes.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { Controller, type Reconciler } from '../runtime/controller.ts';
+import type { EventRecorder } from '../runtime/events.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { RuntimeMetrics } from '../runtime/metrics.ts';
+import type { FileSetServices } from './file-sets.ts';
+import type { Informers } from './informers.ts';
+
+// One Controller (work queue + workers) per kind, and the informer events that feed them: a change
+// to an object queues it, a change to a child queues its owner, and a change to a Dataset, Algo or
+// Job queues the Jobs waiting on it.
+
+/** The operator's controllers. */
+export interface Controllers {
+  job: Controller;
+  dataset: Controller;
+  algo: Controller;
+}
+
+/** What building the controllers needs. */
+export interface ControllerWiring {
+  informers: Informers;
+  clients: { custom: k8s.CustomObjectsApi; batch: k8s.BatchV1Api };
+  fileSets: FileSetServices | undefined;
+  events: Pick<EventRecorder, 'record'>;
+  config: JobRuntimeConfig;
+  workers: number;
+  metrics: RuntimeMetrics;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** Index names on the Tessera Job cache: which Jobs wait on a Dataset, Job or Algo (`ns/name`). */
+const dependsOn = { dataset: 'depends-on-dataset', job: 'depends-on-job', algo: 'depends-on-algo' } as const;
+
+function keyOf(obj: Readonly<k8s.KubernetesObject>): string {
+  return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+}
+
+function jobDeps(wiring: ControllerWiring): JobReconcilerDeps {
+  const { informers, clients, fileSets } = wiring;
+  return {
+    jobs: informers.jobs,
+    batchJobs: informers.batchJobs,
+    pods: informers.pods,
+    lookups: {
+      dataset: (ns, name) => informers.datasets.get(ns, name),
+      job: (ns, name) => informers.jobs.get(ns, name),
+      algo: (ns, name) => informers.algos.get(ns, name),
+    },
+    fileSets: fileSets && { store: fileSets.store, signingKey: fileSets.signingKey },
+    writes: apiJobWrites(clients),
+    events: wiring.events,
+    config: wiring.config,
+    clock: wiring.clock,
+  };
+}
+
+function controller(name: string, wiring: ControllerWiring, reconcile: Reconciler): Controller {
+  return new Controller({ name, workers: wiring.workers, logger: wiring.logger, metrics: wiring.metrics.controller, reconcile });
+}
+
+/** Builds the controllers (not started) and connects the informers to them. */
+export function makeControllers(wiring: ControllerWiring): Controllers {
+  const { informers, clients, fileSets } = wiring;
+  const deps = jobDeps(wiring);
+  const controllers: Controllers = {
+    job: controller('job', wiring, (key, log) => reconcileJob(key, log, deps)),
+    dataset: controller('dataset', wiring, (key, log) =>
+      reconcileDataset(key, log, {
+        datasets: informers.datasets,
+        jobs: informers.jobs,
+        fileSets: fileSets && { store: fileSets.store, manifests: fileSets.manifests },
+        writeStatus: statusWriter<Dataset, DatasetStatus>(clients.custom, 'datasets'),
+        createJob: objectCreator<TesseraJob>(clients.custom, 'jobs'),
+        moverImage: wiring.config.moverImage,
+        clock: wiring.clock,
+      }),
+    ),
+    algo: controller('algo', wiring, (key, log) =>
+      reconcileAlgo(key, log, { algos: informers.algos, store: fileSets?.store, writeStatus: statusWriter<Algo, AlgoStatus>(clients.custom, 'algos'), clock: wiring.clock }),
+    ),
+  };
+  wireEvents(informers, controllers);
+  return controllers;
+}
+
+function wireEvents(informers: Informers, controllers: Controllers): void {
+  // The reconciler finds a run's pods by its Job's uid label, without scanning every pod.
+  informers.pods.addIndex(labels.jobUid, (pod) => pod.metadata?.labels?.[labels.jobUid]);
+  informers.jobs.addIndex(dependsOn.dataset, (job) => inputDependencies(job).datasets);
+  informers.jobs.addIndex(dependsOn.job, (job) => inputDependencies(job).jobs);
+  informers.jobs.addIndex(dependsOn.algo, (job) => inputDependencies(job).algos);
+  const waiting = (index: string, key: string): void => {
+    for (const job of informers.jobs.byIndex(index, key)) controllers.job.enqueue(keyOf(job));
+  };
+  informers.jobs.onChange((job) => {
+    controllers.job.enqueue(keyOf(job));
+    waiting(dependsOn.job, keyOf(job));
+    // An import Job reports to the Dataset that owns it.
+    const dataset = job.metadata.labels?.['tessera.dev/dataset'];
+    if (dataset) controllers.dataset.enqueue(`${job.metadata.namespace ?? ''}/${dataset}`);
+  });
+  informers.datasets.onChange((dataset) => {
+    controllers.dataset.enqueue(keyOf(dataset));
+    waiting(dependsOn.dataset, keyOf(dataset));
+  });
+  informers.algos.onChange((algo) => {
+    controllers.algo.enqueue(keyOf(algo));
+    waiting(dependsOn.algo, keyOf(algo));
+  });
+  // Children name their Tessera Job in a label; that label is how their events reach its key.
+  const toOwner = (child: Readonly<k8s.KubernetesObject>): void => {
+    const owner = child.metadata?.labels?.[labels.job];
+    if (owner) controllers.job.enqueue(`${child.metadata?.namespace ?? ''}/${owner}`);
+  };
+  informers.batchJobs.onChange(toOwner);
+  informers.pods.onChange(toOwner);
+}
+
+/** Every controller, to run and stop together. */
+export function allControllers(controllers: Controllers): Controller[] {
+  return Object.values(controllers) as Controller[];
+}

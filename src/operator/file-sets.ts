@@ -1,0 +1,100 @@
+import * as k8s from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../runtime/clock.ts';
+import type { ClientOptions } from '../runtime/kube-client.ts';
+import { makeClient } from '../runtime/kube-client.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { ManifestCache } from '../storage/manifest-cache.ts';
+import { s3BlobStore, type S3BlobStore } from '../storage/object-store.ts';
+import { resultSigningKey } from '../storage/result-record.ts';
+import type { RunLookups } from '../storage/transfer-api/authorize.ts';
+import type { PodAccess } from '../storage/transfer-api/handlers.ts';
+import { cachedTokenReviewer } from '../storage/transfer-api/identity.ts';
+import { startTransferServer, type TransferServer } from '../storage/transfer-api/server.ts';
+import type { Informers } from './informers.ts';
+import type { OperatorOptions } from './options.ts';
+
+// The object store and the transfer API, when the operator is given a store: everything file sets
+// need. Without one the operator still runs Jobs that move no file sets.
+
+/** The object store as the controllers use it. */
+export interface FileSetServices {
+  store: S3BlobStore;
+  manifests: ManifestCache;
+  signingKey: Buffer;
+}
+
+/** Connects to the object store; undefined when none is configured. */
+export function makeFileSetServices(options: OperatorOptions): FileSetServices | undefined {
+  if (!options.s3Endpoint || !options.s3AccessKey || !options.s3SecretKey) return undefined;
+  const store = s3BlobStore({
+    endpoint: options.s3Endpoint,
+    region: options.s3Region,
+    bucket: options.s3Bucket,
+    accessKeyId: options.s3AccessKey,
+    secretAccessKey: options.s3SecretKey,
+  });
+  return { store, manifests: new ManifestCache(store), signingKey: resultSigningKey(options.s3SecretKey) };
+}
+
+function lookupsOf(informers: Informers): RunLookups {
+  return {
+    pod: (ns, name) => informers.pods.get(ns, name),
+    job: (ns, name) => informers.jobs.get(ns, name),
+    batchJob: (ns, name) => informers.batchJobs.get(ns, name),
+    algo: (ns, name) => informers.algos.get(ns, name),
+  };
+}
+
+function podAccess(core: k8s.CoreV1Api): PodAccess {
+  return {
+    async fresh(namespace, name) {
+      try {
+        return await core.readNamespacedPod({ namespace, name });
+      } catch (error) {
+        if (error instanceof k8s.ApiException && error.code === 404) return undefined;
+        throw error;
+      }
+    },
+    mainLog: (namespace, name, limitBytes) => core.readNamespacedPodLog({ namespace, name, container: 'main', limitBytes }),
+    async annotate(namespace, name, annotations) {
+      await core.patchNamespacedPod(
+        { namespace, name, body: { metadata: { annotations } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    },
+  };
+}
+
+/** What serving the transfer API needs. */
+export interface TransferWiring {
+  kc: k8s.KubeConfig;
+  clientOptions: ClientOptions;
+  informers: Informers;
+  services: FileSetServices;
+  registry: Registry;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** Serves the transfer API at `address` (host:port). */
+export async function serveTransfers(address: string, wiring: TransferWiring): Promise<TransferServer> {
+  const colon = address.lastIndexOf(':');
+  const core = makeClient(wiring.kc, k8s.CoreV1Api, wiring.clientOptions);
+  return startTransferServer({
+    host: address.slice(0, colon) || '0.0.0.0',
+    port: Number(address.slice(colon + 1)),
+    reviewer: cachedTokenReviewer(makeClient(wiring.kc, k8s.AuthenticationV1Api, wiring.clientOptions), { clock: wiring.clock }),
+    lookups: lookupsOf(wiring.informers),
+    deps: {
+      store: wiring.services.store,
+      manifests: wiring.services.manifests,
+      pods: podAccess(core),
+      signingKey: wiring.services.signingKey,
+      presignSeconds: 900,
+      logger: wiring.logger.child({ component: 'transfer-api' }),
+    },
+    logger: wiring.logger.child({ component: 'transfer-api' }),
+    registry: wiring.registry,
+  });
+}

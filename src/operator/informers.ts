@@ -1,0 +1,71 @@
+import type * as k8s from '@kubernetes/client-node';
+import type { Algo } from '../api/algo.ts';
+import type { ComputePlan } from '../api/computeplan.ts';
+import type { Dataset } from '../api/dataset.ts';
+import type { TesseraJob } from '../api/job.ts';
+import { labels, managedByValue } from '../controllers/job/names.ts';
+import { ResilientInformer } from '../runtime/informer.ts';
+import type { Logger } from '../runtime/logger.ts';
+
+// Every cache the operator keeps: the four Tessera kinds, and the batch Jobs and pods it created
+// (selected by label, so the operator never holds the cluster's other pods in memory).
+
+/** The API clients informers list with. */
+export interface ListClients {
+  custom: k8s.CustomObjectsApi;
+  batch: k8s.BatchV1Api;
+  core: k8s.CoreV1Api;
+}
+
+/** The operator's caches. */
+export interface Informers {
+  jobs: ResilientInformer<TesseraJob>;
+  datasets: ResilientInformer<Dataset>;
+  algos: ResilientInformer<Algo>;
+  plans: ResilientInformer<ComputePlan>;
+  batchJobs: ResilientInformer<k8s.V1Job>;
+  pods: ResilientInformer<k8s.V1Pod>;
+}
+
+const managedSelector = `${labels.managedBy}=${managedByValue}`;
+
+function tesseraInformer<T extends k8s.KubernetesObject>(kc: k8s.KubeConfig, clients: ListClients, plural: string, logger: Logger): ResilientInformer<T> {
+  return new ResilientInformer<T>({
+    kc,
+    name: `${plural}.tessera.dev`,
+    path: `/apis/tessera.dev/v1alpha1/${plural}`,
+    list: async () => (await clients.custom.listClusterCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural })) as { items: T[] },
+    logger,
+  });
+}
+
+/** Creates (does not start) every informer. */
+export function makeInformers(kc: k8s.KubeConfig, clients: ListClients, logger: Logger): Informers {
+  return {
+    jobs: tesseraInformer<TesseraJob>(kc, clients, 'jobs', logger),
+    datasets: tesseraInformer<Dataset>(kc, clients, 'datasets', logger),
+    algos: tesseraInformer<Algo>(kc, clients, 'algos', logger),
+    plans: tesseraInformer<ComputePlan>(kc, clients, 'computeplans', logger),
+    batchJobs: new ResilientInformer<k8s.V1Job>({
+      kc,
+      name: 'jobs.batch',
+      path: '/apis/batch/v1/jobs',
+      labelSelector: managedSelector,
+      list: () => clients.batch.listJobForAllNamespaces({ labelSelector: managedSelector }),
+      logger,
+    }),
+    pods: new ResilientInformer<k8s.V1Pod>({
+      kc,
+      name: 'pods',
+      path: '/api/v1/pods',
+      labelSelector: managedSelector,
+      list: () => clients.core.listPodForAllNamespaces({ labelSelector: managedSelector }),
+      logger,
+    }),
+  };
+}
+
+/** Every informer, for starting, stopping and readiness. */
+export function allInformers(informers: Informers): Array<ResilientInformer<k8s.KubernetesObject>> {
+  return Object.values(informers) as Array<ResilientInformer<k8s.KubernetesObject>>;
+}
