@@ -75,14 +75,20 @@ write_layout() {
 
 # load_layout LAYOUT ADDRESS: imports LAYOUT into the k8s.io namespace of the containerd at ADDRESS
 # (where the kubelet's CRI looks), unless that containerd already has the same manifest under the name.
+# Only blobs containerd lacks go into the stream (the importer copies every blob it is given, present
+# or not, and does not need the ones it has), so after a change to src/ just the app layer travels.
 load_layout() {
   local layout="$1" address="$2" name want have
+  local ctr_k8s=(ctr --address "$address" --connect-timeout 5s -n k8s.io)
   name="$(cat "$layout/name")" want="$(cat "$layout/manifest-digest")"
-  have="$(ctr --address "$address" --connect-timeout 5s -n k8s.io images ls "name==$name" 2>/dev/null | awk 'NR == 2 { print $3 }')"
+  have="$("${ctr_k8s[@]}" images ls "name==$name" 2>/dev/null | awk 'NR == 2 { print $3 }')"
   if [[ "$have" == "$want" ]]; then log "$name is loaded ($want)"; return 0; fi
-  local started; started=$(date +%s)
-  tar -C "$layout" -ch oci-layout index.json blobs |
-    ctr --address "$address" --connect-timeout 5s -n k8s.io images import - >>"$LOG" 2>&1 ||
+  local started present blob members=(oci-layout index.json); started=$(date +%s)
+  present="$("${ctr_k8s[@]}" content ls -q 2>/dev/null || true)"
+  for blob in "$layout"/blobs/sha256/*; do
+    grep -qx "sha256:${blob##*/}" <<<"$present" || members+=("blobs/sha256/${blob##*/}")
+  done
+  tar -C "$layout" -ch "${members[@]}" | "${ctr_k8s[@]}" images import - >>"$LOG" 2>&1 ||
     die "could not import $name into containerd at $address; see $LOG"
-  log "loaded $name ($want) in $(( $(date +%s) - started ))s"
+  log "loaded $name ($want, $(( ${#members[@]} - 2 )) new blobs) in $(( $(date +%s) - started ))s"
 }
