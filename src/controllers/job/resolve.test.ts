@@ -1,0 +1,288 @@
+import { describe, expect, it } from 'vitest';
+import {
+  datasetDigest,
+  emptyLookups,
+  lookupsOf,
+  makeInputDataset,
+  makeJob,
+  makeReadyAlgo,
+  readyRun,
+} from '../../../test/support/job-builders.ts';
+import { digestOf } from '../../../test/support/plan-builders.ts';
+import { authorizes, inputDependencies, planNamespaceLabel, resolveRun } from './resolve.ts';
+
+const modelDigest = digestOf('prep/model');
+const codeDigest = digestOf('code');
+
+/** Job `prep` of team-a in `phase`, with output `model` when it succeeded. */
+const producer = (phase: 'Running' | 'Succeeded' | 'Failed' | 'Canceled', outputs = phase === 'Succeeded' ? ['model'] : []): ReturnType<typeof makeJob> =>
+  makeJob('prep').status({ phase, outputs: outputs.map((name) => ({ name, digest: digestOf(`prep/${name}`), files: 1, bytes: 1 })) });
+
+describe('authorizes', () => {
+  it.each([
+    { name: 'its own namespace', dataset: makeInputDataset('d', 'team-b'), namespace: 'team-b', want: true },
+    { name: 'another namespace, private', dataset: makeInputDataset('d', 'team-b'), namespace: 'team-a', want: false },
+    { name: 'another namespace, public', dataset: makeInputDataset('d', 'team-b').public(), namespace: 'team-a', want: true },
+    { name: 'another namespace, listed', dataset: makeInputDataset('d', 'team-b').authorize('team-c', 'team-a'), namespace: 'team-a', want: true },
+    { name: 'another namespace, not listed', dataset: makeInputDataset('d', 'team-b').authorize('team-c'), namespace: 'team-a', want: false },
+  ])('$name → $want', ({ dataset, namespace, want }) => {
+    expect(authorizes(dataset.obj(), namespace)).toBe(want);
+  });
+});
+
+describe('resolveRun', () => {
+  it.each([
+    // Datasets
+    { name: 'a Dataset that does not exist waits', job: makeJob('train').datasetInput('data', 'cifar'), lookups: emptyLookups, wantKind: 'waiting', wantMessage: /Dataset team-a\/cifar not found/ },
+    {
+      name: "another namespace's private Dataset is refused",
+      job: makeJob('train').datasetInput('data', 'cifar', { namespace: 'team-b' }),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar', 'team-b').obj()] }),
+      wantKind: 'refused',
+      wantReason: 'Unauthorized',
+      wantMessage: /does not authorize namespace team-a/,
+    },
+    {
+      name: "a plan's Job reading a Dataset that authorizes its namespace but not the plan's is refused",
+      job: makeJob('train').label(planNamespaceLabel, 'team-p').datasetInput('data', 'cifar', { namespace: 'team-b' }),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar', 'team-b').authorize('team-a').obj()] }),
+      wantKind: 'refused',
+      wantReason: 'Unauthorized',
+      wantMessage: /does not authorize namespace team-p/,
+    },
+    {
+      name: "a plan's Job reading its own namespace's Dataset is refused when the plan's namespace is not authorized",
+      job: makeJob('train').label(planNamespaceLabel, 'team-p').datasetInput('data', 'cifar'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar').obj()] }),
+      wantKind: 'refused',
+      wantReason: 'Unauthorized',
+      wantMessage: /does not authorize namespace team-p/,
+    },
+    {
+      name: 'a Dataset that is not Ready waits',
+      job: makeJob('train').datasetInput('data', 'cifar'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar').notReady().obj()] }),
+      wantKind: 'waiting',
+      wantMessage: /Dataset team-a\/cifar is not Ready/,
+    },
+    {
+      name: 'a pinned version evicted from the history is refused',
+      job: makeJob('train').datasetInput('data', 'cifar', { version: 2 }),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar').versions(12).obj()] }),
+      wantKind: 'refused',
+      wantReason: 'InputNotFound',
+      wantMessage: /no longer keeps version 2/,
+    },
+    {
+      name: 'a pinned version from the future waits',
+      job: makeJob('train').datasetInput('data', 'cifar', { version: 4 }),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar').versions(3).obj()] }),
+      wantKind: 'waiting',
+      wantMessage: /has no version 4 yet/,
+    },
+    {
+      name: 'a pinned version of a Dataset never indexed waits',
+      job: makeJob('train').datasetInput('data', 'cifar', { version: 1 }),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar').empty().obj()] }),
+      wantKind: 'waiting',
+      wantMessage: /has no version 1 yet/,
+    },
+    {
+      name: 'a test-only Dataset read by a train Algo is refused',
+      job: makeJob('train').algo('train').datasetInput('data', 'holdout'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('holdout').testOnly().obj()], algos: [makeReadyAlgo('train').category('train').obj()] }),
+      wantKind: 'refused',
+      wantReason: 'InvalidSpec',
+      wantMessage: /test-only; a train Algo may not learn from it/,
+    },
+    {
+      name: 'a test-only Dataset read by a composite Algo is refused',
+      job: makeJob('train').algo('train').datasetInput('data', 'holdout'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('holdout').testOnly().obj()], algos: [makeReadyAlgo('train').category('composite').obj()] }),
+      wantKind: 'refused',
+      wantReason: 'InvalidSpec',
+      wantMessage: /a composite Algo may not learn from it/,
+    },
+    {
+      name: 'a test-only Dataset read by a metric Algo is fine',
+      job: makeJob('score').algo('score').datasetInput('data', 'holdout'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('holdout').testOnly().obj()], algos: [makeReadyAlgo('score').category('metric').obj()] }),
+      wantKind: 'ready',
+    },
+    // Job outputs
+    { name: 'a producer Job that does not exist waits', job: makeJob('train').jobOutputInput('model', 'prep', 'model'), lookups: emptyLookups, wantKind: 'waiting', wantMessage: /Job prep not found/ },
+    {
+      name: 'a producer Job still running waits',
+      job: makeJob('train').jobOutputInput('model', 'prep', 'model'),
+      lookups: lookupsOf({ jobs: [producer('Running').obj()] }),
+      wantKind: 'waiting',
+      wantMessage: /Job prep has not succeeded yet/,
+    },
+    {
+      name: 'a producer Job that failed is refused',
+      job: makeJob('train').jobOutputInput('model', 'prep', 'model'),
+      lookups: lookupsOf({ jobs: [producer('Failed').obj()] }),
+      wantKind: 'refused',
+      wantReason: 'InputNotReady',
+      wantMessage: /Job prep ended Failed; it will produce no model/,
+    },
+    {
+      name: 'a producer Job that was canceled is refused',
+      job: makeJob('train').jobOutputInput('model', 'prep', 'model'),
+      lookups: lookupsOf({ jobs: [producer('Canceled').obj()] }),
+      wantKind: 'refused',
+      wantReason: 'InputNotReady',
+    },
+    {
+      name: 'a producer Job that succeeded without the named output is refused',
+      job: makeJob('train').jobOutputInput('model', 'prep', 'model'),
+      lookups: lookupsOf({ jobs: [producer('Succeeded', ['weights']).obj()] }),
+      wantKind: 'refused',
+      wantReason: 'InputNotFound',
+      wantMessage: /Job prep has no output named model/,
+    },
+    // Algos
+    { name: 'an Algo that does not exist waits', job: makeJob('train').algo('train'), lookups: emptyLookups, wantKind: 'waiting', wantMessage: /Algo train not found/ },
+    {
+      name: 'an Algo that is not Ready waits',
+      job: makeJob('train').algo('train'),
+      lookups: lookupsOf({ algos: [makeReadyAlgo('train').notReady().obj()] }),
+      wantKind: 'waiting',
+      wantMessage: /Algo train is not Ready/,
+    },
+    {
+      name: "an Algo's required input left unbound is refused",
+      job: makeJob('train').algo('train').fileSetInput('data', digestOf('data')),
+      lookups: lookupsOf({ algos: [makeReadyAlgo('train').inputs({ name: 'data' }, { name: 'model' }, { name: 'extra', optional: true }).obj()] }),
+      wantKind: 'refused',
+      wantReason: 'InvalidSpec',
+      wantMessage: /needs inputs that are not bound: model$/,
+    },
+    {
+      name: "an Algo's optional input left unbound is fine",
+      job: makeJob('train').algo('train').fileSetInput('data', digestOf('data')),
+      lookups: lookupsOf({ algos: [makeReadyAlgo('train').inputs({ name: 'data' }, { name: 'init', optional: true }).obj()] }),
+      wantKind: 'ready',
+    },
+    // Order
+    {
+      name: 'the first input that is not ready decides',
+      job: makeJob('train').datasetInput('a', 'missing').jobOutputInput('b', 'prep', 'model'),
+      lookups: lookupsOf({ jobs: [producer('Failed').obj()] }),
+      wantKind: 'waiting',
+      wantMessage: /input a: Dataset team-a\/missing not found/,
+    },
+  ])('$name', ({ job, lookups, wantKind, wantReason, wantMessage }) => {
+    const resolution = resolveRun(job.obj(), lookups);
+    expect(resolution.kind).toBe(wantKind);
+    if (wantReason) expect(resolution).toMatchObject({ reason: wantReason });
+    if (wantMessage) expect(resolution).toMatchObject({ message: expect.stringMatching(wantMessage) as unknown });
+  });
+
+  it('resolves an image Job without inputs to its image, no inputs and nothing to check', () => {
+    const resolution = resolveRun(makeJob('train').spec({ command: ['python'], args: ['run.py'] }).obj(), emptyLookups);
+    expect(resolution).toEqual({
+      kind: 'ready',
+      run: { image: 'local/sim:1', command: ['python'], args: ['run.py'], resources: undefined, inputs: [], code: undefined, outputs: [], digestsToCheck: [] },
+    });
+  });
+
+  it.each([
+    { name: 'its own namespace, not pinned', job: makeJob('train').datasetInput('data', 'cifar'), dataset: makeInputDataset('cifar').versions(3), wantVersion: 3 },
+    {
+      name: 'another namespace that authorizes it',
+      job: makeJob('train').datasetInput('data', 'cifar', { namespace: 'team-b' }),
+      dataset: makeInputDataset('cifar', 'team-b').authorize('team-a'),
+      wantVersion: 1,
+    },
+    { name: 'another namespace, public', job: makeJob('train').datasetInput('data', 'cifar', { namespace: 'team-b' }), dataset: makeInputDataset('cifar', 'team-b').public(), wantVersion: 1 },
+    {
+      name: "a plan's Job, both namespaces authorized",
+      job: makeJob('train').label(planNamespaceLabel, 'team-p').datasetInput('data', 'cifar', { namespace: 'team-b' }),
+      dataset: makeInputDataset('cifar', 'team-b').authorize('team-a', 'team-p'),
+      wantVersion: 1,
+    },
+    { name: 'pinned to a version in the history', job: makeJob('train').datasetInput('data', 'cifar', { version: 4 }), dataset: makeInputDataset('cifar').versions(12), wantVersion: 4 },
+    { name: 'pinned to the current version', job: makeJob('train').datasetInput('data', 'cifar', { version: 12 }), dataset: makeInputDataset('cifar').versions(12), wantVersion: 12 },
+    { name: 'pinned, while a new version is not Ready', job: makeJob('train').datasetInput('data', 'cifar', { version: 2 }), dataset: makeInputDataset('cifar').versions(3).notReady(), wantVersion: 2 },
+  ])('reads a Dataset from $name: the digest of that version', ({ job, dataset, wantVersion }) => {
+    const built = dataset.obj();
+    const { name, namespace } = built.metadata;
+    const run = readyRun(job.obj(), lookupsOf({ datasets: [built] }));
+    expect(run.inputs).toEqual([{ name: 'data', digest: datasetDigest(name, wantVersion, namespace), version: wantVersion, source: `dataset ${namespace}/${name} v${wantVersion}` }]);
+    // A Dataset's digest was checked when it was indexed: only pinned file sets are checked again.
+    expect(run.digestsToCheck).toEqual([]);
+  });
+
+  it("reads a succeeded Job's output by its digest", () => {
+    const run = readyRun(makeJob('train').jobOutputInput('model', 'prep', 'model').obj(), lookupsOf({ jobs: [producer('Succeeded').obj()] }));
+    expect(run.inputs).toEqual([{ name: 'model', digest: modelDigest, source: 'job prep/model' }]);
+    expect(run.digestsToCheck).toEqual([]);
+  });
+
+  it("checks a pinned file set input and the Job's own code in the store", () => {
+    const data = digestOf('data');
+    const run = readyRun(makeJob('train').fileSetInput('data', data).code(codeDigest).obj());
+    expect(run.inputs).toEqual([{ name: 'data', digest: data, source: 'file set' }]);
+    expect(run.code).toEqual({ digest: codeDigest, source: 'file set' });
+    expect(run.digestsToCheck).toEqual([data, codeDigest]);
+  });
+
+  describe('the effective run of an Algo', () => {
+    const algo = makeReadyAlgo('train').spec({
+      image: 'local/algo:2',
+      command: ['algo'],
+      args: ['--fast'],
+      code: { digest: digestOf('algo-code') },
+      resources: { cpu: '2', memory: '4Gi', gpu: 1 },
+      outputs: [{ name: 'model' }, { name: 'report' }],
+    });
+    const lookups = lookupsOf({ algos: [algo.obj()] });
+
+    it("takes the Algo's image, command, args, outputs and code when the Job sets none", () => {
+      const run = readyRun(makeJob('train').algo('train').obj(), lookups);
+      expect(run).toMatchObject({
+        image: 'local/algo:2',
+        command: ['algo'],
+        args: ['--fast'],
+        resources: { cpu: '2', memory: '4Gi', gpu: 1 },
+        outputs: ['model', 'report'],
+        code: { digest: digestOf('algo-code'), source: 'algo train' },
+      });
+      // The Algo's code is checked by the Algo controller, not again for every Job.
+      expect(run.digestsToCheck).toEqual([]);
+    });
+
+    it("puts the Job's command, args and outputs over the Algo's", () => {
+      const job = makeJob('train').algo('train').spec({ command: ['job'], args: ['--slow'] }).outputs('weights');
+      expect(readyRun(job.obj(), lookups)).toMatchObject({ image: 'local/algo:2', command: ['job'], args: ['--slow'], outputs: ['weights'] });
+    });
+
+    it("merges resources field by field, the Job's over the Algo's", () => {
+      const job = makeJob('train').algo('train').spec({ resources: { memory: '16Gi', gpuProduct: 'A100' } });
+      expect(readyRun(job.obj(), lookups).resources).toEqual({ cpu: '2', memory: '16Gi', gpu: 1, gpuProduct: 'A100' });
+    });
+
+    it("puts the Job's code over the Algo's", () => {
+      const run = readyRun(makeJob('train').algo('train').code(codeDigest).obj(), lookups);
+      expect(run.code).toEqual({ digest: codeDigest, source: 'file set' });
+      expect(run.digestsToCheck).toEqual([codeDigest]);
+    });
+  });
+});
+
+describe('inputDependencies', () => {
+  it('names the Datasets, Jobs and Algo a Job reads as namespace/name keys', () => {
+    const job = makeJob('train')
+      .algo('train')
+      .datasetInput('a', 'cifar')
+      .datasetInput('b', 'mnist', { namespace: 'team-b' })
+      .jobOutputInput('c', 'prep', 'model')
+      .fileSetInput('d', digestOf('d'));
+    expect(inputDependencies(job.obj())).toEqual({ datasets: ['team-a/cifar', 'team-b/mnist'], jobs: ['team-a/prep'], algos: ['team-a/train'] });
+  });
+
+  it('names nothing for an image Job without inputs', () => {
+    expect(inputDependencies(makeJob('train').obj())).toEqual({ datasets: [], jobs: [], algos: [] });
+  });
+});
