@@ -120,6 +120,11 @@ export class ObservedBatchJobBuilder {
     return this;
   }
 
+  completed(at: string): this {
+    this.job.status!.completionTime = new Date(at);
+    return this;
+  }
+
   suspended(): this {
     this.job.spec!.suspend = true;
     return this;
@@ -185,6 +190,13 @@ export class ObservedPodBuilder {
     const others = (this.pod.status!.initContainerStatuses ?? []).filter((c) => c.name !== name);
     const running: k8s.V1ContainerStatus = { name, image: 'mover', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date('2026-01-01T00:00:05Z') } } };
     this.pod.status!.initContainerStatuses = [...others, running];
+    return this;
+  }
+
+  /** The init container `name` waits, e.g. for its image; main waits for it (PodInitializing). */
+  initWaiting(name: string, reason: string, message = ''): this {
+    this.pod.status!.initContainerStatuses = [{ name, image: 'mover', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason, message } } }];
+    this.pod.status!.containerStatuses = [{ name: 'main', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }];
     return this;
   }
 

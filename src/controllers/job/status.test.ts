@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { makeJob, observedBatchJob, observedPod } from '../../../test/support/job-builders.ts';
-import { jobStatus, type ObservedRun } from './status.ts';
+import { digestOf } from '../../../test/support/plan-builders.ts';
+import type { Condition } from '../../api/common.ts';
+import type { TesseraJobStatus } from '../../api/job.ts';
+import type { EffectiveRun, Resolution } from './resolve.ts';
+import { jobStatus, resolutionStatus, type ObservedRun } from './status.ts';
 
 const now = new Date('2026-01-01T01:00:00Z');
 const run = (fields: Partial<ObservedRun>): ObservedRun => ({ batchJob: undefined, pods: [], specChangedAfterStart: false, ...fields });
@@ -105,5 +109,137 @@ describe('jobStatus', () => {
   it('marks an image that cannot be pulled as Stalled', () => {
     const status = jobStatus(makeJob('train').obj(), run({ batchJob: observedBatchJob().obj(), pods: [observedPod().waiting('ErrImagePull').obj()] }), now);
     expect(status.conditions?.find((c) => c.type === 'Stalled')?.status).toBe('True');
+  });
+});
+
+describe('jobStatus of a run that moves file sets', () => {
+  const batchJob = observedBatchJob().started('2026-01-01T00:00:00Z').counts({ active: 1 }).obj();
+
+  it.each([
+    { name: 'pull init container running', pod: observedPod().on('n1').initRunning('pull'), wantPhase: 'Downloading', wantReason: 'Downloading' },
+    { name: 'main running beside the push sidecar', pod: observedPod().on('n1').sidecarRunning(), wantPhase: 'Running', wantReason: 'Running' },
+    { name: 'main exited, push sidecar still running', pod: observedPod().on('n1').sidecarRunning().mainExited(0), wantPhase: 'Uploading', wantReason: 'Uploading' },
+    { name: 'main failed, push sidecar still running', pod: observedPod().on('n1').sidecarRunning().mainExited(1), wantPhase: 'Uploading', wantReason: 'Uploading' },
+    { name: 'pod succeeded with the sidecar not yet reported stopped', pod: observedPod().on('n1').sidecarRunning().exited(0), wantPhase: 'Running', wantReason: 'Running' },
+    { name: 'pod failed with the sidecar not yet reported stopped', pod: observedPod().on('n1').sidecarRunning().exited(1), wantPhase: 'Running', wantReason: 'Retrying' },
+    { name: 'mover image cannot be pulled', pod: observedPod().initWaiting('pull', 'ImagePullBackOff', 'no such image'), wantPhase: 'Pending', wantReason: 'ImagePullBackOff' },
+  ])('$name → $wantPhase/$wantReason', ({ pod, wantPhase, wantReason }) => {
+    const status = jobStatus(makeJob('train').outputs('model').obj(), run({ batchJob, pods: [pod.obj()], expectsResult: true }), now);
+    expect(status.phase).toBe(wantPhase);
+    expect(status.reason).toBe(wantReason);
+  });
+
+  const model = { name: 'model', digest: digestOf('model'), files: 2, bytes: 10 };
+  const complete = observedBatchJob().condition('Complete').counts({ succeeded: 1 }).started('2026-01-01T00:00:00Z').completed('2026-01-01T00:09:00Z').obj();
+  const succeededPod = observedPod().on('n1').exited(0).obj();
+
+  it.each([
+    { name: 'no retries', job: makeJob('train').outputs('model'), wantPhase: 'Failed', wantRun: undefined, wantPriorAttempts: undefined, wantMessage: /no retries left$/ },
+    {
+      name: 'a retry left',
+      job: makeJob('train').outputs('model').retries(1),
+      wantPhase: 'Running',
+      wantRun: 1,
+      wantPriorAttempts: 1,
+      wantMessage: /retrying \(run 2\)$/,
+    },
+    {
+      name: 'a retry left after an earlier lost result',
+      job: makeJob('train').outputs('model').retries(2).status({ phase: 'Running', run: 1, priorAttempts: 1, attempts: 1 }),
+      wantPhase: 'Running',
+      wantRun: 2,
+      wantPriorAttempts: 2,
+      wantMessage: /retrying \(run 3\)$/,
+    },
+    {
+      name: 'the last retry used by an earlier lost result',
+      job: makeJob('train').outputs('model').retries(1).status({ phase: 'Running', run: 1, priorAttempts: 1, attempts: 1 }),
+      wantPhase: 'Failed',
+      wantRun: 1,
+      wantPriorAttempts: 1,
+      wantMessage: /no retries left$/,
+    },
+  ])('a lost result with $name → $wantPhase/ResultMissing', ({ job, wantPhase, wantRun, wantPriorAttempts, wantMessage }) => {
+    const status = jobStatus(job.obj(), run({ batchJob: complete, pods: [succeededPod], expectsResult: true }), now);
+    expect(status).toMatchObject({ phase: wantPhase, reason: 'ResultMissing' });
+    expect(status.message).toMatch(wantMessage);
+    expect(status.run).toBe(wantRun);
+    expect(status.priorAttempts).toBe(wantPriorAttempts);
+    // A run retried for its result has not completed; a failed one has.
+    expect(status.completionTime).toBe(wantPhase === 'Failed' ? '2026-01-01T00:09:00.000Z' : undefined);
+  });
+
+  it('succeeds without a result when the run pushes no outputs', () => {
+    const status = jobStatus(makeJob('train').obj(), run({ batchJob: complete, pods: [succeededPod], expectsResult: false }), now);
+    expect(status).toMatchObject({ phase: 'Succeeded', reason: 'Completed' });
+  });
+
+  it("records the signed result's outputs and metrics", () => {
+    const result = { outputs: [model], metrics: { accuracy: 0.9 } };
+    const status = jobStatus(makeJob('train').outputs('model').obj(), run({ batchJob: complete, pods: [succeededPod], expectsResult: true, result }), now);
+    expect(status).toMatchObject({ phase: 'Succeeded', reason: 'Completed', outputs: [model], metrics: { accuracy: 0.9 } });
+  });
+
+  it('records no metrics when the result has none', () => {
+    const status = jobStatus(makeJob('train').outputs('model').obj(), run({ batchJob: complete, pods: [succeededPod], expectsResult: true, result: { outputs: [model], metrics: {} } }), now);
+    expect(status.outputs).toEqual([model]);
+    expect(status).not.toHaveProperty('metrics');
+  });
+
+  it('carries the resolved inputs and code along', () => {
+    const inputs = [{ name: 'data', digest: digestOf('data'), source: 'dataset team-a/cifar v3', version: 3 }];
+    const code = { digest: digestOf('code'), source: 'algo train' };
+    const job = makeJob('train').status({ phase: 'Pending', inputs, code }).obj();
+    const status = jobStatus(job, run({ batchJob, pods: [observedPod().on('n1').initRunning('pull').obj()] }), now);
+    expect(status).toMatchObject({ phase: 'Downloading', inputs, code });
+  });
+
+  it('counts the attempts of earlier runs', () => {
+    const job = makeJob('train').retries(3).status({ phase: 'Running', run: 1, priorAttempts: 2, attempts: 2 }).obj();
+    const status = jobStatus(job, run({ batchJob: observedBatchJob().counts({ failed: 1, active: 1 }).obj(), pods: [observedPod().phase('Running').obj()] }), now);
+    expect(status.attempts).toBe(4);
+  });
+});
+
+describe('resolutionStatus', () => {
+  const inputs = [{ name: 'data', digest: digestOf('data'), source: 'file set' }];
+  const code = { digest: digestOf('code'), source: 'file set' };
+  const readyRun = (fields: Partial<EffectiveRun> = {}): Resolution => ({
+    kind: 'ready',
+    run: { image: 'local/sim:1', inputs: [], outputs: [], digestsToCheck: [], ...fields },
+  });
+  const condition = (status: TesseraJobStatus | undefined, type: string): Condition | undefined => status?.conditions?.find((c) => c.type === type);
+
+  it.each([
+    { name: 'nothing to resolve, no status yet', job: makeJob('train'), resolution: readyRun() },
+    { name: 'the inputs already recorded', job: makeJob('train').status({ inputs, code }), resolution: readyRun({ inputs, code }) },
+  ])('writes nothing when ready with $name', ({ job, resolution }) => {
+    expect(resolutionStatus(job.obj(), resolution, now)).toBeUndefined();
+  });
+
+  it.each([
+    { name: 'no status yet', job: makeJob('train') },
+    { name: 'other inputs recorded', job: makeJob('train').status({ reason: 'InputNotReady', inputs: [{ ...inputs[0]!, digest: digestOf('old') }] }) },
+    { name: 'the inputs but not the code recorded', job: makeJob('train').status({ inputs }) },
+  ])('records new inputs and code as Pending with $name', ({ job }) => {
+    const status = resolutionStatus(job.obj(), readyRun({ inputs, code }), now);
+    expect(status).toMatchObject({ phase: 'Pending', reason: 'Pending', inputs, code, observedGeneration: 1 });
+    expect(status).not.toHaveProperty('completionTime');
+  });
+
+  it('is Pending/InputNotReady, not Stalled, while an input may still appear', () => {
+    const status = resolutionStatus(makeJob('train').obj(), { kind: 'waiting', message: 'input data: Dataset team-a/cifar not found' }, now);
+    expect(status).toMatchObject({ phase: 'Pending', reason: 'InputNotReady', message: 'input data: Dataset team-a/cifar not found' });
+    expect(condition(status, 'Stalled')).toMatchObject({ status: 'False' });
+    expect(condition(status, 'Reconciling')).toMatchObject({ status: 'True', reason: 'InputNotReady' });
+  });
+
+  it('fails a refused Job with the reason, Stalled, and a completion time', () => {
+    const resolution: Resolution = { kind: 'refused', reason: 'Unauthorized', message: 'input data: Dataset team-b/cifar does not authorize namespace team-a' };
+    const status = resolutionStatus(makeJob('train').status({ reason: 'InputNotReady' }).obj(), resolution, now);
+    expect(status).toMatchObject({ phase: 'Failed', reason: 'Unauthorized', message: resolution.message, completionTime: now.toISOString() });
+    expect(condition(status, 'Stalled')).toMatchObject({ status: 'True', reason: 'Unauthorized' });
+    expect(condition(status, 'Failed')).toMatchObject({ status: 'True', reason: 'Unauthorized' });
+    expect(condition(status, 'Reconciling')).toMatchObject({ status: 'False' });
   });
 });

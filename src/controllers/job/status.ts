@@ -69,10 +69,6 @@ function podCondition(pod: Readonly<k8s.V1Pod>, type: string): k8s.V1PodConditio
   return pod.status?.conditions?.find((c) => c.type === type);
 }
 
-function firstWaiting(pod: Readonly<k8s.V1Pod>): k8s.V1ContainerStateWaiting | undefined {
-  return pod.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
-}
-
 const verdict = (phase: Phase, reason: string, message: string): PhaseVerdict => ({ phase, reason, message });
 
 function exitSuffix(terminated: k8s.V1ContainerStateTerminated | undefined): string {
@@ -105,9 +101,15 @@ function unschedulableVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict | undefine
 
 const imagePullReasons: ReadonlySet<string | undefined> = new Set(['ImagePullBackOff', 'ErrImagePull']);
 
+/** A container stuck on its image: the mover's init containers count too (main waits behind them). */
+function imagePullWaiting(pod: Readonly<k8s.V1Pod>): k8s.V1ContainerStateWaiting | undefined {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  return statuses.map((c) => c.state?.waiting).find((waiting) => imagePullReasons.has(waiting?.reason));
+}
+
 function imagePullVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict | undefined {
-  const waiting = firstWaiting(pod);
-  if (!waiting || !imagePullReasons.has(waiting.reason)) return undefined;
+  const waiting = imagePullWaiting(pod);
+  if (!waiting) return undefined;
   return verdict(JobPhase.Pending, JobReason.ImagePullBackOff, waiting.message ?? '');
 }
 
