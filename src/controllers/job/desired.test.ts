@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type * as k8s from '@kubernetes/client-node';
 import { makeJob, readyRun } from '../../../test/support/job-builders.ts';
+import { digestOf } from '../../../test/support/plan-builders.ts';
 import type { TesseraJob } from '../../api/job.ts';
-import { defaultJobRuntimeConfig, desiredBatchJob } from './desired.ts';
+import { defaultJobRuntimeConfig, desiredBatchJob, type JobRuntimeConfig } from './desired.ts';
 import { batchJobName } from './names.ts';
 
 const config = defaultJobRuntimeConfig;
@@ -83,6 +85,131 @@ describe('desiredBatchJob', () => {
   it('copies only simulation annotations onto the pod', () => {
     const job = makeJob('a').annotate('sim.tessera.dev/run-for', '5s').annotate('note', 'private').obj();
     expect(desiredFor(job).spec!.template.metadata!.annotations).toEqual({ 'sim.tessera.dev/run-for': '5s' });
+  });
+});
+
+describe('desiredBatchJob of a run that moves file sets', () => {
+  const moverConfig: JobRuntimeConfig = { ...config, moverImage: 'tessera/operator:test', transferUrl: 'http://tessera.tessera-system:8090', uploadGraceSeconds: 900 };
+  const podFor = (job: TesseraJob, withConfig = moverConfig): k8s.V1PodSpec => desiredBatchJob(job, readyRun(job), withConfig).spec!.template.spec!;
+  const fullJob = makeJob('train').fileSetInput('data', digestOf('data')).outputs('model').code(digestOf('code')).obj();
+  const tokenVolume = (pod: k8s.V1PodSpec): string | undefined => pod.volumes?.find((v) => v.projected)?.name;
+
+  it('pulls inputs in an init container, then pushes outputs from a native sidecar, both on the mover image', () => {
+    const pod = podFor(fullJob);
+    expect(pod.initContainers?.map((c) => [c.name, c.restartPolicy])).toEqual([
+      ['pull', undefined],
+      ['push', 'Always'],
+    ]);
+    for (const mover of pod.initContainers ?? []) {
+      expect(mover.image).toBe('tessera/operator:test');
+      expect(mover.env).toContainEqual({ name: 'TESSERA_TRANSFER_URL', value: 'http://tessera.tessera-system:8090' });
+    }
+    expect(pod.terminationGracePeriodSeconds).toBe(900);
+  });
+
+  it('gives the pod-bound transfer token to the mover containers only', () => {
+    const pod = podFor(fullJob);
+    const token = pod.volumes?.find((v) => v.projected);
+    expect(token?.projected?.sources).toEqual([{ serviceAccountToken: expect.objectContaining({ audience: 'tessera.dev/transfer' }) as unknown }]);
+    for (const mover of pod.initContainers ?? []) expect(mover.volumeMounts).toContainEqual(expect.objectContaining({ name: token?.name, readOnly: true }));
+    expect(pod.containers[0]!.volumeMounts?.map((m) => m.name)).not.toContain(token?.name);
+  });
+
+  it('runs the mover containers under the restricted profile', () => {
+    for (const mover of podFor(fullJob).initContainers ?? []) {
+      expect(mover.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    }
+  });
+
+  it.each([
+    {
+      name: 'inputs, outputs and code',
+      job: fullJob,
+      wantMounts: [
+        ['/tessera/inputs', true],
+        ['/tessera/outputs', undefined],
+        ['/tessera/code', true],
+      ],
+      wantMovers: ['pull', 'push'],
+    },
+    {
+      name: 'inputs only',
+      job: makeJob('train').fileSetInput('data', digestOf('data')).obj(),
+      wantMounts: [
+        ['/tessera/inputs', true],
+        ['/tessera/outputs', undefined],
+      ],
+      wantMovers: ['pull'],
+    },
+    {
+      name: 'code only',
+      job: makeJob('train').code(digestOf('code')).obj(),
+      wantMounts: [
+        ['/tessera/inputs', true],
+        ['/tessera/outputs', undefined],
+        ['/tessera/code', true],
+      ],
+      wantMovers: ['pull'],
+    },
+  ])("mounts $name into main, read-only but for the outputs", ({ job, wantMounts, wantMovers }) => {
+    const pod = podFor(job);
+    expect(pod.containers[0]!.volumeMounts?.map((m) => [m.mountPath, m.readOnly])).toEqual(wantMounts);
+    expect(pod.initContainers?.map((c) => c.name)).toEqual(wantMovers);
+  });
+
+  it('gives a run without file sets a bare pod', () => {
+    const pod = podFor(makeJob('train').obj());
+    expect(pod.initContainers).toBeUndefined();
+    expect(pod.volumes).toBeUndefined();
+    expect(pod.containers[0]!.volumeMounts).toBeUndefined();
+    expect(pod.terminationGracePeriodSeconds).toBeUndefined();
+    expect(tokenVolume(pod)).toBeUndefined();
+  });
+});
+
+describe('desiredBatchJob with operator-wide placement', () => {
+  const placed: JobRuntimeConfig = {
+    ...config,
+    podNodeSelector: { pool: 'tessera' },
+    podTolerations: [{ key: 'dedicated', operator: 'Equal', value: 'tessera', effect: 'NoSchedule' }],
+  };
+
+  it("adds the operator's node selector and tolerations to the Job's own", () => {
+    const job = makeJob('a').gpu(1).spec({ nodeSelector: { zone: 'z1' }, tolerations: [{ key: 'team', operator: 'Exists' }] }).obj();
+    const pod = desiredBatchJob(job, readyRun(job), placed).spec!.template.spec!;
+    expect(pod.nodeSelector).toEqual({ pool: 'tessera', zone: 'z1' });
+    expect(pod.tolerations?.map((t) => t.key)).toEqual(['team', 'dedicated', 'nvidia.com/gpu']);
+  });
+
+  it("keeps a Job from steering its pod off the operator's nodes", () => {
+    const job = makeJob('a').spec({ nodeSelector: { pool: 'elsewhere' } }).obj();
+    expect(desiredBatchJob(job, readyRun(job), placed).spec!.template.spec!.nodeSelector).toEqual({ pool: 'tessera' });
+  });
+});
+
+describe('desiredBatchJob of a run retried for a lost result', () => {
+  it.each([
+    { name: 'the first run', status: undefined, wantName: batchJobName('train', 'uid-train', 0), wantBackoffLimit: 3 },
+    { name: 'a second run after one attempt', status: { run: 1, priorAttempts: 1 }, wantName: batchJobName('train', 'uid-train', 1), wantBackoffLimit: 2 },
+    { name: 'a third run after three attempts', status: { run: 2, priorAttempts: 3 }, wantName: batchJobName('train', 'uid-train', 2), wantBackoffLimit: 0 },
+    { name: 'a run with more prior attempts than retries', status: { run: 3, priorAttempts: 5 }, wantName: batchJobName('train', 'uid-train', 3), wantBackoffLimit: 0 },
+  ])('$name: its own batch Job, with the retries left', ({ status, wantName, wantBackoffLimit }) => {
+    const builder = makeJob('train').retries(3);
+    const job = (status ? builder.status(status) : builder).obj();
+    const batch = desiredFor(job);
+    expect(batch.metadata!.name).toBe(wantName);
+    expect(batch.spec!.backoffLimit).toBe(wantBackoffLimit);
+  });
+
+  it('names each run differently', () => {
+    const names = [0, 1, 2].map((run) => desiredFor(makeJob('train').status({ run }).obj()).metadata!.name);
+    expect(new Set(names).size).toBe(3);
   });
 });
 

@@ -30,9 +30,15 @@ const gpuProductLabel = 'nvidia.com/gpu.product';
 /** What the kernel's OOM killer leaves as the exit code (128 + SIGKILL). */
 const oomExitCode = 137;
 
-/** The labels every child of a Tessera Job carries. */
+/**
+ * The labels every child of a Tessera Job carries: its own `tessera.dev/` labels (a plan's task and
+ * round, a Dataset's import), so `kubectl get pods -l tessera.dev/plan=…` finds a plan's pods, and
+ * the ones that map a child back to its Job.
+ */
 export function childLabels(job: TesseraJob): Record<string, string> {
+  const inherited = Object.entries(job.metadata.labels ?? {}).filter(([key]) => key.startsWith('tessera.dev/'));
   return {
+    ...Object.fromEntries(inherited),
     [labels.name]: 'tessera',
     [labels.managedBy]: managedByValue,
     [labels.component]: 'job',
@@ -69,7 +75,8 @@ function tolerations(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfi
 }
 
 function nodeSelector(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): Record<string, string> | undefined {
-  const selector = { ...config.podNodeSelector, ...job.spec.nodeSelector };
+  // The operator's labels win: a Job may narrow where it runs, never leave the operator's nodes.
+  const selector = { ...job.spec.nodeSelector, ...config.podNodeSelector };
   const product = run.resources?.gpuProduct;
   if (product) selector[gpuProductLabel] = product;
   return Object.keys(selector).length ? selector : undefined;
