@@ -6,7 +6,8 @@
 # Everything it creates is its own and `down` removes it: a containerd with its own config, root,
 # state and socket under $RUN/containerd (a system containerd, if any, is left alone), the kubelet's
 # root under $RUN/kubelet, cgroups under /<ctrl>/tessera, the bridge tsr-br0 and the pod
-# network namespaces (under containerd's state), kube-proxy's iptables chains.
+# network namespaces (under containerd's state), kube-proxy's and the kubelet's iptables chains, and
+# the sysctls they change (NODE_SYSCTLS) go back to what they were.
 #
 # Networking: pods get addresses in 10.201.0.0/16 on the bridge tsr-br0 (gateway 10.201.0.1). The
 # host's 10.200.0.1 (the veth tsr0) is a local address, so pods reach everything that listens there
@@ -30,9 +31,11 @@ KUBE_PROXY_METRICS_PORT="${TESSERA_KUBE_PROXY_METRICS_PORT:-30249}"
 PAUSE_IMAGE=localhost/tessera/pause:1
 CGROUP_ROOT=tessera
 REAL_NODE_COMPONENTS=(containerd kubelet kube-proxy)
-# Kernel settings the kubelet changes on start (it sets them unless protectKernelDefaults, which
-# would refuse to start instead); `down` puts back what was there.
-KUBELET_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
+# Kernel settings the real node changes, and `down` puts back: the kubelet's (it sets them unless
+# protectKernelDefaults, which would refuse to start instead), bridge netfilter (ours), IP forwarding
+# (the bridge plugin's, on the first pod).
+NODE_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys
+  kernel.keys.root_maxbytes net.bridge.bridge-nf-call-iptables net.ipv4.ip_forward)
 
 # runc, iptables and the CNI plugins' helpers live in sbin, which a CI user's PATH may lack.
 [[ ":$PATH:" == *:/usr/sbin:* ]] || PATH="$PATH:/usr/sbin:/sbin"
@@ -41,6 +44,12 @@ real_node_enabled() { [[ "${TESSERA_REAL_NODE:-1}" != 0 ]]; }
 # ctr against our containerd; without a connect timeout ctr waits forever for a missing socket.
 ctr_k8s() { ctr --address "$CONTAINERD_ADDRESS" --connect-timeout 5s -n k8s.io "$@"; }
 containerd_answers() { [[ -S "$CONTAINERD_ADDRESS" ]] && ctr --address "$CONTAINERD_ADDRESS" --connect-timeout 2s --timeout 5s version; }
+
+# save_kernel_settings: remembers, once per run, the sysctls the real node is about to change.
+save_kernel_settings() {
+  [[ -f "$RUN/sysctl.saved" ]] && return 0
+  local key; for key in "${NODE_SYSCTLS[@]}"; do echo "$key=$(sysctl -n "$key")"; done >"$RUN/sysctl.saved"
+}
 
 # prepare_real_node_host: the Debian packages, and the kernel settings pods on a bridge need.
 prepare_real_node_host() {
@@ -51,12 +60,13 @@ prepare_real_node_host() {
   # skips kube-proxy's un-DNAT.
   [[ -d /proc/sys/net/bridge ]] || modprobe br_netfilter 2>/dev/null ||
     die "no br_netfilter: the kernel cannot filter bridged traffic (kube-proxy needs it)"
+  save_kernel_settings
   sysctl -qw net.bridge.bridge-nf-call-iptables=1
 }
 
 # write_containerd_config: containerd's config, with everything it writes kept under $CONTAINERD_DIR.
 write_containerd_config() {
-  mkdir -p "$CONTAINERD_DIR/certs.d/docker.io" "$CNI_DIR/net.d" "$CNI_DIR/networks"
+  mkdir -p "$CONTAINERD_DIR/certs.d/_default" "$CNI_DIR/net.d" "$CNI_DIR/networks"
   cat >"$CONTAINERD_DIR/config.toml" <<TOML
 version = 2
 root = "$CONTAINERD_DIR/root"
@@ -90,9 +100,11 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   [plugins."io.containerd.grpc.v1.cri".registry]
     config_path = "$CONTAINERD_DIR/certs.d"
 TOML
-  # Images come from images/build.sh, never a registry: a pull of a missing docker.io image goes to
-  # a closed loopback port and fails at once, instead of leaving the machine.
-  printf 'server = "https://127.0.0.1:1"\n' >"$CONTAINERD_DIR/certs.d/docker.io/hosts.toml"
+  # Images come from images/build.sh, never a registry: a pull of a missing image, from any registry
+  # (_default), goes to a closed loopback port and fails at once instead of leaving the machine.
+  # (containerd 1.6 rejects a hosts.toml without a host tree and falls back to the real registry;
+  # the empty [host] is that tree.)
+  printf 'server = "https://127.0.0.1:1"\n[host]\n' >"$CONTAINERD_DIR/certs.d/_default/hosts.toml"
   cat >"$CNI_DIR/net.d/10-tessera.conflist" <<JSON
 {
   "cniVersion": "1.0.0",
@@ -176,16 +188,10 @@ nodeStatusUpdateFrequency: 4s
 YAML
 }
 
-# save_kernel_settings: remembers, once per run, the sysctls the kubelet is about to change.
-save_kernel_settings() {
-  [[ -f "$RUN/sysctl.saved" ]] && return 0
-  local key; for key in "${KUBELET_SYSCTLS[@]}"; do echo "$key=$(sysctl -n "$key")"; done >"$RUN/sysctl.saved"
-}
 
 start_kubelet() {
   make_cgroup_root
   write_kubelet_config
-  save_kernel_settings
   start kubelet "$KUBE_BIN/kubelet" --config "$RUN/kubelet.yaml" --kubeconfig "$KUBECONFIG_PATH" \
     --root-dir "$KUBELET_DIR" --node-ip "$NODE_IP" --hostname-override "$REAL_NODE_NAME" \
     --node-labels "$REAL_NODE_LABEL=true" --v=1

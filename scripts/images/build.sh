@@ -86,7 +86,7 @@ node_binary() {
 make_node_layer() {
   local root; root="$(dirname "$1")/root"
   install -D -m 0755 "$(node_binary)" "$root/usr/local/bin/node"
-  tar_layer "$root" "$1" --owner=0 --group=0
+  tar_layer "$root" "$1" --owner=0 --group=0 --mtime=@0
   rm -rf "$root"
 }
 
@@ -119,7 +119,7 @@ make_pause_layer() {
   mkdir -p "$root"
   (cd "$here/pause" && GOCACHE="$TESSERA_CACHE/go/build" CGO_ENABLED=0 GOTOOLCHAIN=local GO111MODULE=off GOFLAGS= \
     go build -trimpath -ldflags '-s -w' -o "$root/pause" pause.go) || die "could not build pause/pause.go"
-  tar_layer "$root" "$1" --owner=0 --group=0
+  tar_layer "$root" "$1" --owner=0 --group=0 --mtime=@0
   rm -rf "$root"
 }
 
