@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerAlgo } from './algo-command.ts';
 import { registerDataset } from './dataset-command.ts';
 import { registerOperator } from './operator-command.ts';
+import { registerPlan } from './plan-command.ts';
 import { registerTransfer } from './transfer-command.ts';
 
 // The `tessera` command. Subcommands load their code lazily so `tessera --help` stays instant.
@@ -12,6 +13,7 @@ registerOperator(program);
 registerTransfer(program);
 registerDataset(program);
 registerAlgo(program);
+registerPlan(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`tessera: ${describe(error)}`);

@@ -2,7 +2,12 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Algo, AlgoStatus } from '../api/algo.ts';
 import type { Dataset, DatasetStatus } from '../api/dataset.ts';
 import type { TesseraJob } from '../api/job.ts';
+import type { ComputePlan } from '../api/computeplan.ts';
 import { reconcileAlgo } from '../controllers/algo/reconcile.ts';
+import { planTasks } from '../controllers/computeplan/expand.ts';
+import { planLabels } from '../controllers/computeplan/names.ts';
+import { reconcilePlan } from '../controllers/computeplan/reconcile.ts';
+import { apiPlanWrites } from '../controllers/computeplan/writes.ts';
 import { reconcileDataset } from '../controllers/dataset/reconcile.ts';
 import type { JobRuntimeConfig } from '../controllers/job/desired.ts';
 import { labels } from '../controllers/job/names.ts';
@@ -27,6 +32,7 @@ export interface Controllers {
   job: Controller;
   dataset: Controller;
   algo: Controller;
+  plan: Controller;
 }
 
 /** What building the controllers needs. */
@@ -44,6 +50,22 @@ export interface ControllerWiring {
 
 /** Index names on the Tessera Job cache: which Jobs wait on a Dataset, Job or Algo (`ns/name`). */
 const dependsOn = { dataset: 'depends-on-dataset', job: 'depends-on-job', algo: 'depends-on-algo' } as const;
+/** Index names: a plan's Jobs by its uid; plans by the Datasets and Algos their tasks read (`ns/name`). */
+const planIndex = { jobs: 'plan-uid', dependency: 'plan-depends-on' } as const;
+
+/** The Datasets and Algos a plan's tasks name, as `namespace/name` keys. */
+function planDependencies(plan: Readonly<ComputePlan>): string[] {
+  const namespace = plan.metadata.namespace ?? '';
+  let tasks: ReturnType<typeof planTasks>;
+  try {
+    tasks = planTasks(plan.spec);
+  } catch {
+    // A spec the schema would refuse has no dependencies worth watching; its reconcile says why.
+    return [];
+  }
+  const datasets = tasks.flatMap((task) => task.inputs.flatMap((i) => (i.datasetRef ? [`${task.namespace ?? namespace}/${i.datasetRef.name}`] : [])));
+  return [...new Set([...tasks.map((task) => `${namespace}/${task.algoRef.name}`), ...datasets])];
+}
 
 function keyOf(obj: Readonly<k8s.KubernetesObject>): string {
   return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
@@ -92,6 +114,17 @@ export function makeControllers(wiring: ControllerWiring): Controllers {
     algo: controller('algo', wiring, (key, log) =>
       reconcileAlgo(key, log, { algos: informers.algos, store: fileSets?.store, writeStatus: statusWriter<Algo, AlgoStatus>(clients.custom, 'algos'), clock: wiring.clock }),
     ),
+    plan: controller('computeplan', wiring, (key, log) =>
+      reconcilePlan(key, log, {
+        plans: informers.plans,
+        jobsOfPlan: (uid) => informers.jobs.byIndex(planIndex.jobs, uid),
+        algos: informers.algos,
+        datasets: informers.datasets,
+        store: fileSets?.store,
+        writes: apiPlanWrites(clients.custom),
+        clock: wiring.clock,
+      }),
+    ),
   };
   wireEvents(informers, controllers);
   return controllers;
@@ -103,6 +136,12 @@ function wireEvents(informers: Informers, controllers: Controllers): void {
   informers.jobs.addIndex(dependsOn.dataset, (job) => inputDependencies(job).datasets);
   informers.jobs.addIndex(dependsOn.job, (job) => inputDependencies(job).jobs);
   informers.jobs.addIndex(dependsOn.algo, (job) => inputDependencies(job).algos);
+  informers.jobs.addIndex(planIndex.jobs, (job) => job.metadata.labels?.[planLabels.planUid]);
+  informers.plans.addIndex(planIndex.dependency, planDependencies);
+  const plansReading = (key: string): void => {
+    for (const plan of informers.plans.byIndex(planIndex.dependency, key)) controllers.plan.enqueue(keyOf(plan));
+  };
+  informers.plans.onChange((plan) => controllers.plan.enqueue(keyOf(plan)));
   const waiting = (index: string, key: string): void => {
     for (const job of informers.jobs.byIndex(index, key)) controllers.job.enqueue(keyOf(job));
   };
@@ -112,14 +151,19 @@ function wireEvents(informers: Informers, controllers: Controllers): void {
     // An import Job reports to the Dataset that owns it.
     const dataset = job.metadata.labels?.['tessera.dev/dataset'];
     if (dataset) controllers.dataset.enqueue(`${job.metadata.namespace ?? ''}/${dataset}`);
+    // A task's Job reports to its plan, wherever the plan is.
+    const plan = job.metadata.labels?.[planLabels.plan];
+    if (plan) controllers.plan.enqueue(`${job.metadata.labels?.[planLabels.planNamespace] ?? ''}/${plan}`);
   });
   informers.datasets.onChange((dataset) => {
     controllers.dataset.enqueue(keyOf(dataset));
     waiting(dependsOn.dataset, keyOf(dataset));
+    plansReading(keyOf(dataset));
   });
   informers.algos.onChange((algo) => {
     controllers.algo.enqueue(keyOf(algo));
     waiting(dependsOn.algo, keyOf(algo));
+    plansReading(keyOf(algo));
   });
   // Children name their Tessera Job in a label; that label is how their events reach its key.
   const toOwner = (child: Readonly<k8s.KubernetesObject>): void => {

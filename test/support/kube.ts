@@ -22,11 +22,13 @@ export function kube(): Kube {
 
 /**
  * Gives the calling test file a namespace of its own, created before its tests and deleted after,
- * named after the file so a leftover one says where it came from.
+ * named after the file (and `role`, for files that need several) so a leftover one says where it
+ * came from.
  */
-export function useNamespace(testFile: string): { name: string } {
+export function useNamespace(testFile: string, role = ''): { name: string } {
   const stem = basename(testFile).replace(/\.test\.ts$/, '').toLowerCase().replace(/[^a-z0-9-]/g, '-');
-  const namespace = { name: `t-${stem.slice(0, 40)}-${Math.random().toString(36).slice(2, 7)}` };
+  const tag = role ? `${role}-` : '';
+  const namespace = { name: `t-${stem.slice(0, 36 - tag.length)}-${tag}${Math.random().toString(36).slice(2, 7)}` };
   const { core } = kube();
   beforeAll(async () => {
     await core.createNamespace({ body: { metadata: { name: namespace.name, labels: { 'tessera.dev/test': 'true' } } } });

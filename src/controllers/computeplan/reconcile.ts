@@ -1,0 +1,119 @@
+import type { Algo } from '../../api/algo.ts';
+import type { ComputePlan } from '../../api/computeplan.ts';
+import type { Dataset } from '../../api/dataset.ts';
+import type { TesseraJob } from '../../api/job.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { ReconcileResult } from '../../runtime/controller.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { jsonEqual } from '../../runtime/apply.ts';
+import { grantAccess } from '../../storage/access.ts';
+import type { BlobStore } from '../../storage/object-store.ts';
+import type { ObjectCache } from '../shared/object-cache.ts';
+import { planFinalizer } from './names.ts';
+import { decide, type PlanDecision } from './schedule.ts';
+import type { PlanWrites } from './writes.ts';
+
+/** What the ComputePlan reconciler reads and writes. */
+export interface PlanReconcilerDeps {
+  plans: ObjectCache<ComputePlan>;
+  /** The plan's Jobs, in every namespace, by the plan's uid. */
+  jobsOfPlan(planUid: string): ReadonlyArray<Readonly<TesseraJob>>;
+  algos: ObjectCache<Algo>;
+  datasets: ObjectCache<Dataset>;
+  /** Grants consumers in other namespaces read access to their parents' outputs. */
+  store?: BlobStore;
+  writes: PlanWrites;
+  clock: Clock;
+}
+
+/** A plan still running is looked at again after this long, whatever its Jobs do (a safety net). */
+const resyncMs = 60_000;
+
+function splitKey(key: string): [string, string] {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}
+
+function isForeign(job: Readonly<TesseraJob>, plan: Readonly<ComputePlan>): boolean {
+  return job.metadata.namespace !== plan.metadata.namespace;
+}
+
+/**
+ * A deleted plan takes its Jobs in other namespaces with it (those in its own are garbage-collected
+ * through their ownerReference): delete each, drop the finalizer that holds it, and let the plan go
+ * once none is left.
+ */
+async function finalize(plan: Readonly<ComputePlan>, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
+  const foreign = deps.jobsOfPlan(plan.metadata.uid ?? '').filter((job) => isForeign(job, plan));
+  for (const job of foreign) await deps.writes.deleteJob({ namespace: job.metadata.namespace ?? '', name: job.metadata.name, uid: job.metadata.uid });
+  if (foreign.length > 0) {
+    log.info({ jobs: foreign.length }, 'deleting the plan: deleting its Jobs in other namespaces');
+    return;
+  }
+  if (plan.metadata.finalizers?.includes(planFinalizer)) await deps.writes.setPlanFinalizer(plan, false);
+}
+
+/** Jobs someone deleted keep the plan's finalizer only until the plan has seen them go. */
+async function releaseDeletedJobs(jobs: ReadonlyArray<Readonly<TesseraJob>>, deps: PlanReconcilerDeps): Promise<void> {
+  for (const job of jobs) {
+    if (job.metadata.deletionTimestamp && job.metadata.finalizers?.includes(planFinalizer)) await deps.writes.dropJobFinalizer(job);
+  }
+}
+
+async function createJobs(decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
+  for (const { job, grants } of decision.create) {
+    // Grants first: a Job that exists can be started, and must then be able to read its inputs.
+    if (grants.length > 0 && !deps.store) throw new Error(`task ${job.metadata.labels?.['tessera.dev/task']} reads another namespace's output, which needs the object store`);
+    for (const grant of grants) if (deps.store) await grantAccess(deps.store, grant.namespace, grant.digest);
+    if (await deps.writes.createJob(job)) log.info({ job: `${job.metadata.namespace}/${job.metadata.name}`, task: job.metadata.labels?.['tessera.dev/task'] }, 'started a task');
+  }
+}
+
+async function apply(decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
+  await createJobs(decision, deps, log);
+  for (const ref of decision.cancel) await deps.writes.cancelJob(ref);
+  for (const ref of decision.delete) await deps.writes.deleteJob(ref);
+  for (const ref of decision.release) await deps.writes.releaseOutputs(ref);
+  if (decision.cancel.length > 0) log.info({ jobs: decision.cancel.length }, 'canceling running tasks');
+  if (decision.delete.length > 0) log.info({ jobs: decision.delete.length }, 'retrying: deleting the Jobs of failed and canceled tasks');
+}
+
+function isFinished(plan: Readonly<ComputePlan>, decision: PlanDecision): boolean {
+  const phase = decision.status.phase;
+  return (phase === 'Succeeded' || phase === 'Failed' || phase === 'Canceled') && decision.create.length === 0 && plan.spec.suspend !== true;
+}
+
+/**
+ * Reconciles one ComputePlan: load → deleting? finalize → finalizer on → decide (pure) → grants and
+ * Job creates, cancels, deletes, releases → status, written only when it changed. Every write is
+ * idempotent and every decision is recomputed from the caches, so a crash at any line loses nothing.
+ */
+export async function reconcilePlan(key: string, log: Logger, deps: PlanReconcilerDeps): Promise<ReconcileResult | void> {
+  const [namespace, name] = splitKey(key);
+  const plan = deps.plans.get(namespace, name);
+  if (!plan) return;
+  if (plan.metadata.deletionTimestamp) return finalize(plan, deps, log);
+  if (!plan.metadata.finalizers?.includes(planFinalizer)) {
+    // Its Jobs in other namespaces are reachable only through the plan: it must not vanish first.
+    await deps.writes.setPlanFinalizer(plan, true);
+    return;
+  }
+  const jobs = deps.jobsOfPlan(plan.metadata.uid ?? '');
+  await releaseDeletedJobs(jobs, deps);
+  const decision = decide({
+    plan,
+    jobs,
+    algo: (algo) => deps.algos.get(namespace, algo),
+    dataset: (ns, dataset) => deps.datasets.get(ns, dataset),
+    now: new Date(deps.clock.now()),
+  });
+  await apply(decision, deps, log);
+  await writeStatusIfChanged(plan, decision, deps, log);
+  if (!isFinished(plan, decision)) return { requeueAfterMs: resyncMs };
+}
+
+async function writeStatusIfChanged(plan: Readonly<ComputePlan>, decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
+  if (plan.status && jsonEqual(plan.status, decision.status)) return;
+  await deps.writes.writeStatus(plan, decision.status);
+  if (plan.status?.phase !== decision.status.phase) log.info({ phase: decision.status.phase, progress: decision.status.progress }, `plan ${decision.status.phase}`);
+}

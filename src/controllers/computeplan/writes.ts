@@ -1,0 +1,68 @@
+import * as k8s from '@kubernetes/client-node';
+import type { ComputePlan, ComputePlanStatus } from '../../api/computeplan.ts';
+import type { TesseraJob } from '../../api/job.ts';
+import { isNotFound } from '../../runtime/kube-client.ts';
+import { objectCreator, statusWriter } from '../shared/tessera-writes.ts';
+import { outputsReleasedAnnotation, planFinalizer } from './names.ts';
+import type { JobRef } from './schedule.ts';
+
+// The ComputePlan controller's writes: the thin I/O edge around decide(). Every one is idempotent
+// (a repeat after a crash is a no-op or AlreadyExists/NotFound), so a reconcile may stop anywhere.
+
+/** What the plan reconciler writes. */
+export interface PlanWrites {
+  createJob(job: TesseraJob): Promise<boolean>;
+  cancelJob(ref: JobRef): Promise<void>;
+  /** Deletes a Job (only the one with ref.uid), after removing the plan's finalizer from it. */
+  deleteJob(ref: JobRef): Promise<void>;
+  releaseOutputs(ref: JobRef): Promise<void>;
+  /** Removes the plan's finalizer from a Job (a deleted one may then go). */
+  dropJobFinalizer(job: Readonly<TesseraJob>): Promise<void>;
+  /** Adds or removes the plan's own finalizer; writes with the cached resourceVersion. */
+  setPlanFinalizer(plan: Readonly<ComputePlan>, present: boolean): Promise<void>;
+  writeStatus(plan: Readonly<ComputePlan>, status: ComputePlanStatus): Promise<void>;
+}
+
+const group = { group: 'tessera.dev', version: 'v1alpha1' } as const;
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+async function ignoreNotFound(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+function withoutFinalizer(finalizers: readonly string[] | undefined): string[] {
+  return (finalizers ?? []).filter((f) => f !== planFinalizer);
+}
+
+/** The writes through the API server. */
+export function apiPlanWrites(custom: k8s.CustomObjectsApi): PlanWrites {
+  const patchJob = (ref: JobRef, body: object): Promise<void> =>
+    ignoreNotFound(custom.patchNamespacedCustomObject({ ...group, plural: 'jobs', namespace: ref.namespace, name: ref.name, body }, mergePatch));
+  const writes: PlanWrites = {
+    createJob: objectCreator<TesseraJob>(custom, 'jobs'),
+    cancelJob: (ref) => patchJob(ref, { spec: { cancel: true } }),
+    async deleteJob(ref) {
+      await patchJob(ref, { metadata: { finalizers: null } });
+      const preconditions = ref.uid ? { uid: ref.uid } : undefined;
+      await ignoreNotFound(custom.deleteNamespacedCustomObject({ ...group, plural: 'jobs', namespace: ref.namespace, name: ref.name, propagationPolicy: 'Background', body: { preconditions } }));
+    },
+    releaseOutputs: (ref) => patchJob(ref, { metadata: { annotations: { [outputsReleasedAnnotation]: 'true' } } }),
+    dropJobFinalizer: (job) =>
+      patchJob(
+        { namespace: job.metadata.namespace ?? '', name: job.metadata.name },
+        { metadata: { finalizers: withoutFinalizer(job.metadata.finalizers), resourceVersion: job.metadata.resourceVersion } },
+      ),
+    async setPlanFinalizer(plan, present) {
+      const others = withoutFinalizer(plan.metadata.finalizers);
+      const finalizers = present ? [...others, planFinalizer] : others;
+      const body = { metadata: { finalizers, resourceVersion: plan.metadata.resourceVersion } };
+      await custom.patchNamespacedCustomObject({ ...group, plural: 'computeplans', namespace: plan.metadata.namespace ?? '', name: plan.metadata.name, body }, mergePatch);
+    },
+    writeStatus: statusWriter<ComputePlan, ComputePlanStatus>(custom, 'computeplans'),
+  };
+  return writes;
+}

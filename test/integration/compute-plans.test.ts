@@ -1,0 +1,169 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ComputePlan } from '../../src/api/computeplan.ts';
+import type { TesseraJob } from '../../src/api/job.ts';
+import { kube, useNamespace, waitFor } from '../support/kube.ts';
+import { installCrds, kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
+import { startMoverSim, type MoverSim } from '../support/mover-sim.ts';
+import { startOperator, type RunningOperator } from '../support/operator.ts';
+import { tesseraCli } from '../support/tessera-cli.ts';
+
+// ComputePlans as a federation runs them: the plan and its Algos in the aggregator's namespace,
+// each trainer's Dataset in its own namespace, authorizing the plan's. Pods run on kwok nodes; the
+// mover simulator plays the kubelet for Tessera's containers and writes what each task's code would.
+
+const orgA = useNamespace(import.meta.filename, 'a');
+const orgB = useNamespace(import.meta.filename, 'b');
+const orgC = useNamespace(import.meta.filename, 'c');
+const { core } = kube();
+let operator: RunningOperator;
+let sim: MoverSim;
+let scratch = '';
+
+/** What each task's "code" writes: models carry their round; tests score higher every round. */
+async function writeTaskOutputs(pod: Readonly<k8s.V1Pod>, root: string): Promise<void> {
+  const task = pod.metadata?.labels?.['tessera.dev/task'] ?? '';
+  const round = Number(pod.metadata?.labels?.['tessera.dev/round'] ?? 0);
+  if (/-test-/.test(task)) {
+    await mkdir(join(root, 'outputs', 'performance'), { recursive: true });
+    await writeFile(join(root, 'outputs', 'performance', 'metrics.json'), JSON.stringify({ accuracy: 0.5 + round / 10 + (task.endsWith('-1') ? 0.01 : 0) }));
+  } else if (task !== '') {
+    await writeFile(join(root, 'outputs', 'model', 'model.json'), JSON.stringify({ task, round }));
+  }
+}
+
+function apply(namespace: string, kind: string, name: string, spec: unknown): void {
+  kubectlApply(namespace, JSON.stringify({ apiVersion: 'tessera.dev/v1alpha1', kind, metadata: { name }, spec }));
+}
+
+function applyAlgos(namespace: string): void {
+  apply(namespace, 'Algo', 'train', { image: 'local/sim:1', category: 'train', inputs: [{ name: 'data' }, { name: 'model', optional: true }], outputs: [{ name: 'model' }] });
+  apply(namespace, 'Algo', 'aggregate', { image: 'local/sim:1', category: 'aggregate', outputs: [{ name: 'model' }] });
+  apply(namespace, 'Algo', 'evaluate', { image: 'local/sim:1', category: 'metric', inputs: [{ name: 'data' }, { name: 'model' }], outputs: [{ name: 'performance' }] });
+}
+
+async function pushDataset(namespace: string, name: string, authorize: string[]): Promise<void> {
+  const dir = await mkdtemp(join(scratch, `${name}-`));
+  await writeFile(join(dir, 'samples.csv'), `${namespace},${Math.random()}\n`);
+  await tesseraCli(['dataset', 'push', dir, '--name', name, '-n', namespace, ...(authorize.length ? ['--authorize', authorize.join(',')] : [])]);
+}
+
+const getPlan = (namespace: string, name: string): ComputePlan => kubectlGet<ComputePlan>(namespace, 'computeplans.tessera.dev', name);
+
+async function planIn(namespace: string, name: string, phases: string[], timeoutMs = 120_000): Promise<ComputePlan> {
+  return waitFor(`plan ${name} in ${phases.join('/')}`, () => {
+    const plan = getPlan(namespace, name);
+    return phases.includes(plan.status?.phase ?? '') ? plan : undefined;
+  }, timeoutMs);
+}
+
+function jobsOfPlan(name: string): TesseraJob[] {
+  const list = JSON.parse(kubectl(['get', 'jobs.tessera.dev', '-A', '-l', `tessera.dev/plan=${name}`, '-o', 'json'])) as { items: TesseraJob[] };
+  return list.items;
+}
+
+function fedAvg(rounds: number, trainers: Array<{ namespace: string; dataset: string }>): Record<string, unknown> {
+  return {
+    strategy: {
+      fedAvg: {
+        rounds,
+        trainers: trainers.map((t) => ({ namespace: t.namespace, datasetRef: { name: t.dataset } })),
+        trainAlgo: { name: 'train' },
+        aggregateAlgo: { name: 'aggregate' },
+        testAlgo: { name: 'evaluate' },
+      },
+    },
+  };
+}
+
+function createdAt(job: TesseraJob): number {
+  return new Date((job.metadata as { creationTimestamp?: string }).creationTimestamp ?? 0).getTime();
+}
+
+/** Every Job was created after the Jobs whose outputs it reads had completed (within a second). */
+function expectDependencyOrder(jobs: readonly TesseraJob[]): void {
+  const producerOf = (digest: string | undefined): TesseraJob | undefined => jobs.find((p) => p.status?.outputs?.some((o) => o.digest === digest));
+  for (const job of jobs) {
+    for (const input of (job.spec.inputs ?? []).filter((i) => i.fileSet)) {
+      const finished = new Date(producerOf(input.fileSet?.digest)?.status?.completionTime ?? Infinity).getTime();
+      expect(finished, `${job.metadata.name} reads ${input.name}`).toBeLessThanOrEqual(createdAt(job) + 1000);
+    }
+  }
+}
+
+beforeAll(async () => {
+  installCrds();
+  scratch = await mkdtemp(join(tmpdir(), 'tessera-plans-'));
+  operator = await startOperator('compute-plans');
+  sim = startMoverSim({ namespaces: [orgA.name, orgB.name, orgC.name], transferUrl: operator.transferUrl, write: writeTaskOutputs });
+  applyAlgos(orgA.name);
+  await pushDataset(orgB.name, 'hospital-b', [orgA.name]);
+  await pushDataset(orgC.name, 'hospital-c', [orgA.name]);
+});
+afterAll(async () => {
+  await sim?.stop();
+  await operator?.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('a federated-averaging ComputePlan', () => {
+  it('trains over three namespaces for three rounds in dependency order, with a performance per round', async () => {
+    apply(orgA.name, 'ComputePlan', 'fl', fedAvg(3, [{ namespace: orgB.name, dataset: 'hospital-b' }, { namespace: orgC.name, dataset: 'hospital-c' }]));
+
+    const plan = await planIn(orgA.name, 'fl', ['Succeeded', 'Failed'], 240_000);
+    expect(sim.failures).toEqual(new Map());
+    expect(plan.status).toMatchObject({ phase: 'Succeeded', progress: '15/15', round: 3, counts: { total: 15, succeeded: 15 } });
+    const rounds = (plan.status?.performances ?? []).map((p) => p.round);
+    expect(new Set(rounds)).toEqual(new Set([1, 2, 3]));
+    expect(plan.status?.performances?.[0]).toMatchObject({ metric: 'accuracy', round: 3 });
+
+    // Compute went to the data: trainers and tests ran in the trainers' namespaces, aggregation in A.
+    const jobs = jobsOfPlan('fl');
+    const where = (task: string): string | undefined => jobs.find((j) => j.metadata.labels?.['tessera.dev/task'] === task)?.metadata.namespace;
+    expect([where('r1-train-0'), where('r1-train-1'), where('r2-aggregate'), where('r3-test-1')]).toEqual([orgB.name, orgC.name, orgA.name, orgC.name]);
+    // Dependency order: every Job was created after each Job it read from had completed.
+    expectDependencyOrder(jobs);
+    expect(new Set(jobs.map((j) => j.metadata.labels?.['tessera.dev/task'])).size).toBe(15);
+    const table = kubectl(['get', 'cplan', '-n', orgA.name]);
+    expect(table).toMatch(/^NAME\s+PHASE\s+PROGRESS\s+ROUND\s+BEST\s+AGE/);
+    expect(table).toMatch(/fl\s+Succeeded\s+15\/15\s+3\s+accuracy=/);
+  });
+
+  it('shows its tree and its leaderboard through the CLI', async () => {
+    const tree = await tesseraCli(['plan', 'tree', 'fl', '-n', orgA.name]);
+    expect(tree).toMatch(/r1-train-0 .*Succeeded/);
+    expect(tree).toMatch(/r3-aggregate .*Succeeded/);
+    const board = await tesseraCli(['plan', 'leaderboard', 'fl', '-n', orgA.name]);
+    expect(board.split('\n')[0]).toMatch(/^RANK\s+METRIC\s+VALUE\s+ROUND\s+TASK\s+NAMESPACE/);
+    expect(board).toMatch(/^1\s+accuracy\s+0\.81\s+3\s+r3-test-1/m);
+  });
+});
+
+describe('multi-tenancy', () => {
+  it('fails a task on a Dataset that does not authorize the plan, and starts no pod there', async () => {
+    await pushDataset(orgC.name, 'private', []);
+    apply(orgA.name, 'ComputePlan', 'snoop', {
+      tasks: [{ name: 'peek', algoRef: { name: 'train' }, namespace: orgC.name, inputs: [{ name: 'data', datasetRef: { name: 'private' } }] }],
+    });
+    const plan = await planIn(orgA.name, 'snoop', ['Failed']);
+    expect(plan.status?.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True' });
+    expect(JSON.stringify(plan.status)).toMatch(/Unauthorized/);
+    expect(jobsOfPlan('snoop')).toEqual([]);
+    const pods = await core.listNamespacedPod({ namespace: orgC.name, labelSelector: 'tessera.dev/plan=snoop' });
+    expect(pods.items).toEqual([]);
+  });
+
+  it('deletes its Jobs in other namespaces when the plan is deleted', async () => {
+    apply(orgA.name, 'ComputePlan', 'short', fedAvg(1, [{ namespace: orgB.name, dataset: 'hospital-b' }]));
+    await planIn(orgA.name, 'short', ['Succeeded']);
+    const foreign = jobsOfPlan('short').filter((j) => j.metadata.namespace === orgB.name);
+    expect(foreign.length).toBeGreaterThan(0);
+    expect(foreign.every((j) => j.metadata.finalizers?.includes('tessera.dev/compute-plan'))).toBe(true);
+
+    kubectl(['delete', 'computeplan', 'short', '-n', orgA.name, '--wait=true', '--timeout=60s']);
+    await waitFor('the plan\'s Jobs gone from every namespace', () => jobsOfPlan('short').length === 0);
+  });
+});
