@@ -130,8 +130,9 @@ export class ObservedBatchJobBuilder {
     return this;
   }
 
-  /** Created by (controlled by) the Tessera Job `owner`. */
+  /** Created by (controlled by) the Tessera Job `owner`, in its namespace. */
   controlledBy(owner: TesseraJob): this {
+    this.job.metadata!.namespace = owner.metadata.namespace;
     this.job.metadata!.ownerReferences = [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? '', controller: true }];
     return this;
   }
