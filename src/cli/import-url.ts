@@ -36,7 +36,10 @@ async function writeEntry(out: string, entry: TarEntry, report: ImportReport): P
   // Archives often name entries ./a/b: the same path as a/b.
   const path = header.name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
   if (header.type === 'directory' || path === '' || path === '.') {
-    if (path && path !== '.') await mkdir(join(out, path), { recursive: true });
+    if (path && path !== '.') {
+      checkSafePath(path);
+      await mkdir(join(out, path), { recursive: true });
+    }
     entry.resume();
     return;
   }
@@ -54,6 +57,9 @@ async function unpack(source: Readable, gzipped: boolean, out: string): Promise<
   const report: ImportReport = { files: 0, bytes: 0 };
   const archive = extract();
   const feeding = pipeline(gzipped ? source.pipe(createGunzip()) : source, archive as unknown as NodeJS.WritableStream);
+  // A refused entry ends the loop below with its own error; the feed then fails with a premature
+  // close, which is no news and must not surface as an unhandled rejection.
+  feeding.catch(() => undefined);
   for await (const entry of archive as unknown as AsyncIterable<TarEntry>) await writeEntry(out, entry, report);
   await feeding;
   return report;
