@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerAlgo } from './algo-command.ts';
 import { registerDataset } from './dataset-command.ts';
+import { registerGc } from './gc-command.ts';
 import { registerOperator } from './operator-command.ts';
 import { registerPlan } from './plan-command.ts';
 import { registerTransfer } from './transfer-command.ts';
@@ -14,6 +15,7 @@ registerTransfer(program);
 registerDataset(program);
 registerAlgo(program);
 registerPlan(program);
+registerGc(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`tessera: ${describe(error)}`);

@@ -33,6 +33,8 @@ export function registerOperator(program: Command): void {
     .addOption(opt('--transfer-url <url>', 'the transfer API as pods reach it; default http://<transfer-address>', 'TESSERA_TRANSFER_URL'))
     .addOption(opt('--mover-image <image>', 'the image of the pull init container and the push sidecar', 'TESSERA_MOVER_IMAGE', operatorDefaults.moverImage))
     .addOption(opt('--upload-grace-seconds <n>', 'how long the push sidecar may take after the main container exits', 'TESSERA_UPLOAD_GRACE_SECONDS', operatorDefaults.uploadGraceSeconds))
+    .addOption(opt('--gc-interval-seconds <n>', 'how often unused file sets are deleted from the store; 0 never', 'TESSERA_GC_INTERVAL_SECONDS', operatorDefaults.gcIntervalSeconds))
+    .addOption(opt('--gc-grace-seconds <n>', 'objects younger than this are never collected', 'TESSERA_GC_GRACE_SECONDS', operatorDefaults.gcGraceSeconds))
     .addOption(opt('--pod-node-selector <json>', 'node labels every run must match, as JSON', 'TESSERA_POD_NODE_SELECTOR'))
     .addOption(opt('--pod-tolerations <json>', 'tolerations every run gets, as a JSON list', 'TESSERA_POD_TOLERATIONS'))
     .action(async (raw: Record<string, unknown>) => {

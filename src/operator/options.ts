@@ -38,6 +38,8 @@ export const operatorOptionsSchema = z
     transferUrl: z.url().optional(),
     moverImage: z.string().min(1),
     uploadGraceSeconds: z.coerce.number().int().min(10).max(86_400),
+    gcIntervalSeconds: z.coerce.number().int().min(0),
+    gcGraceSeconds: z.coerce.number().int().min(0),
     podNodeSelector: z.preprocess(parseJsonFlag, z.record(z.string(), z.string())).optional(),
     podTolerations: z
       .preprocess(
@@ -72,6 +74,8 @@ export const operatorDefaults = {
   transferAddress: '127.0.0.1:8090',
   moverImage: 'tessera/operator:dev',
   uploadGraceSeconds: '600',
+  gcIntervalSeconds: '3600',
+  gcGraceSeconds: '3600',
 } as const;
 
 /** Parses raw CLI values; a bad value fails with every problem named, before any connection. */

@@ -11,6 +11,7 @@ import { createMetrics } from '../runtime/metrics.ts';
 import { TokenBucket } from '../runtime/rate-limiter.ts';
 import { allControllers, makeControllers } from './controllers.ts';
 import { makeFileSetServices, serveTransfers, type FileSetServices } from './file-sets.ts';
+import { startGarbageCollection } from './gc.ts';
 import { allInformers, makeInformers } from './informers.ts';
 import type { OperatorOptions } from './options.ts';
 
@@ -126,6 +127,9 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
 
   const startControllers = (): void => {
     for (const c of running) void c.run();
+    if (fileSets && options.gcIntervalSeconds > 0) {
+      startGarbageCollection({ intervalMs: options.gcIntervalSeconds * 1000, graceMs: options.gcGraceSeconds * 1000 }, { informers, fileSets, registry, logger });
+    }
   };
   if (!elector) {
     startControllers();

@@ -7,6 +7,7 @@
 //   grace period count as in use, and manifests written while collecting are re-read before deleting;
 // - a push skipped an old unreferenced blob that is deleted here before its manifest protects it:
 //   pushDirectory re-checks skipped blobs after writing its manifest and uploads any that vanished.
+import { accessPrefix } from './access.ts';
 import { forEachBounded } from './bounded.ts';
 import { isInvalidManifest, readManifest } from './manifest-io.ts';
 import { blobKey, blobPrefix, manifestPrefix, type Manifest } from './manifest.ts';
@@ -150,4 +151,16 @@ async function withoutNewlyReferenced(
   const freshManifests = await loadManifests(store, fresh.map((m) => digestOfManifestKey(m.key)), []);
   const referenced = referencedBlobKeys(freshManifests.values());
   return doomed.filter((blob) => !referenced.has(blob.key));
+}
+
+/**
+ * Deletes access grants whose file set is gone (collected, or never written): a grant names a
+ * manifest by digest, and one that outlives its manifest would be inherited by a future file set
+ * with the same bytes. Returns how many were deleted.
+ */
+export async function collectOrphanGrants(store: BlobStore, policy: GracePolicy): Promise<number> {
+  const manifests = new Set((await listAll(store, manifestPrefix)).map((m) => m.key.slice(manifestPrefix.length)));
+  const orphans = (await listAll(store, accessPrefix)).filter((grant) => !manifests.has(grant.key.slice(grant.key.lastIndexOf('/') + 1)) && !isRecent(grant, policy));
+  await store.delete(orphans.map((grant) => grant.key));
+  return orphans.length;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tesseraJobSchema } from '../../api/job.ts';
 import { digestOf, makeAlgo, makePlan, makeTask } from '../../../test/support/plan-builders.ts';
-import { desiredTaskJob, type TaskJobSource } from './desired.ts';
+import { desiredTaskJob, simulationAnnotations, type TaskJobSource } from './desired.ts';
 import { taskJobName } from './names.ts';
 
 const source = (fields: Partial<TaskJobSource> = {}): TaskJobSource => ({
@@ -92,5 +92,28 @@ describe('desiredTaskJob', () => {
   it('grants a digest once, however many inputs read it', () => {
     const inputs = ['m-0', 'm-1'].map((name) => ({ name, digest: digestOf('same'), namespace: 'org-b' }));
     expect(desiredTaskJob(source({ inputs })).grants).toEqual([{ namespace: 'org-a', digest: digestOf('same') }]);
+  });
+});
+
+describe('simulationAnnotations', () => {
+  const planWith = (annotations: Record<string, string>): ReturnType<ReturnType<typeof makePlan>['obj']> => {
+    const plan = makePlan('p').obj();
+    plan.metadata.annotations = annotations;
+    return plan;
+  };
+
+  it.each<{ name: string; annotations: Record<string, string>; task: string; want: Record<string, string> | undefined }>([
+    { name: 'none', annotations: { other: 'x' }, task: 't1', want: undefined },
+    { name: 'shared by every task', annotations: { 'sim.tessera.dev/run-for': '5s' }, task: 't1', want: { 'sim.tessera.dev/run-for': '5s' } },
+    { name: "one task's own", annotations: { 'sim.tessera.dev/exit-code.t2': '1' }, task: 't2', want: { 'sim.tessera.dev/exit-code': '1' } },
+    { name: "another task's, left out", annotations: { 'sim.tessera.dev/exit-code.t2': '1' }, task: 't1', want: undefined },
+    {
+      name: 'both, the own one beside the shared',
+      annotations: { 'sim.tessera.dev/run-for': '5s', 'sim.tessera.dev/exit-code.t1': '3' },
+      task: 't1',
+      want: { 'sim.tessera.dev/run-for': '5s', 'sim.tessera.dev/exit-code': '3' },
+    },
+  ])('$name', ({ annotations, task, want }) => {
+    expect(simulationAnnotations(planWith(annotations), task)).toEqual(want);
   });
 });

@@ -89,6 +89,22 @@ function jobSpec(source: TaskJobSource): TesseraJobSpec {
   });
 }
 
+/** Simulated nodes (kwok) read these annotations on a pod; a plan passes them on to its Jobs. */
+const simulationPrefix = 'sim.tessera.dev/';
+
+/**
+ * The plan's simulation annotations for one task's Job: `sim.tessera.dev/run-for` and the like go
+ * to every task, and `sim.tessera.dev/<key>.<task>` to that task only, as `sim.tessera.dev/<key>`
+ * (e.g. `sim.tessera.dev/exit-code.train-2: "1"` makes task train-2 fail on kwok).
+ */
+export function simulationAnnotations(plan: Readonly<ComputePlan>, task: string): Record<string, string> | undefined {
+  const entries = Object.entries(plan.metadata.annotations ?? {}).filter(([key]) => key.startsWith(simulationPrefix));
+  const shared = entries.filter(([key]) => !key.slice(simulationPrefix.length).includes('.'));
+  const own = entries.flatMap(([key, value]) => (key.endsWith(`.${task}`) ? [[key.slice(0, -task.length - 1), value] as const] : []));
+  const all = [...shared, ...own];
+  return all.length ? Object.fromEntries(all) : undefined;
+}
+
 /**
  * The Job that runs `task`, named deterministically, in the task's namespace. In the plan's namespace
  * it is owned by the plan (garbage-collected with it); elsewhere no ownerReference can reach, so it
@@ -106,6 +122,7 @@ export function desiredTaskJob(source: TaskJobSource): DesiredTaskJob {
       name: taskJobName(plan.metadata.name, task.name, plan.metadata.uid ?? '', retryToken),
       namespace,
       labels: taskJobLabels(plan, task),
+      annotations: simulationAnnotations(plan, task.name),
       ownerReferences: sameNamespace ? [ownerReference(plan)] : undefined,
       finalizers: sameNamespace ? undefined : [planFinalizer],
     }),
