@@ -31,9 +31,9 @@ export default defineConfig({
           globalSetup: ['test/support/e2e-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+          // Like integration's: one file at a time. Vitest puts both projects' files in the same
+          // sequential group, so real containers never run beside a timing-sensitive integration file.
           fileParallelism: false,
-          // After unit and integration (group 0): real containers on 2 cores would skew their timings.
-          sequence: { groupOrder: 1 },
         },
       },
     ],
