@@ -20,7 +20,7 @@ export function registerGc(program: Command): void {
     .option('--dry-run', 'say what would be deleted, delete nothing')
     .action(async (flags: { graceSeconds: string; dryRun?: boolean }) => {
       const { liveManifests } = await import('../controllers/gc/live.ts');
-      const { collectGarbage, collectOrphanGrants } = await import('../storage/gc.ts');
+      const { collectGarbage, collectOrphanGrants, collectStaging } = await import('../storage/gc.ts');
       const { storeFromEnv, kubeContext } = await import('./context.ts');
       const custom = kubeContext(undefined).kc.makeApiClient(k8s.CustomObjectsApi);
       const live = liveManifests({
@@ -33,7 +33,8 @@ export function registerGc(program: Command): void {
         const policy = { now: new Date(), graceMs: Number(flags.graceSeconds) * 1000 };
         const result = await collectGarbage({ store, liveManifests: live, ...policy, dryRun: flags.dryRun });
         const grants = flags.dryRun ? 0 : await collectOrphanGrants(store, policy);
-        console.log(JSON.stringify({ liveManifests: live.length, ...result, deletedGrants: grants, dryRun: flags.dryRun === true }));
+        const staging = flags.dryRun ? 0 : await collectStaging(store, policy);
+        console.log(JSON.stringify({ liveManifests: live.length, ...result, deletedGrants: grants, deletedStaging: staging, dryRun: flags.dryRun === true }));
       } finally {
         store.close();
       }

@@ -27,6 +27,7 @@ export function registerOperator(program: Command): void {
     .addOption(opt('--s3-endpoint <url>', 'the S3-compatible object store (pods reach it through presigned URLs)', 'TESSERA_S3_ENDPOINT'))
     .addOption(opt('--s3-region <region>', 'the object store region', 'TESSERA_S3_REGION', operatorDefaults.s3Region))
     .addOption(opt('--s3-bucket <name>', 'the bucket file sets live in', 'TESSERA_S3_BUCKET', operatorDefaults.s3Bucket))
+    .addOption(opt('--import-bucket <name>', 'the landing-zone bucket: a Dataset indexes s3://<bucket>/<its namespace>/<prefix>', 'TESSERA_IMPORT_BUCKET', operatorDefaults.importBucket))
     .addOption(opt('--s3-access-key <key>', 'object store access key', 'TESSERA_S3_ACCESS_KEY'))
     .addOption(opt('--s3-secret-key <key>', 'object store secret key (prefer the environment variable)', 'TESSERA_S3_SECRET_KEY'))
     .addOption(opt('--transfer-address <host:port>', "serves the transfer API to runs' pods", 'TESSERA_TRANSFER_ADDRESS', operatorDefaults.transferAddress))

@@ -39,6 +39,12 @@ export function registerTransfer(program: Command): void {
     const report = await pullRun(client, flags.root, { concurrency: Number(flags.concurrency) });
     say({ msg: 'pulled the inputs', ...report });
   });
+  moverOptions(transfer.command('index').description("(a Dataset's index Job) hash the landing zone's objects; the operator stores them in place")).action(async (flags: MoverFlags) => {
+    const { transferClient } = await import('../transfer/client.ts');
+    const { indexRun } = await import('../transfer/index-run.ts');
+    const committed = await indexRun(transferClient({ server: flags.server, tokenFile: flags.tokenFile }), { concurrency: Number(flags.concurrency) });
+    say({ msg: 'indexed the landing zone', ...committed });
+  });
   moverOptions(transfer.command('push').description('upload and commit the outputs once the main container exited'))
     .addOption(new Option('--wait-for-termination', 'first wait for SIGTERM (native sidecar mode)'))
     .action(async (flags: MoverFlags & { waitForTermination?: boolean }) => {

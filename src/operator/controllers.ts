@@ -43,6 +43,8 @@ export interface ControllerWiring {
   events: Pick<EventRecorder, 'record'>;
   config: JobRuntimeConfig;
   workers: number;
+  /** The landing-zone bucket Datasets index prefixes of. */
+  importBucket: string;
   metrics: RuntimeMetrics;
   logger: Logger;
   clock: Clock;
@@ -108,6 +110,7 @@ export function makeControllers(wiring: ControllerWiring): Controllers {
         writeStatus: statusWriter<Dataset, DatasetStatus>(clients.custom, 'datasets'),
         createJob: objectCreator<TesseraJob>(clients.custom, 'jobs'),
         moverImage: wiring.config.moverImage,
+        importBucket: wiring.importBucket,
         clock: wiring.clock,
       }),
     ),

@@ -43,6 +43,7 @@ function lookupsOf(informers: Informers): RunLookups {
     job: (ns, name) => informers.jobs.get(ns, name),
     batchJob: (ns, name) => informers.batchJobs.get(ns, name),
     algo: (ns, name) => informers.algos.get(ns, name),
+    dataset: (ns, name) => informers.datasets.get(ns, name),
   };
 }
 
@@ -68,6 +69,8 @@ function podAccess(core: k8s.CoreV1Api): PodAccess {
 
 /** What serving the transfer API needs. */
 export interface TransferWiring {
+  /** The landing-zone bucket Datasets index prefixes of. */
+  importBucket: string;
   kc: k8s.KubeConfig;
   clientOptions: ClientOptions;
   informers: Informers;
@@ -92,6 +95,7 @@ export async function serveTransfers(address: string, wiring: TransferWiring): P
       pods: podAccess(core),
       signingKey: wiring.services.signingKey,
       presignSeconds: 900,
+      importBucket: wiring.importBucket,
       logger: wiring.logger.child({ component: 'transfer-api' }),
     },
     logger: wiring.logger.child({ component: 'transfer-api' }),

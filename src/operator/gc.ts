@@ -1,7 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
 import { liveManifests } from '../controllers/gc/live.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { collectGarbage, collectOrphanGrants } from '../storage/gc.ts';
+import { collectGarbage, collectOrphanGrants, collectStaging } from '../storage/gc.ts';
 import type { FileSetServices } from './file-sets.ts';
 import type { Informers } from './informers.ts';
 
@@ -34,11 +34,12 @@ export function startGarbageCollection(schedule: GcSchedule, deps: { informers: 
       const live = liveManifests({ datasets: informers.datasets.list(), algos: informers.algos.list(), jobs: informers.jobs.list() });
       const result = await collectGarbage({ store: fileSets.store, liveManifests: live, now, graceMs: schedule.graceMs });
       const grants = await collectOrphanGrants(fileSets.store, { now, graceMs: schedule.graceMs });
+      const staging = await collectStaging(fileSets.store, { now, graceMs: schedule.graceMs });
       deleted.inc({ kind: 'blob' }, result.deletedBlobs);
       deleted.inc({ kind: 'manifest' }, result.deletedManifests);
       deleted.inc({ kind: 'grant' }, grants);
       freed.inc(result.freedBytes);
-      log.info({ ...result, deletedGrants: grants, liveManifests: live.length }, 'collected garbage');
+      log.info({ ...result, deletedGrants: grants, deletedStaging: staging, liveManifests: live.length }, 'collected garbage');
     } catch (error) {
       log.error({ err: error }, 'garbage collection failed; nothing further deleted, will try again');
     } finally {

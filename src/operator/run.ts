@@ -95,6 +95,7 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
     events: new EventRecorder({ kc, clientOptions, component: 'tessera.dev/operator', instance: options.identity, logger }),
     config: runtimeConfig(options),
     workers: options.workers,
+    importBucket: options.importBucket,
     metrics,
     logger,
     clock: systemClock,
@@ -107,7 +108,7 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
   if (fileSets) void ensureBucket(fileSets, logger);
   await Promise.all(caches.map((i) => i.start()));
   logger.info('caches synced');
-  const transfers = fileSets ? await serveTransfers(options.transferAddress, { kc, clientOptions, informers, services: fileSets, registry, logger, clock: systemClock }) : undefined;
+  const transfers = fileSets ? await serveTransfers(options.transferAddress, { kc, clientOptions, informers, services: fileSets, registry, logger, clock: systemClock, importBucket: options.importBucket }) : undefined;
   if (transfers) logger.info({ address: options.transferAddress, port: transfers.port }, 'serving the transfer API');
 
   const running = allControllers(controllers);

@@ -164,3 +164,10 @@ export async function collectOrphanGrants(store: BlobStore, policy: GracePolicy)
   await store.delete(orphans.map((grant) => grant.key));
   return orphans.length;
 }
+
+/** Deletes staging copies (server-side copies being verified) a crash left behind; returns how many. */
+export async function collectStaging(store: BlobStore, policy: GracePolicy): Promise<number> {
+  const stale = (await listAll(store, 'staging/')).filter((object) => !isRecent(object, policy));
+  await store.delete(stale.map((object) => object.key));
+  return stale.length;
+}

@@ -14,8 +14,9 @@ import {
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { verifyingStream } from './hashing.ts';
+import { fastPresigner, type Presigner } from './presign.ts';
+import { copyVerified, listBucket, presignGetIn, type BucketKey } from './object-store-import.ts';
 
 /** One object as a listing reports it: enough for garbage collection to weigh age and bytes. */
 export interface StoredObject {
@@ -53,6 +54,12 @@ export interface BlobStore {
 export interface S3BlobStore extends BlobStore {
   /** Creates the bucket unless it exists; safe to call concurrently and repeatedly. */
   ensureBucket(): Promise<void>;
+  /** Objects under `prefix` in another bucket of the same store (a landing zone to index). */
+  listIn(bucket: string, prefix: string): AsyncIterable<StoredObject>;
+  /** A presigned GET of an object in another bucket. */
+  presignGetIn(source: BucketKey, expiresSeconds: number): Promise<string>;
+  /** Copies an object of any bucket to `key` here, server-side, only if it hashes to `sha256Hex`. */
+  copyVerifiedFrom(source: BucketKey, key: string, sha256Hex: string): Promise<void>;
   /** Closes pooled connections; the store is unusable afterwards. */
   close(): void;
 }
@@ -98,17 +105,19 @@ export function s3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
   const client = s3Client(options);
   const bucket = options.bucket;
   const partSize = Math.max(options.partSizeBytes ?? defaultPartSize, minPartSize);
+  const presigner = fastPresigner(client, bucket, options.region);
   return {
     has: (key) => hasObject(client, bucket, key),
     put: (key, body, size, sha256Hex) => putObject({ client, bucket, partSize }, { key, body, size, sha256Hex }),
     get: (key) => getObject(client, bucket, key),
     delete: (keys) => deleteObjects(client, bucket, keys),
     list: (prefix) => listObjects(client, bucket, prefix),
-    presignGet: (key, expiresSeconds) =>
-      getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: expiresSeconds }),
-    presignPut: (key, sha256Hex, size, expiresSeconds) =>
-      presignPutObject(client, bucket, { key, sha256Hex, size, expiresSeconds }),
+    presignGet: (key, expiresSeconds) => presigner.presign({ method: 'GET', key, expiresSeconds }),
+    presignPut: (key, sha256Hex, size, expiresSeconds) => presignPutObject(presigner, { key, sha256Hex, size, expiresSeconds }),
     ensureBucket: () => ensureBucket(client, bucket),
+    listIn: (other, prefix) => listBucket(client, other, prefix),
+    presignGetIn: (source, expiresSeconds) => presignGetIn(client, source, expiresSeconds),
+    copyVerifiedFrom: (source, key, sha256Hex) => copyVerified(client, source, { bucket, key }, sha256Hex),
     close: () => client.destroy(),
   };
 }
@@ -282,18 +291,17 @@ interface PresignPutRequest {
 // the query string, where MinIO ignores it and accepts any body; as a signed header the store
 // verifies the body against it, and a client that drops or changes it breaks the signature.
 // (x-amz-content-sha256 cannot be bound instead: the SDK presigner always signs UNSIGNED-PAYLOAD.)
-async function presignPutObject(client: S3Client, bucket: string, request: PresignPutRequest): Promise<PresignedPut> {
+async function presignPutObject(presigner: Presigner, request: PresignPutRequest): Promise<PresignedPut> {
   const checksum = Buffer.from(request.sha256Hex, 'hex').toString('base64');
-  const url = await getSignedUrl(
-    client,
-    new PutObjectCommand({ Bucket: bucket, Key: request.key, ChecksumSHA256: checksum, ContentLength: request.size }),
-    { expiresIn: request.expiresSeconds, unhoistableHeaders: new Set(['x-amz-checksum-sha256']) },
-  );
-  return {
-    url,
+  const headers = { 'content-length': String(request.size), 'x-amz-checksum-sha256': checksum };
+  const url = await presigner.presign({
     method: 'PUT',
-    headers: { 'content-length': String(request.size), 'x-amz-checksum-sha256': checksum },
-  };
+    key: request.key,
+    expiresSeconds: request.expiresSeconds,
+    headers,
+    unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
+  });
+  return { url, method: 'PUT', headers };
 }
 
 async function ensureBucket(client: S3Client, bucket: string): Promise<void> {

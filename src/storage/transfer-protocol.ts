@@ -32,10 +32,25 @@ export const runPlanSchema = z.object({
   outputs: z.array(ioName),
   /** The main container's exit code once it has terminated; absent while it runs. */
   mainExitCode: z.int().optional(),
+  /** The Dataset this run indexes in place, for a Dataset's index Job. */
+  indexes: z.string().optional(),
 });
 
 /** What a pod's run reads and writes. */
 export type RunPlan = z.infer<typeof runPlanSchema>;
+
+/** `POST /v1/index/list` response: the objects of the Dataset's landing zone, each with a presigned GET. */
+export const indexListSchema = z.object({
+  objects: z.array(z.object({ path: z.string(), size: z.int().min(0), url: z.string().url() })),
+});
+
+/** The objects an index run hashes. */
+export type IndexList = z.infer<typeof indexListSchema>;
+
+/** `POST /v1/index/commit` request: what each object hashed to. */
+export const indexCommitSchema = z.object({
+  entries: z.array(z.object({ path: z.string(), digest, size: z.int().min(0) })).max(1_000_000),
+});
 
 /** `POST /v1/download` request: presigned GETs for one input's manifest and blobs. */
 export const downloadRequestSchema = z.object({ digest });

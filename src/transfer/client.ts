@@ -5,10 +5,12 @@ import type { z } from 'zod';
 import {
   commitResponseSchema,
   downloadResponseSchema,
+  indexListSchema,
   runPlanSchema,
   uploadResponseSchema,
   type CommitResponse,
   type DownloadResponse,
+  type IndexList,
   type RunPlan,
   type UploadResponse,
 } from '../storage/transfer-protocol.ts';
@@ -29,6 +31,8 @@ export interface TransferClient {
   download(digest: string): Promise<DownloadResponse>;
   upload(output: string, manifestDigest: string, blobs: ReadonlyArray<{ digest: string; size: number }>): Promise<UploadResponse>;
   commit(outputs: ReadonlyArray<{ name: string; manifest: Manifest }>): Promise<CommitResponse>;
+  indexList(): Promise<IndexList>;
+  indexCommit(entries: ReadonlyArray<{ path: string; digest: string; size: number }>): Promise<CommitResponse>;
 }
 
 /** The `{reason, message}` of a refused transfer call, when the operator sent one. */
@@ -56,5 +60,7 @@ export function transferClient(opts: TransferClientOptions): TransferClient {
     download: (digest) => call(downloadResponseSchema, 'POST', '/v1/download', { digest }),
     upload: (output, manifestDigest, blobs) => call(uploadResponseSchema, 'POST', '/v1/upload', { output, manifestDigest, blobs }),
     commit: (outputs) => call(commitResponseSchema, 'POST', '/v1/commit', { outputs }),
+    indexList: () => call(indexListSchema, 'POST', '/v1/index/list', {}),
+    indexCommit: (entries) => call(commitResponseSchema, 'POST', '/v1/index/commit', { entries }),
   };
 }

@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type * as k8s from '@kubernetes/client-node';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Algo } from '../../src/api/algo.ts';
 import type { Dataset } from '../../src/api/dataset.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
+import { clusterEnv } from '../support/cluster-env.ts';
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
@@ -274,5 +276,64 @@ describe('the batch Job of a file-set Job', () => {
     await tesseraCli(['dataset', 'push', dir, '--name', 'later', '-n', ns.name]);
     await waitForJob('early', (j) => j.status?.inputs?.[0]?.source === `dataset ${ns.name}/later v1`, 'inputs resolved once the Dataset exists');
     await podOf('early');
+  });
+});
+
+describe('a Dataset on a landing-zone prefix', () => {
+  it('is indexed in place: the pod hashes, the operator copies verified blobs server-side; a false digest is refused', async () => {
+    const env = clusterEnv();
+    const s3 = new S3Client({ endpoint: env.s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: env.s3AccessKey, secretAccessKey: env.s3SecretKey } });
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'tessera-imports' })).catch(() => undefined);
+      const files: TreeFile[] = [
+        { path: 'scans/1.dcm', bytes: bytesFor('scan1', 9000), mode: 0o644 },
+        { path: 'scans/2.dcm', bytes: bytesFor('scan2', 4000), mode: 0o644 },
+        { path: 'labels.csv', bytes: Buffer.from('1,benign\n2,malignant\n'), mode: 0o644 },
+      ];
+      for (const file of files) await s3.send(new PutObjectCommand({ Bucket: 'tessera-imports', Key: `${ns.name}/raw/${file.path}`, Body: file.bytes }));
+
+      kubectlApply(ns.name, JSON.stringify({ apiVersion: 'tessera.dev/v1alpha1', kind: 'Dataset', metadata: { name: 'landed' }, spec: { source: { prefix: { prefix: 'raw/' } } } }));
+      const importing = await waitFor('Dataset landed importing', () => {
+        const d = kubectlGet<Dataset>(ns.name, 'datasets.tessera.dev', 'landed');
+        return d.status?.conditions?.find((c) => c.type === 'Ready' && c.reason === 'Importing') ? d : undefined;
+      });
+      const jobName = /Job (\S+) imports/.exec(importing.status!.conditions!.find((c) => c.type === 'Ready')!.message)![1]!;
+      const { pod, runner } = await podOf(jobName);
+      expect(pod.spec?.containers[0]?.args).toEqual(['transfer', 'index']);
+      expect(pod.spec?.initContainers ?? []).toEqual([]);
+
+      // A pod that lies about a digest gets nothing stored.
+      const token = (await readFile(runner.tokenFile, 'utf8')).trim();
+      const lie = await fetch(`${operator.transferUrl}/v1/index/commit`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ entries: files.map((f) => ({ path: f.path, size: f.bytes.length, digest: `sha256:${'0'.repeat(64)}` })) }),
+      });
+      expect(lie.status).toBe(400);
+      expect(await lie.text()).toMatch(/does not hash to/);
+
+      await runner.main();
+      const ready = await waitFor('Dataset landed Ready', () => {
+        const d = kubectlGet<Dataset>(ns.name, 'datasets.tessera.dev', 'landed');
+        return d.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? d : undefined;
+      });
+      expect(ready.status).toMatchObject({ version: 1, files: 3, bytes: files.reduce((sum, f) => sum + f.bytes.length, 0) });
+      const pulled = join(scratch, 'landed-pulled');
+      await tesseraCli(['fileset', 'pull', ready.status!.digest!, pulled]);
+      const want = join(scratch, 'landed-want');
+      await writeTree(want, files);
+      expect(await snapshot(pulled)).toEqual(await snapshot(want));
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  it('on a bucket other than the landing zone is refused with a condition saying why', async () => {
+    kubectlApply(ns.name, JSON.stringify({ apiVersion: 'tessera.dev/v1alpha1', kind: 'Dataset', metadata: { name: 'elsewhere' }, spec: { source: { prefix: { bucket: 'tessera', prefix: 'blobs/' } } } }));
+    const refused = await waitFor('Dataset elsewhere refused', () => {
+      const d = kubectlGet<Dataset>(ns.name, 'datasets.tessera.dev', 'elsewhere');
+      return d.status?.conditions?.find((c) => c.type === 'Stalled' && c.status === 'True') ? d : undefined;
+    });
+    expect(refused.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec', message: expect.stringMatching(/only the landing-zone bucket tessera-imports/) });
   });
 });

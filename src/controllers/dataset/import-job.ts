@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
+import { indexComponent } from '../../storage/transfer-api/authorize.ts';
 
-// Datasets whose files live elsewhere (a URL) are imported by a Tessera Job the Dataset owns: the
-// mover image downloads the source into the `data` output and the push sidecar stores it. The
-// operator never fetches user URLs itself (a pod cannot reach what the operator alone can).
+// Datasets whose files live elsewhere are brought in by a Tessera Job the Dataset owns: for a URL,
+// the mover image downloads it into the `data` output and the push sidecar stores it (the operator
+// never fetches user URLs itself); for a landing-zone prefix, the mover hashes the objects where
+// they are and the operator stores them in place.
 
 /** The output an import Job writes the Dataset's files to. */
 export const importOutput = 'data';
@@ -16,19 +18,36 @@ export function importJobName(dataset: Readonly<Dataset>): string {
   return `${stem}-import-${hash}`;
 }
 
+function jobMetadata(dataset: Readonly<Dataset>, component: string): TesseraJob['metadata'] {
+  return {
+    name: importJobName(dataset),
+    namespace: dataset.metadata.namespace,
+    labels: { 'app.kubernetes.io/managed-by': 'tessera', 'app.kubernetes.io/component': component, 'tessera.dev/dataset': dataset.metadata.name },
+    ownerReferences: [
+      { apiVersion: dataset.apiVersion, kind: dataset.kind, name: dataset.metadata.name, uid: dataset.metadata.uid ?? '', controller: true, blockOwnerDeletion: true },
+    ],
+  };
+}
+
+/**
+ * The index Job for a prefix source: its main container is the mover, hashing the landing zone's
+ * objects; the operator stores them in place and records the `data` output. Pure.
+ */
+export function desiredIndexJob(dataset: Readonly<Dataset>, moverImage: string): TesseraJob {
+  return {
+    apiVersion: 'tessera.dev/v1alpha1',
+    kind: 'Job',
+    metadata: jobMetadata(dataset, indexComponent),
+    spec: { image: moverImage, args: ['transfer', 'index'], resources: { cpu: '500m', memory: '512Mi' }, retries: 2, timeoutSeconds: 3600 },
+  };
+}
+
 /** The import Job for a URL source. Pure. */
 export function desiredImportJob(dataset: Readonly<Dataset>, url: string, moverImage: string): TesseraJob {
   return {
     apiVersion: 'tessera.dev/v1alpha1',
     kind: 'Job',
-    metadata: {
-      name: importJobName(dataset),
-      namespace: dataset.metadata.namespace,
-      labels: { 'app.kubernetes.io/managed-by': 'tessera', 'app.kubernetes.io/component': 'dataset-import', 'tessera.dev/dataset': dataset.metadata.name },
-      ownerReferences: [
-        { apiVersion: dataset.apiVersion, kind: dataset.kind, name: dataset.metadata.name, uid: dataset.metadata.uid ?? '', controller: true, blockOwnerDeletion: true },
-      ],
-    },
+    metadata: jobMetadata(dataset, 'dataset-import'),
     spec: {
       image: moverImage,
       args: ['dataset', 'import', '--url', url, '--out', `/tessera/outputs/${importOutput}`],

@@ -10,7 +10,7 @@ import type { ManifestCache } from '../../storage/manifest-cache.ts';
 import { ObjectNotFoundError, type BlobStore } from '../../storage/object-store.ts';
 import { findCondition } from '../shared/conditions.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
-import { desiredImportJob, importJobName, importOutput } from './import-job.ts';
+import { desiredImportJob, desiredIndexJob, importJobName, importOutput } from './import-job.ts';
 import { datasetStatus, type SourceCheck } from './status.ts';
 
 /** What the Dataset reconciler reads and writes. */
@@ -22,6 +22,8 @@ export interface DatasetReconcilerDeps {
   /** Creates a Tessera Job; false when it already exists. */
   createJob(job: TesseraJob): Promise<boolean>;
   moverImage: string;
+  /** The landing-zone bucket prefix sources are indexed in (each namespace under `<namespace>/`). */
+  importBucket: string;
   clock: Clock;
 }
 
@@ -51,15 +53,17 @@ async function checkFileSet(dataset: Readonly<Dataset>, digest: string, deps: Da
   return { kind: 'found', digest, ...totals };
 }
 
-/** A URL: imported by a Job this Dataset owns; its `data` output becomes the next version. */
-async function checkImport(dataset: Readonly<Dataset>, url: string, deps: DatasetReconcilerDeps, log: Logger): Promise<SourceCheck> {
+/** A URL or prefix: brought in by a Job this Dataset owns; its `data` output becomes the next version. */
+async function checkImport(dataset: Readonly<Dataset>, source: string, deps: DatasetReconcilerDeps, log: Logger): Promise<SourceCheck> {
   const name = importJobName(dataset);
   const job = deps.jobs.get(dataset.metadata.namespace ?? '', name);
   if (!job) {
-    if (await deps.createJob(desiredImportJob(dataset, url, deps.moverImage))) log.info({ job: name, url }, 'importing the Dataset');
-    return { kind: 'importing', message: `Job ${name} imports ${url}` };
+    const prefix = dataset.spec.source.prefix;
+    const desired = prefix ? desiredIndexJob(dataset, deps.moverImage) : desiredImportJob(dataset, source, deps.moverImage);
+    if (await deps.createJob(desired)) log.info({ job: name, source }, 'importing the Dataset');
+    return { kind: 'importing', message: `Job ${name} imports ${source}` };
   }
-  return importOutcome(job, url);
+  return importOutcome(job, source);
 }
 
 /** What an import Job's status says about the Dataset's next version. */
@@ -78,7 +82,11 @@ async function checkSource(dataset: Readonly<Dataset>, deps: DatasetReconcilerDe
   const source = parsed.data.source;
   if (source.fileSet) return checkFileSet(dataset, source.fileSet.digest, deps);
   if (source.url) return checkImport(dataset, source.url, deps, log);
-  return problem(DatasetReason.InvalidSpec, 'object-store prefixes are not indexed by this version of Tessera; push the files with `tessera dataset push`', true);
+  const prefix = source.prefix;
+  if (prefix?.bucket !== undefined && prefix.bucket !== deps.importBucket) {
+    return problem(DatasetReason.InvalidSpec, `only the landing-zone bucket ${deps.importBucket} can be indexed (its ${dataset.metadata.namespace}/ prefix), not ${prefix.bucket}`, true);
+  }
+  return checkImport(dataset, `s3://${deps.importBucket}/${dataset.metadata.namespace}/${prefix?.prefix ?? ''}`, deps, log);
 }
 
 /** Reconciles one Dataset: find what its source holds, record new versions, say whether it is Ready. */

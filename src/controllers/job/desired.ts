@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { TesseraJob } from '../../api/job.ts';
-import { moverPodParts, usesFileSets, type MoverConfig, type MoverPodParts } from './mover-containers.ts';
+import { indexComponent } from '../../storage/transfer-api/authorize.ts';
+import { indexerParts, moverPodParts, usesFileSets, type MoverConfig, type MoverPodParts } from './mover-containers.ts';
 import { batchJobName, labels, managedByValue, simulationAnnotationPrefix } from './names.ts';
 import type { EffectiveRun } from './resolve.ts';
 import { runSpecHash, specHashAnnotation } from './spec-hash.ts';
@@ -105,15 +106,39 @@ function podAnnotations(job: TesseraJob): Record<string, string> | undefined {
   return entries.length ? Object.fromEntries(entries) : undefined;
 }
 
-function mainContainer(job: TesseraJob, run: EffectiveRun, mounts: k8s.V1VolumeMount[] | undefined): k8s.V1Container {
+/** What file sets add to a run's pod: the mover's containers and volumes, or an indexer's token. */
+interface PodParts {
+  initContainers?: k8s.V1Container[];
+  volumes?: k8s.V1Volume[];
+  mainMounts?: k8s.V1VolumeMount[];
+  mainEnv?: k8s.V1EnvVar[];
+  graceSeconds?: number;
+}
+
+/** A Dataset's index Job, whose main container is the mover itself. */
+function isIndexJob(job: TesseraJob): boolean {
+  const controlledByDataset = job.metadata.ownerReferences?.some((ref) => ref.controller && ref.kind === 'Dataset') ?? false;
+  return controlledByDataset && job.metadata.labels?.['app.kubernetes.io/component'] === indexComponent;
+}
+
+function podParts(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): PodParts {
+  if (isIndexJob(job)) return indexerParts(config);
+  if (!usesFileSets(run)) return {};
+  const mover: MoverPodParts = moverPodParts(run, config);
+  // The push sidecar uploads after the main container exits, within this grace period.
+  return { ...mover, graceSeconds: config.uploadGraceSeconds };
+}
+
+function mainContainer(job: TesseraJob, run: EffectiveRun, parts: PodParts): k8s.V1Container {
+  const env = [...(job.spec.env ?? []), ...(parts.mainEnv ?? [])];
   return {
     name: 'main',
     image: run.image,
     command: run.command,
     args: run.args,
-    env: job.spec.env,
+    env: env.length ? env : undefined,
     resources: containerResources(run),
-    volumeMounts: mounts,
+    volumeMounts: parts.mainMounts,
     securityContext: {
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
@@ -124,14 +149,13 @@ function mainContainer(job: TesseraJob, run: EffectiveRun, mounts: k8s.V1VolumeM
 }
 
 function podSpec(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): k8s.V1PodSpec {
-  const mover: MoverPodParts | undefined = usesFileSets(run) ? moverPodParts(run, config) : undefined;
+  const parts = podParts(job, run, config);
   return {
     restartPolicy: 'Never',
-    initContainers: mover?.initContainers,
-    containers: [mainContainer(job, run, mover?.mainMounts)],
-    volumes: mover?.volumes,
-    // The push sidecar uploads after the main container exits, within this grace period.
-    terminationGracePeriodSeconds: mover ? config.uploadGraceSeconds : undefined,
+    initContainers: parts.initContainers,
+    containers: [mainContainer(job, run, parts)],
+    volumes: parts.volumes,
+    terminationGracePeriodSeconds: parts.graceSeconds,
     tolerations: tolerations(job, run, config),
     nodeSelector: nodeSelector(job, run, config),
     priorityClassName: job.spec.priorityClassName,

@@ -62,6 +62,25 @@ function moverContainer(name: string, args: string[], config: MoverConfig): k8s.
   };
 }
 
+/**
+ * What a Dataset's index Job needs: its main container is the mover itself (`tessera transfer
+ * index`), so it, and only it in this pod, gets the token and the transfer API's address.
+ */
+export function indexerParts(config: MoverConfig): { volumes: k8s.V1Volume[]; mainMounts: k8s.V1VolumeMount[]; mainEnv: k8s.V1EnvVar[] } {
+  return {
+    volumes: [tokenVolumeSpec()],
+    mainMounts: [{ name: tokenVolume, mountPath: tokenDir, readOnly: true }],
+    mainEnv: [{ name: 'TESSERA_TRANSFER_URL', value: config.transferUrl }],
+  };
+}
+
+function tokenVolumeSpec(): k8s.V1Volume {
+  return {
+    name: tokenVolume,
+    projected: { sources: [{ serviceAccountToken: { audience: transferAudience, expirationSeconds: tokenSeconds, path: 'token' } }] },
+  };
+}
+
 /** The pull init container, the push sidecar (when there are outputs), volumes and main's mounts. */
 export function moverPodParts(run: EffectiveRun, config: MoverConfig): MoverPodParts {
   const pull = moverContainer(moverContainerNames.pull, ['transfer', 'pull'], config);
@@ -73,13 +92,7 @@ export function moverPodParts(run: EffectiveRun, config: MoverConfig): MoverPodP
   if (run.code) mainMounts.push({ name: workVolume, mountPath: `${podPaths.root}/code`, subPath: 'code', readOnly: true });
   return {
     initContainers: run.outputs.length > 0 ? [pull, push] : [pull],
-    volumes: [
-      { name: workVolume, emptyDir: {} },
-      {
-        name: tokenVolume,
-        projected: { sources: [{ serviceAccountToken: { audience: transferAudience, expirationSeconds: tokenSeconds, path: 'token' } }] },
-      },
-    ],
+    volumes: [{ name: workVolume, emptyDir: {} }, tokenVolumeSpec()],
     mainMounts,
   };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeJob, makeReadyAlgo, observedBatchJob, observedPod } from '../../../test/support/job-builders.ts';
 import { digestOf } from '../../../test/support/plan-builders.ts';
 import type { Algo } from '../../api/algo.ts';
+import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
 import type { RunPlan } from '../transfer-protocol.ts';
 import { allowedOutputs, authorizeRun, checkReadable, checkWritable, type RunLookups } from './authorize.ts';
@@ -13,7 +14,7 @@ const data = digestOf('data');
 const code = digestOf('code');
 
 /** Lookups over plain objects, found by namespace and name. */
-function runLookups(objects: { pods?: k8s.V1Pod[]; jobs?: TesseraJob[]; batchJobs?: k8s.V1Job[]; algos?: Algo[] }): RunLookups {
+function runLookups(objects: { pods?: k8s.V1Pod[]; jobs?: TesseraJob[]; batchJobs?: k8s.V1Job[]; algos?: Algo[]; datasets?: Dataset[] }): RunLookups {
   const find = <T extends { metadata?: { name?: string; namespace?: string } }>(list: T[] | undefined, namespace: string, name: string): T | undefined =>
     list?.find((o) => o.metadata?.namespace === namespace && o.metadata.name === name);
   return {
@@ -21,6 +22,7 @@ function runLookups(objects: { pods?: k8s.V1Pod[]; jobs?: TesseraJob[]; batchJob
     job: (namespace, name) => find(objects.jobs, namespace, name),
     batchJob: (namespace, name) => find(objects.batchJobs, namespace, name),
     algo: (namespace, name) => find(objects.algos, namespace, name),
+    dataset: (namespace, name) => find(objects.datasets, namespace, name),
   };
 }
 

@@ -2,6 +2,7 @@
 // anything the pod says about itself. Pure.
 import type * as k8s from '@kubernetes/client-node';
 import type { Algo } from '../../api/algo.ts';
+import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
 import type { RunPlan } from '../transfer-protocol.ts';
 import { TransferError } from './errors.ts';
@@ -13,6 +14,7 @@ export interface RunLookups {
   job(namespace: string, name: string): Readonly<TesseraJob> | undefined;
   batchJob(namespace: string, name: string): Readonly<k8s.V1Job> | undefined;
   algo(namespace: string, name: string): Readonly<Algo> | undefined;
+  dataset(namespace: string, name: string): Readonly<Dataset> | undefined;
 }
 
 /** A pod's run, proven: the pod, its Tessera Job and what it may move. */
@@ -20,6 +22,24 @@ export interface RunContext {
   pod: Readonly<k8s.V1Pod>;
   job: Readonly<TesseraJob>;
   plan: RunPlan;
+  /** For a Dataset's index Job: the Dataset, whose source.prefix it may read. */
+  indexes?: Readonly<Dataset>;
+}
+
+/** The component label of a Dataset's index Job. */
+export const indexComponent = 'dataset-index';
+
+/**
+ * The Dataset a Job indexes: the Job is controlled by a Dataset whose source is a prefix, and
+ * labelled as its index Job. Anything else gets no access to any landing zone.
+ */
+export function indexedDataset(job: Readonly<TesseraJob>, lookups: Pick<RunLookups, 'dataset'>): Readonly<Dataset> | undefined {
+  const { labels = {}, ownerReferences = [], namespace = '' } = job.metadata;
+  if (labels['app.kubernetes.io/component'] !== indexComponent) return undefined;
+  const owner = ownerReferences.find((ref) => ref.controller && ref.kind === 'Dataset');
+  if (!owner) return undefined;
+  const dataset = lookups.dataset(namespace, owner.name);
+  return dataset && dataset.metadata.uid === owner.uid && dataset.spec.source.prefix ? dataset : undefined;
 }
 
 const jobLabel = 'tessera.dev/job';
@@ -87,7 +107,9 @@ export function authorizeRun(identity: PodIdentity, lookups: RunLookups): RunCon
   const job = provenJob(pod, lookups);
   const algoName = job.spec.algoRef?.name;
   const algo = algoName ? lookups.algo(identity.namespace, algoName) : undefined;
-  return { pod, job, plan: runPlanOf(job, algo, pod) };
+  const indexes = indexedDataset(job, lookups);
+  const plan = runPlanOf(job, algo, pod);
+  return indexes ? { pod, job, plan: { ...plan, indexes: indexes.metadata.name }, indexes } : { pod, job, plan };
 }
 
 /** Throws unless `digest` is one of the file sets the run may read. */

@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { z } from 'zod';
 import type { Logger } from '../../runtime/logger.ts';
-import { commitRequestSchema, downloadRequestSchema, uploadRequestSchema } from '../transfer-protocol.ts';
+import { commitRequestSchema, downloadRequestSchema, indexCommitSchema, uploadRequestSchema } from '../transfer-protocol.ts';
 import { authorizeRun, type RunContext, type RunLookups } from './authorize.ts';
 import { TransferError } from './errors.ts';
-import { commitOutputs, describeRun, presignDownload, presignUpload, type TransferDeps } from './handlers.ts';
+import { commitOutputs, describeRun, presignDownload, presignUpload } from './handlers.ts';
+import { commitIndex, listForIndex, type IndexDeps } from './index-handlers.ts';
 import { AuthenticationError, type TokenReviewer } from './identity.ts';
 
 /** What the transfer server needs besides the handlers' dependencies. */
@@ -18,7 +19,7 @@ export interface TransferServerOptions {
   port: number;
   reviewer: TokenReviewer;
   lookups: RunLookups;
-  deps: TransferDeps;
+  deps: IndexDeps;
   logger: Logger;
   registry?: Registry;
 }
@@ -32,7 +33,7 @@ export interface TransferServer {
 // Commits carry whole manifests: 64 MiB holds several hundred thousand entries.
 const maxBodyBytes = 64 * 1024 * 1024;
 
-type Route = (ctx: RunContext, body: unknown, deps: TransferDeps) => Promise<unknown>;
+type Route = (ctx: RunContext, body: unknown, deps: IndexDeps) => Promise<unknown>;
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
@@ -46,6 +47,8 @@ const routes: Record<string, Route> = {
   'POST /v1/download': (ctx, body, deps) => presignDownload(ctx, parse(downloadRequestSchema, body).digest, deps),
   'POST /v1/upload': (ctx, body, deps) => presignUpload(ctx, parse(uploadRequestSchema, body), deps),
   'POST /v1/commit': (ctx, body, deps) => commitOutputs(ctx, parse(commitRequestSchema, body).outputs, deps),
+  'POST /v1/index/list': (ctx, _body, deps) => listForIndex(ctx, deps),
+  'POST /v1/index/commit': (ctx, body, deps) => commitIndex(ctx, parse(indexCommitSchema, body).entries, deps),
 };
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -110,7 +113,9 @@ async function handle(opts: TransferServerOptions, req: IncomingMessage): Promis
 export function startTransferServer(opts: TransferServerOptions): Promise<TransferServer> {
   const metrics = serverMetrics(opts.registry);
   const server: Server = createServer((req, res) => {
-    const routeLabel = `${req.method ?? ''} ${new URL(req.url ?? '/', 'http://localhost').pathname}`;
+    const route = `${req.method ?? ''} ${new URL(req.url ?? '/', 'http://localhost').pathname}`;
+    // Only known routes become label values: a caller must not be able to grow the metric without bound.
+    const routeLabel = route in routes || route === 'GET /healthz' ? route : 'other';
     const endTimer = metrics?.duration.startTimer({ route: routeLabel });
     handle(opts, req)
       .then(([status, body]) => send(res, status, body))
