@@ -8,7 +8,9 @@ import type { Logger } from '../../runtime/logger.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
 import { grantAccess } from '../../storage/access.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
+import type { EventRecorder } from '../../runtime/events.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
+import { conditionEvent, subjectOf } from '../shared/transition-events.ts';
 import { planFinalizer } from './names.ts';
 import { decide, type PlanDecision } from './schedule.ts';
 import type { PlanWrites } from './writes.ts';
@@ -23,6 +25,7 @@ export interface PlanReconcilerDeps {
   /** Grants consumers in other namespaces read access to their parents' outputs. */
   store?: BlobStore;
   writes: PlanWrites;
+  events?: Pick<EventRecorder, 'record'>;
   clock: Clock;
 }
 
@@ -116,4 +119,7 @@ async function writeStatusIfChanged(plan: Readonly<ComputePlan>, decision: PlanD
   if (plan.status && jsonEqual(plan.status, decision.status)) return;
   await deps.writes.writeStatus(plan, decision.status);
   if (plan.status?.phase !== decision.status.phase) log.info({ phase: decision.status.phase, progress: decision.status.progress }, `plan ${decision.status.phase}`);
+  const [before, after] = [plan.status?.conditions, decision.status.conditions];
+  const event = conditionEvent(before, after, { good: 'Succeeded', bad: 'Failed' }) ?? conditionEvent(before, after, { good: 'Ready', bad: 'Stalled' });
+  if (event) deps.events?.record(subjectOf(plan), event);
 }

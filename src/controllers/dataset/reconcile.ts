@@ -8,7 +8,9 @@ import { jsonEqual } from '../../runtime/apply.ts';
 import { hasAccess } from '../../storage/access.ts';
 import type { ManifestCache } from '../../storage/manifest-cache.ts';
 import { ObjectNotFoundError, type BlobStore } from '../../storage/object-store.ts';
+import type { EventDetails, EventRecorder } from '../../runtime/events.ts';
 import { findCondition } from '../shared/conditions.ts';
+import { conditionEvent, subjectOf } from '../shared/transition-events.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
 import { desiredImportJob, desiredIndexJob, importJobName, importOutput } from './import-job.ts';
 import { datasetStatus, type SourceCheck } from './status.ts';
@@ -21,6 +23,7 @@ export interface DatasetReconcilerDeps {
   writeStatus(dataset: Readonly<Dataset>, status: DatasetStatus): Promise<void>;
   /** Creates a Tessera Job; false when it already exists. */
   createJob(job: TesseraJob): Promise<boolean>;
+  events?: Pick<EventRecorder, 'record'>;
   moverImage: string;
   /** The landing-zone bucket prefix sources are indexed in (each namespace under `<namespace>/`). */
   importBucket: string;
@@ -102,6 +105,18 @@ export async function reconcileDataset(key: string, log: Logger, deps: DatasetRe
 async function writeIfChanged(dataset: Readonly<Dataset>, status: DatasetStatus, deps: DatasetReconcilerDeps, log: Logger): Promise<void> {
   if (dataset.status && jsonEqual(dataset.status, status)) return;
   await deps.writeStatus(dataset, status);
+  logStatus(status, log);
+  const event = versionEvent(dataset.status, status) ?? conditionEvent(dataset.status?.conditions, status.conditions, { good: 'Ready', bad: 'Stalled' });
+  if (event) deps.events?.record(subjectOf(dataset), event);
+}
+
+function logStatus(status: DatasetStatus, log: Logger): void {
   const ready = findCondition(status.conditions, 'Ready');
   log.info({ version: status.version, digest: status.digest, ready: ready?.status, reason: ready?.reason }, ready?.message ?? 'status written');
+}
+
+/** A Normal event for each new version: when a Dataset's data changed is worth a line in `kubectl events`. */
+function versionEvent(before: DatasetStatus | undefined, after: DatasetStatus): EventDetails | undefined {
+  if (!after.version || after.version === before?.version) return undefined;
+  return { type: 'Normal', reason: 'NewVersion', action: 'Index', note: `version ${after.version}: ${after.files} files, ${after.bytes} bytes, ${after.digest}` };
 }
