@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl, kube-proxy, etcd, kwok and
-# MinIO from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>.
+# MinIO (and helm) from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>.
 # A part whose key directory holds a `.complete` marker is not rebuilt. Usage: build-parts.sh [part...]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -63,23 +63,26 @@ build_etcd() {
   finish "$out" "$start"
 }
 
-# build_installable DIR MODULE@VERSION: parts whose go.mod has no replace directives.
+# build_installable DIR MODULE@VERSION [LDFLAGS]: parts whose go.mod has no replace directives.
 build_installable() {
   local out="$1" start; start=$(date +%s)
   [[ -f "$out/.complete" ]] && return 0
   log "building $2"
   mkdir -p "$out"
-  GOBIN="$out" go install -trimpath -ldflags "-s -w" "$2"
+  GOBIN="$out" go install -trimpath -ldflags "-s -w ${3:-}" "$2"
   finish "$out" "$start"
 }
 
-parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio)
+parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio helm)
 for part in "${parts[@]}"; do
   case "$part" in
     kubernetes) build_kubernetes ;;
     etcd) build_etcd ;;
     kwok) build_installable "$KWOK_BIN" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" ;;
     minio) build_installable "$MINIO_BIN" "github.com/minio/minio@$MINIO_VERSION" ;;
-    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio)" >&2; exit 2 ;;
+    # Only cmd/helm, never the whole module. Without the -X, `helm version` says v4.3 (the source's
+    # placeholder), which .Capabilities.HelmVersion and kubeVersion checks would see.
+    helm) build_installable "$HELM_BIN" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION" "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" ;;
+    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm)" >&2; exit 2 ;;
   esac
 done

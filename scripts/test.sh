@@ -8,7 +8,8 @@ step() { echo; echo "== $* ($(date +%H:%M:%S))"; }
 
 step "node $(node --version), typecheck"; npm run --silent typecheck
 step lint; npm run --silent lint
-step "generated CRDs are current"; npm run --silent crds:check
+step "generated CRDs and chart values are current"; npm run --silent crds:check
 step "parts of the local cluster (built once, cached under ${TESSERA_CACHE:-~/.cache/tessera})"
 start=$(date +%s); scripts/build-parts.sh; echo "parts ready in $(( $(date +%s) - start ))s"
+step "deploy/ is the chart's default install"; npm run --silent deploy:check
 step "vitest"; exec vitest run "$@"

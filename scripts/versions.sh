@@ -5,6 +5,8 @@ ETCD_VERSION=v3.6.16
 KWOK_VERSION=v0.7.0
 # MinIO's RELEASE.* tags are not semver; the proxy only serves pseudo-versions (master head, 2026-02-12).
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+# Helm (charts/tessera: lint, template, install in the tests); go.mod has no replace directives.
+HELM_VERSION=v4.3.1
 NODE_VERSION=24
 # The base rootfs of Tessera's images (debootstrap minbase bookworm); bump it to rebuild the base.
 BASE_IMAGE_VERSION=1
@@ -20,3 +22,4 @@ KUBE_BIN="$(part_dir kubernetes "$KUBE_VERSION")"
 ETCD_BIN="$(part_dir etcd "$ETCD_VERSION")"
 KWOK_BIN="$(part_dir kwok "$KWOK_VERSION")"
 MINIO_BIN="$(part_dir minio "$MINIO_VERSION")"
+HELM_BIN="$(part_dir helm "$HELM_VERSION")"

@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { nodeSelectorSchema, quantitySchema, tolerationSchema } from '../api/common.ts';
+
+// The values of charts/tessera: the one source of its values.yaml (defaults and comments) and its
+// values.schema.json, both written by scripts/generate-crds.ts. Every `tessera operator` flag has a
+// value here except --kubeconfig (in a cluster the operator uses its ServiceAccount) and
+// --lease-namespace (the Lease lives in the release namespace, where the chart's Role grants it).
+//
+// Objects are strict, so a misspelt key fails `helm install` instead of being ignored; each nested
+// object uses prefault({}) so its own defaults apply when a user leaves it out.
+
+const port = z.int().min(1).max(65_535);
+const imagePullPolicy = z.enum(['Always', 'IfNotPresent', 'Never']);
+const stringMap = z.record(z.string(), z.string());
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and "-"').max(63);
+/** An http(s) URL (z.url alone takes `minio:9000` for a URL of scheme `minio:`). */
+const httpUrl = z.url({ protocol: /^https?$/ }).regex(/^https?:\/\//, 'must be an http:// or https:// URL');
+/** An IPv4 or IPv6 address, or '' for "let Kubernetes choose". */
+const clusterIp = z.union([z.literal(''), z.ipv4(), z.ipv6()]);
+
+const resourcesSchema = z.strictObject({
+  requests: z.record(z.string(), quantitySchema).optional(),
+  limits: z.record(z.string(), quantitySchema).optional(),
+});
+
+const imageSchema = z
+  .strictObject({
+    repository: z.string().min(1).default('tessera/operator').describe('the operator image (Node 24 + Tessera); also the mover image unless operator.moverImage is set'),
+    tag: z.string().min(1).default('dev').describe('the image tag'),
+    pullPolicy: imagePullPolicy.default('IfNotPresent'),
+  })
+  .prefault({})
+  .describe('the image of the operator');
+
+const leaderElectionSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('run controllers only on the replica holding the Lease; required for more than one replica'),
+    leaseName: dnsLabel.default('tessera-operator').describe('the Lease, in the release namespace'),
+    leaseDurationSeconds: z.int().min(2).max(600).default(15).describe('how long a Lease holds without renewal'),
+  })
+  .prefault({})
+  .describe('leader election on a coordination.k8s.io Lease');
+
+const operatorSchema = z
+  .strictObject({
+    workers: z.int().min(1).max(64).default(8).describe('concurrent reconciles per controller'),
+    qps: z.number().positive().max(10_000).default(50).describe('client-side API request rate limit'),
+    burst: z.int().min(1).max(20_000).default(100).describe('client-side API request burst'),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    ttlSecondsAfterFinished: z.int().min(0).default(3600).describe("how long a finished run's batch Job and pod stay (status outlives them)"),
+    runAsUser: z.int().min(1).default(65532).describe("uid and gid of runs' containers"),
+    moverImage: z.string().default('').describe("the image of runs' pull init container and push sidecar; default: the operator image"),
+    uploadGraceSeconds: z.int().min(10).max(86_400).default(600).describe('how long the push sidecar may upload after the main container exits'),
+    gcIntervalSeconds: z.int().min(0).default(3600).describe('how often unused file sets are deleted from the store; 0 never'),
+    gcGraceSeconds: z.int().min(0).default(3600).describe('objects younger than this are never collected'),
+    extraEnv: z
+      .array(z.looseObject({ name: z.string().min(1) }))
+      .default([])
+      .describe("more environment variables for the operator container (core/v1 EnvVar)"),
+  })
+  .prefault({})
+  .describe('settings of `tessera operator` (see `tessera operator --help`)');
+
+const runsSchema = z
+  .strictObject({
+    nodeSelector: nodeSelectorSchema.default({}).describe("node labels every run's pod must match (--pod-node-selector)"),
+    tolerations: z.array(tolerationSchema).default([]).describe("taints every run's pod tolerates (--pod-tolerations)"),
+  })
+  .prefault({})
+  .describe("where runs' pods go, on top of each Job's own nodeSelector and tolerations");
+
+const objectStoreSchema = z
+  .strictObject({
+    endpoint: z.union([z.literal(''), httpUrl]).default('').describe("the S3-compatible store, reachable from the operator and from runs' pods; '' runs without one"),
+    region: z.string().min(1).default('us-east-1'),
+    bucket: z.string().min(3).max(63).default('tessera').describe('the bucket file sets live in (created if missing)'),
+    importBucket: z.string().min(3).max(63).default('tessera-imports').describe('the landing-zone bucket: a Dataset indexes s3://<bucket>/<its namespace>/<prefix>'),
+    accessKey: z.string().default('').describe('written into a Secret the chart creates; ignored with existingSecret'),
+    secretKey: z.string().default('').describe('written into a Secret the chart creates; ignored with existingSecret'),
+    existingSecret: z.string().default('').describe('a Secret in the release namespace with the keys instead'),
+    accessKeyKey: z.string().min(1).default('accessKey').describe('the key of the access key in that Secret'),
+    secretKeyKey: z.string().min(1).default('secretKey').describe('the key of the secret key in that Secret'),
+  })
+  .prefault({})
+  .describe('the object store file sets live in; pods never see its keys, only presigned URLs');
+
+const serviceCommon = {
+  annotations: stringMap.default({}),
+};
+
+const transferSchema = z
+  .strictObject({
+    port: port.default(8090).describe('the container port of the transfer API'),
+    url: z.union([z.literal(''), httpUrl]).default('').describe("the transfer API as runs' pods reach it; default: the Service's ClusterIP when pinned, else its DNS name"),
+    service: z
+      .strictObject({
+        ...serviceCommon,
+        port: port.default(8090),
+        clusterIP: clusterIp.default('').describe('pin the Service to this address (a cluster without DNS sets it, and the pods use it)'),
+      })
+      .prefault({}),
+  })
+  .prefault({})
+  .describe('the transfer API runs\' pods call for presigned URLs');
+
+const metricsSchema = z
+  .strictObject({
+    port: port.default(8080).describe('serves /metrics, /healthz and /readyz'),
+    service: z.strictObject({ ...serviceCommon, port: port.default(8080) }).prefault({}),
+  })
+  .prefault({})
+  .describe('Prometheus metrics and health probes');
+
+const serviceAccountSchema = z
+  .strictObject({
+    create: z.boolean().default(true),
+    name: z.string().default('').describe('default: the release fullname'),
+    annotations: stringMap.default({}),
+  })
+  .prefault({});
+
+const rbacSchema = z
+  .strictObject({
+    create: z.boolean().default(true).describe("the operator's ClusterRole, its Lease Role and their bindings"),
+    aggregateToDefaultRoles: z.boolean().default(true).describe('tessera-edit and tessera-view, aggregated into the built-in admin, edit and view roles'),
+  })
+  .prefault({});
+
+const crdsSchema = z
+  .strictObject({
+    install: z.boolean().default(true).describe('install the four CRDs with the release'),
+    keep: z.boolean().default(true).describe('keep the CRDs (and every Tessera object) on helm uninstall'),
+  })
+  .prefault({});
+
+/** charts/tessera's values: what values.yaml defaults and values.schema.json checks. */
+export const chartValuesSchema = z.strictObject({
+  nameOverride: z.string().default(''),
+  fullnameOverride: z.string().default(''),
+  image: imageSchema,
+  imagePullSecrets: z.array(z.strictObject({ name: z.string().min(1) })).default([]),
+  replicaCount: z.int().min(1).max(10).default(1).describe('operator replicas; one leads, every one serves the transfer API'),
+  leaderElection: leaderElectionSchema,
+  operator: operatorSchema,
+  runs: runsSchema,
+  objectStore: objectStoreSchema,
+  transfer: transferSchema,
+  metrics: metricsSchema,
+  clusterDomain: z.string().min(1).default('cluster.local').describe("the cluster's DNS domain, for the transfer Service's name"),
+  serviceAccount: serviceAccountSchema,
+  rbac: rbacSchema,
+  crds: crdsSchema,
+  resources: resourcesSchema
+    .default({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } })
+    .describe('of the operator container'),
+  nodeSelector: nodeSelectorSchema.default({}).describe('of the operator pod'),
+  tolerations: z.array(tolerationSchema).default([]).describe('of the operator pod'),
+  affinity: z.record(z.string(), z.unknown()).default({}).describe('of the operator pod'),
+  priorityClassName: z.string().default(''),
+  podAnnotations: stringMap.default({}),
+  podLabels: stringMap.default({}),
+  terminationGracePeriodSeconds: z.int().min(0).default(30).describe('the operator stops its controllers and releases the Lease on SIGTERM'),
+  // A parent chart passes `global` to every subchart; it must not fail the strict root.
+  global: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** The chart's values, defaults applied. */
+export type ChartValues = z.infer<typeof chartValuesSchema>;
+
+/** The default values: what values.yaml holds. */
+export function defaultChartValues(): ChartValues {
+  return chartValuesSchema.parse({});
+}
