@@ -130,7 +130,7 @@ describe('a federated-averaging ComputePlan', () => {
     const table = kubectl(['get', 'cplan', '-n', orgA.name]);
     expect(table).toMatch(/^NAME\s+PHASE\s+PROGRESS\s+ROUND\s+BEST\s+AGE/);
     expect(table).toMatch(/fl\s+Succeeded\s+15\/15\s+3\s+accuracy=/);
-  });
+  }, 300_000);
 
   it('shows its tree and its leaderboard through the CLI', async () => {
     const tree = await tesseraCli(['plan', 'tree', 'fl', '-n', orgA.name]);

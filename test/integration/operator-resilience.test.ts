@@ -78,7 +78,7 @@ describe('the operator under faults', () => {
     const counts = await batchJobCountsByOwner('crash');
     expect(counts.size).toBe(50);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
-  });
+  }, 300_000);
 
   it('converges status after the apiserver restarts', async () => {
     await operator('restart', ['--lease-namespace', ns.name, '--lease-name', 'restart']);

@@ -126,6 +126,8 @@ describe('failure policies', () => {
     const plan = await inPhase('fast', 'Failed');
     expect(phases('fast')).toEqual({ a: 'Failed', c: 'Canceled' });
     expect(plan.status?.counts).toMatchObject({ total: 4, failed: 1, canceled: 3 });
+    const failed = condition(plan, 'Failed');
+    await waitFor('a Warning event for the failed plan', () => kubectl(['events', '-n', ns.name, '--for', 'computeplan/fast', '--types', 'Warning']).includes(failed?.reason ?? '?'));
   });
 
   it('ContinueIndependent: only the failed task\'s descendants are dropped; the rest finishes', async () => {

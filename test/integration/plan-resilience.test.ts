@@ -80,5 +80,5 @@ describe('a 200-task plan', () => {
     expect(perTask.size).toBe(200);
     expect([...perTask.values()].every((n) => n === 1)).toBe(true);
     expect(jobs.every((j) => j.status?.attempts === 1)).toBe(true);
-  });
+  }, 600_000);
 });
