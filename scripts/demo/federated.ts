@@ -1,0 +1,118 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import type { ComputePlan } from '../../src/api/computeplan.ts';
+import { clusterEnv } from '../../test/support/cluster-env.ts';
+
+// The federated example (examples/federated), run the way a user runs it: kubectl for namespaces
+// and the plan, `tessera dataset push` and `tessera algo push` for data and code. Shared by
+// `npm run demo` (which narrates) and the e2e test (which asserts).
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const example = join(repo, 'examples', 'federated');
+
+/** Where the example runs: the aggregator's namespace and the hospitals', from plan.yaml. */
+export interface Federation {
+  plan: ComputePlan;
+  aggregator: string;
+  hospitals: string[];
+}
+
+/** The example plan as written in examples/federated/plan.yaml. */
+export function examplePlan(): Federation {
+  const plan = parse(readFileSync(join(example, 'plan.yaml'), 'utf8')) as ComputePlan;
+  const trainers = plan.spec.strategy?.fedAvg?.trainers ?? [];
+  return { plan, aggregator: plan.metadata.namespace ?? '', hospitals: trainers.map((t) => t.namespace) };
+}
+
+/** kubectl against the local cluster; throws with its stderr. */
+export function kubectl(args: string[], input?: string): string {
+  const env = clusterEnv();
+  try {
+    return execFileSync(env.kubectl, ['--kubeconfig', env.kubeconfig, ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (error) {
+    throw new Error(`kubectl ${args.join(' ')}: ${(error as { stderr?: string }).stderr ?? ''}`, { cause: error });
+  }
+}
+
+/** The tessera CLI as a user on their workstation runs it against the local cluster. */
+export function tessera(args: string[]): string {
+  const env = clusterEnv();
+  return execFileSync(process.execPath, [join(repo, 'src', 'cli', 'main.ts'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, KUBECONFIG: env.kubeconfig, TESSERA_S3_ENDPOINT: env.s3Endpoint, TESSERA_S3_ACCESS_KEY: env.s3AccessKey, TESSERA_S3_SECRET_KEY: env.s3SecretKey },
+  });
+}
+
+function ensureNamespace(name: string): void {
+  kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'tessera.dev/example': 'federated' } } }));
+}
+
+/** Deletes what an earlier run left (the plan, so its Jobs go with it) and waits until it is gone. */
+export function resetFederation(federation: Federation): void {
+  kubectl(['delete', 'computeplan', federation.plan.metadata.name, '-n', federation.aggregator, '--ignore-not-found', '--wait=true', '--timeout=120s']);
+}
+
+const algos = [
+  { name: 'train', category: 'train', output: 'model' },
+  { name: 'aggregate', category: 'aggregate', output: 'model' },
+  { name: 'evaluate', category: 'metric', output: 'performance' },
+] as const;
+
+/**
+ * Namespaces, each hospital's synthetic data pushed as its Dataset (authorizing the aggregator),
+ * and the three Algos pushed from examples/federated/algos into the aggregator's namespace.
+ */
+export function prepareFederation(federation: Federation, image: string, say: (line: string) => void): void {
+  const scratch = mkdtempSync(join(tmpdir(), 'tessera-federated-'));
+  try {
+    for (const [i, hospital] of federation.hospitals.entries()) {
+      ensureNamespace(hospital);
+      const dir = join(scratch, hospital);
+      execFileSync(process.execPath, [join(example, 'generate-data.js'), dir, String(i + 2)], { stdio: 'pipe' });
+      say(tessera(['dataset', 'push', dir, '--name', 'patients', '-n', hospital, '--authorize', federation.aggregator]).trim());
+    }
+    ensureNamespace(federation.aggregator);
+    for (const algo of algos) {
+      const args = ['algo', 'push', join(example, 'algos'), '--name', algo.name, '-n', federation.aggregator, '--image', image];
+      say(tessera([...args, '--category', algo.category, '--command', 'node', `/tessera/code/${algo.name}.js`, '--output', algo.output]).trim());
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Applies the example plan with kubectl. */
+export function applyPlan(): void {
+  kubectl(['apply', '-f', join(example, 'plan.yaml')]);
+}
+
+/** The plan as the cluster has it now. */
+export function readPlan(federation: Federation): ComputePlan {
+  return JSON.parse(kubectl(['get', 'computeplan', federation.plan.metadata.name, '-n', federation.aggregator, '-o', 'json'])) as ComputePlan;
+}
+
+function progressLine(plan: ComputePlan): string {
+  const status = plan.status ?? {};
+  return `${status.phase ?? 'Pending'} ${status.progress ?? ''} round ${status.round ?? '-'}`;
+}
+
+const finished = new Set(['Succeeded', 'Failed', 'Canceled']);
+
+/** Polls the plan until it ends, telling `onChange` each new progress line; returns the final plan. */
+export async function followPlan(federation: Federation, onChange: (plan: ComputePlan) => void, timeoutMs = 600_000): Promise<ComputePlan> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const plan = readPlan(federation);
+    const line = progressLine(plan);
+    if (line !== last) onChange(plan);
+    last = line;
+    if (finished.has(plan.status?.phase ?? '')) return plan;
+    if (Date.now() > deadline) throw new Error(`plan ${plan.metadata.name} did not finish within ${timeoutMs} ms (${line})`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
