@@ -1,5 +1,7 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { podPaths } from '../storage/transfer-protocol.ts';
+import { podPaths, pushReadyMarker } from '../storage/transfer-protocol.ts';
 
 // `tessera transfer pull|push`: the mover, as a run's init container and native sidecar. Flags
 // default to where the pod spec puts things, so the pod runs them bare; tests point them elsewhere.
@@ -24,9 +26,21 @@ function say(event: Record<string, unknown>): void {
   console.log(JSON.stringify({ time: new Date().toISOString(), ...event }));
 }
 
-/** Resolves on SIGTERM: the kubelet's signal to a native sidecar that the main container is done. */
-function terminationRequested(): Promise<void> {
-  return new Promise((resolve) => process.once('SIGTERM', () => resolve()));
+/**
+ * Resolves on SIGTERM, the kubelet's signal to a native sidecar that the main container is done.
+ * Two things only real containers showed:
+ * - a pending signal listener does not keep Node's event loop alive: without the timer the sidecar
+ *   exited 0 at once, and the pod finished without its outputs;
+ * - Node is PID 1 in the container, and the kernel drops a SIGTERM sent to a PID 1 that has no
+ *   handler yet: `readyMarker` tells the sidecar's startup probe the handler is in place, and the
+ *   kubelet starts the main container only then, so a quick main cannot end before we listen.
+ */
+async function terminationRequested(readyMarker: string): Promise<void> {
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
+  const signalled = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
+  await writeFile(readyMarker, '');
+  await signalled;
+  clearInterval(keepAlive);
 }
 
 /** Registers `tessera transfer`. */
@@ -52,7 +66,7 @@ export function registerTransfer(program: Command): void {
       const { pushRun } = await import('../transfer/push.ts');
       if (flags.waitForTermination) {
         say({ msg: 'waiting for the main container to exit' });
-        await terminationRequested();
+        await terminationRequested(join(flags.root, pushReadyMarker));
       }
       const client = transferClient({ server: flags.server, tokenFile: flags.tokenFile });
       const report = await pushRun(client, flags.root, {

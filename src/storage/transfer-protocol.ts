@@ -16,6 +16,12 @@ export const podPaths = {
   token: '/var/run/secrets/tessera.dev/transfer/token',
 } as const;
 
+/**
+ * The file (under the root) the push sidecar creates once it can take the kubelet's SIGTERM; its
+ * startup probe waits for it, so the main container never starts (and ends) before that.
+ */
+export const pushReadyMarker = '.push-ready';
+
 /** One file set the pod must pull, and the directory (relative to /tessera) it goes to. */
 export const plannedInputSchema = z.object({
   name: ioName,

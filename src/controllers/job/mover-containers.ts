@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { podPaths, transferAudience } from '../../storage/transfer-protocol.ts';
+import { podPaths, pushReadyMarker, transferAudience } from '../../storage/transfer-protocol.ts';
 import type { EffectiveRun } from './resolve.ts';
 
 // The file-set half of a run's pod: an init container that pulls the inputs and a native sidecar
@@ -30,6 +30,19 @@ const workVolume = 'tessera';
 const tokenVolume = 'tessera-token';
 const tokenDir = podPaths.token.slice(0, podPaths.token.lastIndexOf('/'));
 const tokenSeconds = 3600;
+
+/**
+ * The kubelet starts the main container only once a native sidecar has started, and with a startup
+ * probe "started" means the probe passed: the push sidecar creates its marker once it listens for
+ * SIGTERM (a SIGTERM to a PID 1 without a handler is lost), so even a main that ends at once is
+ * followed by a push. Node starts in a second or two; a sidecar still not listening after two
+ * minutes is restarted.
+ */
+const pushStartupProbe: k8s.V1Probe = {
+  exec: { command: ['test', '-e', `${podPaths.root}/${pushReadyMarker}`] },
+  periodSeconds: 1,
+  failureThreshold: 120,
+};
 
 /** Whether a run moves any file set at all; runs that do not get a bare pod. */
 export function usesFileSets(run: EffectiveRun): boolean {
@@ -84,7 +97,11 @@ function tokenVolumeSpec(): k8s.V1Volume {
 /** The pull init container, the push sidecar (when there are outputs), volumes and main's mounts. */
 export function moverPodParts(run: EffectiveRun, config: MoverConfig): MoverPodParts {
   const pull = moverContainer(moverContainerNames.pull, ['transfer', 'pull'], config);
-  const push: k8s.V1Container = { ...moverContainer(moverContainerNames.push, ['transfer', 'push', '--wait-for-termination'], config), restartPolicy: 'Always' };
+  const push: k8s.V1Container = {
+    ...moverContainer(moverContainerNames.push, ['transfer', 'push', '--wait-for-termination'], config),
+    restartPolicy: 'Always',
+    startupProbe: pushStartupProbe,
+  };
   const mainMounts: k8s.V1VolumeMount[] = [
     { name: workVolume, mountPath: `${podPaths.root}/inputs`, subPath: 'inputs', readOnly: true },
     { name: workVolume, mountPath: `${podPaths.root}/outputs`, subPath: 'outputs' },

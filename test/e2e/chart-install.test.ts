@@ -1,0 +1,212 @@
+import type * as k8s from '@kubernetes/client-node';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { TesseraJob } from '../../src/api/job.ts';
+import { clusterEnv } from '../support/cluster-env.ts';
+import { chartDir, helm, helmRun } from '../support/helm.ts';
+import { kube, useNamespace, waitFor } from '../support/kube.ts';
+import { kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
+import { realNodeLabel, tesseraImage } from '../support/real-node.ts';
+import { tesseraCli } from '../support/tessera-cli.ts';
+
+// Tessera installed the way users install it: the Helm chart into tessera-system, the operator
+// running in the cluster on the real node (there is no cluster DNS, so the transfer Service is pinned
+// to a ClusterIP the pods are told). Then a user's round trip: `tessera dataset push` from the host,
+// `kubectl apply` a Job, and the Job's real pod pulls its input in an init container, runs, and its
+// native push sidecar uploads the outputs once the main container has exited.
+
+const release = 'tessera';
+const releaseNs = 'tessera-system';
+const crdNames = ['algos', 'computeplans', 'datasets', 'jobs'].map((plural) => `${plural}.tessera.dev`);
+const ns = useNamespace(import.meta.filename);
+const { core } = kube();
+const onRealNode = {
+  nodeSelector: { [realNodeLabel]: 'true' },
+  tolerations: [{ key: realNodeLabel, operator: 'Exists', effect: 'NoSchedule' }],
+};
+let scratch = '';
+
+/**
+ * A free address for the transfer Service in the static band of 10.0.0.0/24 (the first 16, which
+ * the API server hands out dynamically only when the rest is full); the one it already has on a rerun.
+ */
+function transferClusterIp(): string {
+  const current = kubectl(['get', 'service', '-n', releaseNs, `${release}-transfer`, '--ignore-not-found', '-o', 'jsonpath={.spec.clusterIP}']).trim();
+  if (current) return current;
+  const used = new Set(kubectl(['get', 'services', '-A', '-o', 'jsonpath={.items[*].spec.clusterIP}']).split(/\s+/));
+  const free = Array.from({ length: 14 }, (_, i) => `10.0.0.${i + 2}`).find((ip) => !used.has(ip));
+  if (!free) throw new Error(`no free ClusterIP in 10.0.0.2-15 (used: ${[...used].join(' ')})`);
+  return free;
+}
+
+/**
+ * CRDs another tier applied with kubectl (the integration tests do) become the release's, as a user
+ * adopts existing objects into a release: Helm's ownership label and annotations. CRDs a previous
+ * install kept already carry them.
+ */
+function adoptExistingCrds(): void {
+  const existing = kubectl(['get', 'crd', '-o', 'name', ...crdNames, '--ignore-not-found']).split('\n').filter(Boolean);
+  if (existing.length === 0) return;
+  kubectl(['label', '--overwrite', ...existing, 'app.kubernetes.io/managed-by=Helm']);
+  kubectl(['annotate', '--overwrite', ...existing, `meta.helm.sh/release-name=${release}`, `meta.helm.sh/release-namespace=${releaseNs}`]);
+}
+
+/** The values of a cluster without DNS whose only real node is tainted for its own pods. */
+function localClusterValues(): Record<string, unknown> {
+  const env = clusterEnv();
+  return {
+    ...onRealNode,
+    runs: onRealNode,
+    objectStore: { endpoint: env.s3Endpoint, accessKey: env.s3AccessKey, secretKey: env.s3SecretKey },
+    transfer: { service: { clusterIP: transferClusterIp() } },
+    // A fast GC would race the test's own file sets; a log level that shows the lease.
+    operator: { gcIntervalSeconds: 0, logLevel: 'info' },
+  };
+}
+
+function operatorLogs(): string {
+  try {
+    return kubectl(['logs', '-n', releaseNs, `deployment/${release}`, '--tail=-1']);
+  } catch (error) {
+    return `(no operator log: ${(error as Error).message})`;
+  }
+}
+
+function installed(): boolean {
+  return helmRun(['status', release, '-n', releaseNs]).status === 0;
+}
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'tessera-chart-e2e-'));
+  adoptExistingCrds();
+  const valuesFile = join(scratch, 'values.yaml');
+  await writeFile(valuesFile, stringify(localClusterValues()));
+  helm(['upgrade', '--install', release, chartDir, '-n', releaseNs, '--create-namespace', '-f', valuesFile]);
+  try {
+    kubectl(['rollout', 'status', '-n', releaseNs, `deployment/${release}`, '--timeout=150s']);
+  } catch (error) {
+    const pods = kubectl(['get', 'pods', '-n', releaseNs, '-o', 'wide']);
+    throw new Error(`the operator did not become Ready:\n${pods}\n${operatorLogs().slice(-4000)}`, { cause: error });
+  }
+});
+
+afterAll(async () => {
+  if (installed()) helmRun(['uninstall', release, '-n', releaseNs, '--wait']);
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** Whatever says why a Job went wrong: its status, its pods and every container's log, the operator's log. */
+function diagnose(name: string): string {
+  const job = kubectl(['get', '-n', ns.name, 'jobs.tessera.dev', name, '-o', 'yaml']);
+  const pods = kubectl(['get', 'pods', '-n', ns.name, '-o', 'yaml']);
+  let logs: string;
+  try {
+    logs = kubectl(['logs', '-n', ns.name, '-l', `tessera.dev/job=${name}`, '--all-containers', '--prefix', '--tail=200']);
+  } catch (error) {
+    logs = (error as Error).message;
+  }
+  return `${job}
+${pods}
+container logs:
+${logs}
+operator log:
+${operatorLogs().slice(-6000)}`;
+}
+
+/** The Tessera Job once `done` holds, with the operator's log in the failure message otherwise. */
+async function waitForJob(name: string, done: (job: TesseraJob) => boolean, what: string): Promise<TesseraJob> {
+  try {
+    return await waitFor(`Job ${name} ${what}`, () => {
+      const job = kubectlGet<TesseraJob>(ns.name, 'jobs.tessera.dev', name);
+      return done(job) ? job : undefined;
+    }, 150_000);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${diagnose(name)}`, { cause: error });
+  }
+}
+
+const countScript = [
+  'set -eu',
+  'cat /tessera/inputs/data/*.txt > /tessera/outputs/out/all.txt',
+  'lines=$(wc -l < /tessera/outputs/out/all.txt)',
+  'echo "lines=$lines" > /tessera/outputs/out/result.txt',
+  'echo "{\\"lines\\": $lines, \\"files\\": $(ls /tessera/inputs/data | wc -l)}" > /tessera/outputs/out/metrics.json',
+  'echo "counted $lines lines"',
+].join('\n');
+
+describe('Tessera installed with its Helm chart', () => {
+  it('runs the operator in the cluster, on the real node, and it leads', async () => {
+    const pods = await core.listNamespacedPod({ namespace: releaseNs, labelSelector: 'app.kubernetes.io/component=operator' });
+    expect(pods.items).toHaveLength(1);
+    const pod = pods.items[0]!;
+    expect(pod.spec?.nodeName).toBe('real-node-0');
+    expect(pod.status?.containerStatuses?.[0]?.ready).toBe(true);
+    await waitFor('the operator to log that it leads', () => operatorLogs().includes('became the leader'));
+    const lease = JSON.parse(kubectl(['get', 'lease', '-n', releaseNs, 'tessera-operator', '-o', 'json'])) as k8s.V1Lease;
+    expect(lease.spec?.holderIdentity).toBe(pod.metadata?.name);
+  });
+
+  it('runs a user\'s Job on a pushed Dataset: pull init container, main, push sidecar, outputs and metrics in status', async () => {
+    const data = join(scratch, 'data');
+    await mkdir(data, { recursive: true });
+    await writeFile(join(data, 'a.txt'), 'one\ntwo\n');
+    await writeFile(join(data, 'b.txt'), 'three\n');
+    expect(await tesseraCli(['dataset', 'push', data, '--name', 'sample', '-n', ns.name])).toMatch(/is at version 1 \(2 files, 14 bytes\)/);
+
+    kubectlApply(
+      ns.name,
+      stringify({
+        apiVersion: 'tessera.dev/v1alpha1',
+        kind: 'Job',
+        metadata: { name: 'count' },
+        spec: {
+          image: tesseraImage,
+          command: ['sh', '-c', countScript],
+          inputs: [{ name: 'data', dataset: { name: 'sample' } }],
+          outputs: [{ name: 'out' }],
+          resources: { cpu: '500m', memory: '256Mi' },
+        },
+      }),
+    );
+    const job = await waitForJob('count', (j) => ['Succeeded', 'Failed'].includes(j.status?.phase ?? ''), 'to finish');
+    if (job.status?.phase !== 'Succeeded') throw new Error(`Job count ${job.status?.phase}:\n${diagnose('count')}`);
+    expect(job.status).toMatchObject({ phase: 'Succeeded', metrics: { lines: 3, files: 2 } });
+    const out = job.status?.outputs?.find((o) => o.name === 'out');
+    const logs = job.status?.outputs?.find((o) => o.name === 'logs');
+    expect(out).toMatchObject({ files: 3 });
+    expect(logs).toBeDefined();
+
+    // The outputs are really in the store: a user pulls them from the host.
+    await tesseraCli(['fileset', 'pull', out!.digest, join(scratch, 'out')]);
+    expect(await readFile(join(scratch, 'out', 'result.txt'), 'utf8')).toBe('lines=3\n');
+    await tesseraCli(['fileset', 'pull', logs!.digest, join(scratch, 'logs')]);
+    const logFiles = await readdir(join(scratch, 'logs'));
+    const logText = await Promise.all(logFiles.map((name) => readFile(join(scratch, 'logs', name), 'utf8')));
+    expect(logText.join('')).toContain('counted 3 lines');
+  });
+
+  it('ran the push sidecar as the design says: SIGTERM after main exited, a clean exit, the pod terminal only after it', async () => {
+    const job = kubectlGet<TesseraJob>(ns.name, 'jobs.tessera.dev', 'count');
+    const pod = await core.readNamespacedPod({ namespace: ns.name, name: job.status!.podName! });
+    expect(pod.spec?.nodeName).toBe('real-node-0');
+    expect(pod.status?.phase).toBe('Succeeded');
+    const state = (name: string): k8s.V1ContainerStateTerminated | undefined =>
+      [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => s.name === name)?.state?.terminated;
+    expect(state('pull')).toMatchObject({ exitCode: 0 });
+    expect(state('main')).toMatchObject({ exitCode: 0 });
+    expect(state('push')).toMatchObject({ exitCode: 0 });
+    expect(new Date(state('push')!.finishedAt!).getTime()).toBeGreaterThanOrEqual(new Date(state('main')!.finishedAt!).getTime());
+    const pushLog = kubectl(['logs', '-n', ns.name, pod.metadata!.name!, '-c', 'push']);
+    expect(pushLog).toMatch(/waiting for the main container to exit[\s\S]*committed the outputs/);
+  });
+
+  it('keeps the CRDs, and the users\' objects, on helm uninstall', () => {
+    helm(['uninstall', release, '-n', releaseNs, '--wait']);
+    expect(kubectl(['get', 'deployments', '-n', releaseNs, '-o', 'name']).trim()).toBe('');
+    expect(kubectl(['get', 'crd', '-o', 'name', ...crdNames]).trim().split('\n')).toHaveLength(4);
+    expect(kubectlGet<TesseraJob>(ns.name, 'jobs.tessera.dev', 'count').status?.phase).toBe('Succeeded');
+  });
+});
