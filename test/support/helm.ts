@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -13,8 +12,9 @@ import { clusterEnv } from './cluster-env.ts';
 export const chartDir = fileURLToPath(new URL('../../charts/tessera', import.meta.url));
 const versionsScript = fileURLToPath(new URL('../../scripts/versions.sh', import.meta.url));
 
+/** helm's home for tests: inside the local cluster's run directory, so `cluster.sh down` removes it. */
+const home = join(process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster', 'helm');
 let binary: string | undefined;
-let home: string | undefined;
 
 /** The pinned helm binary; fails with how to build it when it is missing. */
 export function helmBinary(): string {
@@ -23,7 +23,7 @@ export function helmBinary(): string {
 }
 
 function helmEnv(): NodeJS.ProcessEnv {
-  home ??= mkdtempSync(join(tmpdir(), 'tessera-helm-'));
+  mkdirSync(home, { recursive: true });
   return { ...process.env, HOME: home, HELM_CONFIG_HOME: home, HELM_CACHE_HOME: home, HELM_DATA_HOME: home, KUBECONFIG: clusterEnv().kubeconfig };
 }
 
