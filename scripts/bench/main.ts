@@ -2,6 +2,7 @@
 // in the same run. They are measurements, not tests: nothing here passes or fails on a number.
 const benches: Record<string, () => Promise<unknown>> = {
   jobs: async () => (await import('./jobs.ts')).benchJobs(process.argv.slice(3)),
+  transfer: async () => (await import('./transfer.ts')).benchTransfer(process.argv.slice(3)),
 };
 
 const name = process.argv[2] ?? 'jobs';
