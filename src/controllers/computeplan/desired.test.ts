@@ -89,6 +89,15 @@ describe('desiredTaskJob', () => {
     expect(desiredTaskJob(source({ task: task.obj(), inputs })).grants).toEqual(wantGrants);
   });
 
+  it.each([
+    { name: "in the plan's namespace its code needs no grant", task: makeTask('t'), wantGrants: [] },
+    { name: 'in another namespace it is granted the code the Algo was pushed with', task: makeTask('t').in('org-b'), wantGrants: [{ namespace: 'org-b', digest: digestOf('code') }] },
+  ])('a task running an Algo with code: $name', ({ task, wantGrants }) => {
+    const algo = makeAlgo().obj();
+    algo.spec.code = { digest: digestOf('code') };
+    expect(desiredTaskJob(source({ task: task.obj(), algo })).grants).toEqual(wantGrants);
+  });
+
   it('grants a digest once, however many inputs read it', () => {
     const inputs = ['m-0', 'm-1'].map((name) => ({ name, digest: digestOf('same'), namespace: 'org-b' }));
     expect(desiredTaskJob(source({ inputs })).grants).toEqual([{ namespace: 'org-a', digest: digestOf('same') }]);

@@ -128,5 +128,8 @@ export function desiredTaskJob(source: TaskJobSource): DesiredTaskJob {
     }),
     spec: jobSpec(source),
   };
-  return { job, grants: grantsFor(inputs, namespace) };
+  // The Algo's code was pushed to the plan's namespace: a task elsewhere is granted it like an input.
+  const code = source.algo.spec.code?.digest;
+  const codeGrant = code && !sameNamespace ? [{ namespace, digest: code }] : [];
+  return { job, grants: [...grantsFor(inputs, namespace), ...codeGrant] };
 }
