@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { TesseraJob } from '../../src/api/job.ts';
-import { clusterEnv } from '../support/cluster-env.ts';
-import { chartDir, helm, helmRun } from '../support/helm.ts';
+import { helm } from '../support/helm.ts';
+import { installTessera, operatorLogs, release, uninstallTessera } from '../../scripts/demo/install.ts';
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
-import { realNodeLabel, tesseraImage } from '../support/real-node.ts';
+import { tesseraImage } from '../support/real-node.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
 
 // Tessera installed the way users install it: the Helm chart into tessera-system, the operator
@@ -18,86 +18,22 @@ import { tesseraCli } from '../support/tessera-cli.ts';
 // `kubectl apply` a Job, and the Job's real pod pulls its input in an init container, runs, and its
 // native push sidecar uploads the outputs once the main container has exited.
 
-const release = 'tessera';
-const releaseNs = 'tessera-system';
+const releaseNs = release.namespace;
 const crdNames = ['algos', 'computeplans', 'datasets', 'jobs'].map((plural) => `${plural}.tessera.dev`);
 const ns = useNamespace(import.meta.filename);
 const { core } = kube();
-const onRealNode = {
-  nodeSelector: { [realNodeLabel]: 'true' },
-  tolerations: [{ key: realNodeLabel, operator: 'Exists', effect: 'NoSchedule' }],
-};
 let scratch = '';
-
-/**
- * A free address for the transfer Service in the static band of 10.0.0.0/24 (the first 16, which
- * the API server hands out dynamically only when the rest is full); the one it already has on a rerun.
- */
-function transferClusterIp(): string {
-  const current = kubectl(['get', 'service', '-n', releaseNs, `${release}-transfer`, '--ignore-not-found', '-o', 'jsonpath={.spec.clusterIP}']).trim();
-  if (current) return current;
-  const used = new Set(kubectl(['get', 'services', '-A', '-o', 'jsonpath={.items[*].spec.clusterIP}']).split(/\s+/));
-  const free = Array.from({ length: 14 }, (_, i) => `10.0.0.${i + 2}`).find((ip) => !used.has(ip));
-  if (!free) throw new Error(`no free ClusterIP in 10.0.0.2-15 (used: ${[...used].join(' ')})`);
-  return free;
-}
-
-/**
- * CRDs another tier applied with kubectl (the integration tests do) become the release's, as a user
- * adopts existing objects into a release: Helm's ownership label and annotations. CRDs a previous
- * install kept already carry them.
- */
-function adoptExistingCrds(): void {
-  const existing = kubectl(['get', 'crd', '-o', 'name', ...crdNames, '--ignore-not-found']).split('\n').filter(Boolean);
-  if (existing.length === 0) return;
-  kubectl(['label', '--overwrite', ...existing, 'app.kubernetes.io/managed-by=Helm']);
-  kubectl(['annotate', '--overwrite', ...existing, `meta.helm.sh/release-name=${release}`, `meta.helm.sh/release-namespace=${releaseNs}`]);
-}
-
-/** The values of a cluster without DNS whose only real node is tainted for its own pods. */
-function localClusterValues(): Record<string, unknown> {
-  const env = clusterEnv();
-  return {
-    ...onRealNode,
-    runs: onRealNode,
-    objectStore: { endpoint: env.s3Endpoint, accessKey: env.s3AccessKey, secretKey: env.s3SecretKey },
-    transfer: { service: { clusterIP: transferClusterIp() } },
-    // A fast GC would race the test's own file sets; a log level that shows the lease.
-    operator: { gcIntervalSeconds: 0, logLevel: 'info' },
-  };
-}
-
-function operatorLogs(): string {
-  try {
-    return kubectl(['logs', '-n', releaseNs, `deployment/${release}`, '--tail=-1']);
-  } catch (error) {
-    return `(no operator log: ${(error as Error).message})`;
-  }
-}
-
-function installed(): boolean {
-  return helmRun(['status', release, '-n', releaseNs]).status === 0;
-}
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'tessera-chart-e2e-'));
-  // A fresh install is what this file proves (another file may have left a release; its image tag
-  // is always `dev`, so an upgrade would not even restart the operator on a rebuilt image).
-  if (installed()) helm(['uninstall', release, '-n', releaseNs, '--wait']);
-  adoptExistingCrds();
-  const valuesFile = join(scratch, 'values.yaml');
-  await writeFile(valuesFile, stringify(localClusterValues()));
-  helm(['upgrade', '--install', release, chartDir, '-n', releaseNs, '--create-namespace', '-f', valuesFile]);
-  try {
-    kubectl(['rollout', 'status', '-n', releaseNs, `deployment/${release}`, '--timeout=150s']);
-  } catch (error) {
-    const pods = kubectl(['get', 'pods', '-n', releaseNs, '-o', 'wide']);
-    throw new Error(`the operator did not become Ready:\n${pods}\n${operatorLogs().slice(-4000)}`, { cause: error });
-  }
+  // A fresh install is what this file proves (another file may have left a release).
+  uninstallTessera();
+  // A fast GC would race the test's own file sets.
+  installTessera({ gcIntervalSeconds: 0 });
 });
 
 afterAll(async () => {
-  if (installed()) helmRun(['uninstall', release, '-n', releaseNs, '--wait']);
+  uninstallTessera();
   await rm(scratch, { recursive: true, force: true });
 });
 
@@ -212,7 +148,7 @@ describe('Tessera installed with its Helm chart', () => {
   });
 
   it('keeps the CRDs, and the users\' objects, on helm uninstall', () => {
-    helm(['uninstall', release, '-n', releaseNs, '--wait']);
+    helm(['uninstall', release.name, '-n', releaseNs, '--wait']);
     expect(kubectl(['get', 'deployments', '-n', releaseNs, '-o', 'name']).trim()).toBe('');
     expect(kubectl(['get', 'crd', '-o', 'name', ...crdNames]).trim().split('\n')).toHaveLength(4);
     expect(kubectlGet<TesseraJob>(ns.name, 'jobs.tessera.dev', 'count').status?.phase).toBe('Succeeded');
