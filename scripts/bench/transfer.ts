@@ -84,13 +84,18 @@ function sampleOperatorRss(operator: RunningOperator): { stop(): Promise<number>
   };
 }
 
+// Every pod root the bench made (a tree moves into one), removed at the end even after a failure.
+const runnerRoots: string[] = [];
+
 /** A run of Job `name` (created now) and a runner for its mover, once the mover may start. */
 async function startRun(namespace: string, name: string, spec: Record<string, unknown>, transferUrl: string): Promise<PodRunner> {
   // Main "runs" long enough for any pull; producers' mains exit at once so their push may start.
   const runFor = spec.outputs ? '1s' : '3600s';
   // On kwok nodes only: a run on the real node would try to pull the simulated image.
   applyTesseraJob(namespace, name, { image: 'local/sim:1', nodeSelector: { type: 'kwok' }, ...spec }, { 'sim.tessera.dev/run-for': runFor });
-  return podRunner(await podOfJob(namespace, name, () => true, 120_000), transferUrl);
+  const runner = await podRunner(await podOfJob(namespace, name, () => true, 120_000), transferUrl);
+  runnerRoots.push(runner.root);
+  return runner;
 }
 
 /** Moves `tree` into a producer Job's output and times its push (after main exited). */
@@ -227,7 +232,7 @@ export async function benchTransfer(args: string[]): Promise<void> {
   } finally {
     await operator.stop();
     store.close();
-    await rm(base, { recursive: true, force: true });
+    for (const dir of [base, ...runnerRoots]) await rm(dir, { recursive: true, force: true });
     await kube().core.deleteNamespace({ name: namespace });
   }
 }

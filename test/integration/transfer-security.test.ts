@@ -13,7 +13,7 @@ import { applyTesseraJob, batchJobsOf, endUploadWithoutResult, jobInPhase, podOf
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectl, kubectlGet } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
-import { podRunner, podToken } from '../support/pod-runner.ts';
+import { podRunner, podToken, type PodRunner } from '../support/pod-runner.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
 import { adminS3, callTransfer, overwriteObject, readObject } from '../support/transfer-calls.ts';
 
@@ -28,6 +28,14 @@ const nsB = useNamespace(import.meta.filename, 'b');
 const { core } = kube();
 let operator: RunningOperator;
 let scratch = '';
+const runnerRoots: string[] = [];
+
+/** A runner for the pod's mover whose stand-in /tessera is removed after the file's tests. */
+async function runnerFor(pod: k8s.V1Pod): Promise<PodRunner> {
+  const runner = await podRunner(pod, operator.transferUrl);
+  runnerRoots.push(runner.root);
+  return runner;
+}
 
 // The store outlives test runs and dedupes by content: fresh bytes per run keep digests our own.
 const runSeed = randomBytes(6).toString('hex');
@@ -80,7 +88,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await operator?.stop();
-  await rm(scratch, { recursive: true, force: true });
+  for (const dir of [scratch, ...runnerRoots]) await rm(dir, { recursive: true, force: true });
 });
 
 describe("a Job in namespace A and namespace B's Datasets", () => {
@@ -102,7 +110,7 @@ describe("a Job in namespace A and namespace B's Datasets", () => {
     expect(await batchJobsOf(nsA.name, 'steal')).toHaveLength(0);
 
     applyTesseraJob(nsA.name, 'borrow', { image: 'local/sim:1', inputs: [{ name: 'data', dataset: { name: 'shared', namespace: nsB.name } }] }, { 'sim.tessera.dev/run-for': '1s' });
-    const runner = await podRunner(await podOfJob(nsA.name, 'borrow'), operator.transferUrl);
+    const runner = await runnerFor(await podOfJob(nsA.name, 'borrow'));
     await runner.pull();
     expect((await listTree(join(runner.root, 'inputs', 'data'))).files).toEqual(sharedFiles);
     await runner.push();
@@ -227,7 +235,7 @@ describe('a run whose result went missing', () => {
     expect(owner(second)).toBe(batchJobName('lost', retried.metadata.uid ?? '', 1));
     expect(owner(second)).not.toBe(owner(first));
 
-    const runner = await podRunner(second, operator.transferUrl);
+    const runner = await runnerFor(second);
     await runner.pull();
     const model = treeOf('lost-model', 2, 1000);
     await writeTree(join(runner.root, 'outputs', 'model'), model);
@@ -252,7 +260,7 @@ describe('a corrupted blob', () => {
     await overwriteObject(s3, key, rotten);
     try {
       applyTesseraJob(nsA.name, 'read-rotten', { image: 'local/sim:1', inputs: [{ name: 'data', dataset: { name: 'rotten' } }] }, { 'sim.tessera.dev/run-for': '60s' });
-      const runner = await podRunner(await podOfJob(nsA.name, 'read-rotten'), operator.transferUrl);
+      const runner = await runnerFor(await podOfJob(nsA.name, 'read-rotten'));
       const failure = await runner.pull().then(
         () => new Error('the pull succeeded'),
         (error: unknown) => error as Error,
