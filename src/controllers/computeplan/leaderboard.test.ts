@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Performance } from '../../api/computeplan.ts';
 import { makeTask, taskJob } from '../../../test/support/plan-builders.ts';
-import { bestOf, leaderboard, metricShares, performanceRows } from './leaderboard.ts';
+import { bestOf, leaderboard, lowerIsBetter, metricShares, performanceRows } from './leaderboard.ts';
 
 const row = (task: string, metric: string, value: number): Performance => ({ task, metric, value });
 
@@ -48,5 +48,26 @@ describe('bestOf', () => {
     { board: [row('t', 'reward', 1234567)], want: 'reward=1235000 (t)' },
   ])('$want', ({ board, want }) => {
     expect(bestOf(board)).toBe(want);
+  });
+});
+
+describe('lowerIsBetter', () => {
+  it.each([
+    ['accuracy', false],
+    ['auc', false],
+    ['loss', true],
+    ['loss.train', true],
+    ['val_loss', true],
+    ['error_rate', true],
+    ['rmse', true],
+    ['f1', false],
+    ['glossary', false],
+  ])('%s → %s', (metric, want) => {
+    expect(lowerIsBetter(metric)).toBe(want);
+  });
+
+  it('ranks a loss lowest first', () => {
+    const rows = [0.5, 0.2, 0.9].map((value, i) => ({ task: `t${i}`, metric: 'loss', value }));
+    expect(leaderboard(rows).map((r) => r.value)).toEqual([0.2, 0.5, 0.9]);
   });
 });

@@ -2,7 +2,8 @@ import { maxPerformances, type Performance, type Task } from '../../api/computep
 import type { TesseraJob } from '../../api/job.ts';
 
 // The leaderboard: every metric of every succeeded task, best first. Metrics are "higher is better"
-// (accuracy, AUC, F1), as in Substra's metric algos; a loss belongs under a name such as neg_loss.
+// (accuracy, AUC, F1) unless their name says they are costs (loss, error, mse, rmse, mae,
+// perplexity), which rank lowest first.
 
 /** A task with the Job that succeeded for it. */
 export interface ScoredTask {
@@ -24,7 +25,19 @@ export function performanceRows(scored: Iterable<ScoredTask>): Performance[] {
   return rows;
 }
 
-const byValueThenTask = (a: Performance, b: Performance): number => b.value - a.value || (a.task < b.task ? -1 : a.task > b.task ? 1 : 0);
+const costPattern = /(^|[._:/-])(loss|error|err|mse|rmse|mae|perplexity)($|[._:/-])/i;
+
+/** Whether a lower value of the metric is better: its name says it is a cost. */
+export function lowerIsBetter(metric: string): boolean {
+  return costPattern.test(metric);
+}
+
+const byTask = (a: Performance, b: Performance): number => (a.task < b.task ? -1 : a.task > b.task ? 1 : 0);
+
+/** Best value first for this metric's direction, ties by task name. */
+function bestFirst(metric: string): (a: Performance, b: Performance) => number {
+  return lowerIsBetter(metric) ? (a, b) => a.value - b.value || byTask(a, b) : (a, b) => b.value - a.value || byTask(a, b);
+}
 
 /**
  * How many rows each metric keeps when there are more than `max`: equal shares, and what a metric
@@ -55,7 +68,7 @@ export function leaderboard(rows: readonly Performance[], max = maxPerformances)
   }
   const shares = metricShares(new Map([...byMetric].map(([metric, group]) => [metric, group.length])), max);
   const metrics = [...byMetric.keys()].sort();
-  return metrics.flatMap((metric) => byMetric.get(metric)!.sort(byValueThenTask).slice(0, shares.get(metric)));
+  return metrics.flatMap((metric) => byMetric.get(metric)!.sort(bestFirst(metric)).slice(0, shares.get(metric)));
 }
 
 /** The top of the leaderboard for a printer column: `accuracy=0.9123 (r3-test-0)`. */

@@ -1,0 +1,33 @@
+// `npm run demo` (after scripts/cluster.sh up): Tessera installed with its chart on the local
+// cluster, the federated example's data and code pushed with the CLI, its plan applied with kubectl,
+// followed live, and its leaderboard printed. Every run starts the plan afresh.
+import type { ComputePlan } from '../../src/api/computeplan.ts';
+import { applyPlan, examplePlan, followPlan, prepareFederation, resetFederation, tessera } from './federated.ts';
+import { installTessera, release } from './install.ts';
+
+const started = performance.now();
+const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s`;
+const say = (line: string): void => console.log(`[demo ${elapsed()}] ${line}`);
+
+say(`installing Tessera with its Helm chart (release ${release.name} in ${release.namespace}); the operator runs on the real node`);
+installTessera();
+const federation = examplePlan();
+say(`federated logistic regression: hospitals ${federation.hospitals.join(', ')} keep their data, ${federation.aggregator} aggregates`);
+resetFederation(federation);
+prepareFederation(federation, 'tessera/operator:dev', (line) => say(line.split('\n').at(-1) ?? line));
+say(`kubectl apply -f examples/federated/plan.yaml`);
+applyPlan();
+
+const progress = (plan: ComputePlan): void => {
+  const { phase = 'Pending', progress: done = '', round = '-', counts = { total: 0 }, best } = plan.status ?? {};
+  const running = `running ${counts.running ?? 0}, succeeded ${counts.succeeded ?? 0}`;
+  say(`plan ${phase}  ${done}  round ${round}  ${running}${best ? `  best ${best}` : ''}`);
+};
+const plan = await followPlan(federation, progress);
+console.log('');
+console.log(tessera(['plan', 'leaderboard', federation.plan.metadata.name, '-n', federation.aggregator]));
+if (plan.status?.phase !== 'Succeeded') {
+  console.error(`demo: the plan ended ${plan.status?.phase}: ${JSON.stringify(plan.status?.conditions?.find((c) => c.type === 'Ready'))}`);
+  process.exit(1);
+}
+say(`done. Try: tessera plan tree ${federation.plan.metadata.name} -n ${federation.aggregator}; kubectl get tessera -A; scripts/cluster.sh down stops the cluster`);
