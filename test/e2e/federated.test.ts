@@ -7,7 +7,7 @@ import type { ComputePlan } from '../../src/api/computeplan.ts';
 import type { Dataset } from '../../src/api/dataset.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
 import { applyPlan, examplePlan, followPlan, kubectl, prepareFederation, resetFederation, tessera, type Federation } from '../../scripts/demo/federated.ts';
-import { installTessera, operatorLogs } from '../../scripts/demo/install.ts';
+import { installTessera, operatorLogs, uninstallTessera } from '../../scripts/demo/install.ts';
 import { useNamespace, waitFor } from '../support/kube.ts';
 import { kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { tesseraImage } from '../support/real-node.ts';
@@ -28,6 +28,8 @@ beforeAll(() => {
 
 afterAll(() => {
   resetFederation(federation);
+  // An operator left in the cluster would reconcile beside the next test file's own.
+  uninstallTessera();
 });
 
 function jobsOf(plan: ComputePlan): TesseraJob[] {
