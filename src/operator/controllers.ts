@@ -1,4 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
+import { UnseenWrites } from '../runtime/unseen-writes.ts';
 import type { Algo, AlgoStatus } from '../api/algo.ts';
 import type { Dataset, DatasetStatus } from '../api/dataset.ts';
 import type { TesseraJob } from '../api/job.ts';
@@ -89,6 +90,7 @@ function jobDeps(wiring: ControllerWiring): JobReconcilerDeps {
     events: wiring.events,
     config: wiring.config,
     clock: wiring.clock,
+    unseenWrites: new UnseenWrites(wiring.clock),
   };
 }
 

@@ -5,10 +5,12 @@ import type { Dataset } from '../api/dataset.ts';
 import type { TesseraJob } from '../api/job.ts';
 import { labels, managedByValue } from '../controllers/job/names.ts';
 import { ResilientInformer } from '../runtime/informer.ts';
+import { trimBatchJob, trimPod } from './cache-trim.ts';
 import type { Logger } from '../runtime/logger.ts';
 
 // Every cache the operator keeps: the four Tessera kinds, and the batch Jobs and pods it created
-// (selected by label, so the operator never holds the cluster's other pods in memory).
+// (selected by label, so the operator never holds the cluster's other pods in memory, and trimmed to
+// what it reads of them).
 
 /** The API clients informers list with. */
 export interface ListClients {
@@ -52,6 +54,7 @@ export function makeInformers(kc: k8s.KubeConfig, clients: ListClients, logger: 
       path: '/apis/batch/v1/jobs',
       labelSelector: managedSelector,
       list: () => clients.batch.listJobForAllNamespaces({ labelSelector: managedSelector }),
+      trim: trimBatchJob,
       logger,
     }),
     pods: new ResilientInformer<k8s.V1Pod>({
@@ -60,6 +63,7 @@ export function makeInformers(kc: k8s.KubeConfig, clients: ListClients, logger: 
       path: '/api/v1/pods',
       labelSelector: managedSelector,
       list: () => clients.core.listPodForAllNamespaces({ labelSelector: managedSelector }),
+      trim: trimPod,
       logger,
     }),
   };

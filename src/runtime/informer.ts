@@ -3,7 +3,7 @@ import { ExponentialBackoff } from './backoff.ts';
 import { statusCode } from './kube-client.ts';
 import type { Logger } from './logger.ts';
 import { Sleeper, withTimeout } from './timers.ts';
-import { ObjectStore, type Change, type ChangeKind, type IndexFunction } from './object-store.ts';
+import { ObjectStore, type Change, type ChangeKind, type IndexFunction, type TrimFunction } from './object-store.ts';
 
 export type { ChangeKind } from './object-store.ts';
 
@@ -25,6 +25,8 @@ export interface InformerOptions<T> {
   path: string;
   list: ListFn<T>;
   labelSelector?: string;
+  /** Drops what the operator never reads before caching (a cache of pods is mostly pod specs). */
+  trim?: TrimFunction<T>;
   /** Periodic full relist, which also restarts the watch; default 5 minutes. */
   relistMs?: number;
   /** A list call that takes longer than this is abandoned and retried; default 60 s. */
@@ -62,7 +64,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   private readonly opts: InformerOptions<T>;
   private readonly watcher: WatchClient;
   private readonly log: Logger;
-  private readonly store = new ObjectStore<T>();
+  private readonly store: ObjectStore<T>;
   private readonly handlers: ChangeHandler<T>[] = [];
   private readonly backoff = new ExponentialBackoff({ baseMs: 1000, maxMs: 30_000 });
   private resourceVersion = '';
@@ -80,6 +82,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   constructor(opts: InformerOptions<T>) {
     this.name = opts.name;
     this.opts = opts;
+    this.store = new ObjectStore<T>(opts.trim);
     this.watcher = opts.watch ?? new Watch(opts.kc);
     this.log = opts.logger.child({ informer: opts.name });
   }
@@ -239,8 +242,9 @@ export class ResilientInformer<T extends KubernetesObject> {
       this.log.info({ code: obj.code, message: obj.message }, 'watch error event');
       return obj.code !== 410;
     }
-    if (type === 'ADDED' || type === 'MODIFIED') this.emit([this.store.upsert(obj)]);
-    else if (type === 'DELETED') this.emit([this.store.remove(obj)]);
+    // Watch events are JSON.parse'd wire form: no Dates to convert, and no one else holds them.
+    if (type === 'ADDED' || type === 'MODIFIED') this.emit([this.store.upsert(obj, 'wire')]);
+    else if (type === 'DELETED') this.emit([this.store.remove(obj, 'wire')]);
     // BOOKMARK carries only a resourceVersion: resuming from it skips history we do not need.
     this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
     return true;

@@ -16,6 +16,16 @@ describe('ObjectStore', () => {
     expect(store.list('missing')).toEqual([]);
   });
 
+  it('caches what its trim keeps, in wire form and frozen, on upserts and lists alike', () => {
+    type Pod = KubernetesObject & { spec?: { nodeName?: string; containers?: unknown[] }; status?: { startTime?: unknown } };
+    const store = new ObjectStore<Pod>((pod) => ({ metadata: pod.metadata, spec: { nodeName: pod.spec?.nodeName } }));
+    const pod = (name: string): Pod => ({ metadata: { namespace: 'a', name }, spec: { nodeName: 'n1', containers: [{ name: 'main' }] } });
+    store.upsert(pod('x'));
+    store.replace([pod('x'), { ...pod('y'), status: { startTime: new Date('2026-01-01T00:00:00Z') } }]);
+    expect(store.list('a').map((p) => p.spec)).toEqual([{ nodeName: 'n1' }, { nodeName: 'n1' }]);
+    expect(Object.isFrozen(store.get('a', 'y')?.spec)).toBe(true);
+  });
+
   it('reports add for a new object and update for a known one', () => {
     const store = new ObjectStore();
     expect(store.upsert(obj('a', 'x')).kind).toBe('add');

@@ -37,11 +37,21 @@ export function deepFreeze<T>(value: T): Readonly<T> {
 }
 
 /**
- * The wire form, frozen, without metadata.managedFields: a controller never reads them, and they
- * are often the largest part of an object (controller-runtime's caches drop them too).
+ * How an object reached the store: parsed from the API server's JSON (a watch event) and so already
+ * in wire form, or decoded by client-node's typed calls (a list), with Dates to turn back into text.
  */
-function cached<T extends KubernetesObject>(raw: T): Readonly<T> {
-  const obj = toWireJson(raw) as T;
+export type ObjectForm = 'wire' | 'decoded';
+
+/** Keeps only the fields the operator reads of an object, before it is cached (client-go's transform). */
+export type TrimFunction<T> = (obj: T) => T;
+
+/**
+ * The wire form, trimmed, frozen, without metadata.managedFields: a controller never reads them, and
+ * they are often the largest part of an object (controller-runtime's caches drop them too).
+ */
+function cached<T extends KubernetesObject>(raw: T, form: ObjectForm, trim: TrimFunction<T> | undefined): Readonly<T> {
+  const wire = form === 'wire' ? raw : (toWireJson(raw) as T);
+  const obj = trim ? trim(wire) : wire;
   if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
   return deepFreeze(obj);
 }
@@ -63,8 +73,13 @@ function nameOf(obj: KubernetesObject): [string, string] {
  * changes it made so the caller can notify handlers after the store is consistent.
  */
 export class ObjectStore<T extends KubernetesObject> {
+  private readonly trim: TrimFunction<T> | undefined;
   private byNamespace = new Map<string, Map<string, Readonly<T>>>();
   private readonly indexes = new Map<string, { fn: IndexFunction<T>; entries: Map<string, Map<string, Readonly<T>>> }>();
+
+  constructor(trim?: TrimFunction<T>) {
+    this.trim = trim;
+  }
 
   /** Maintains an index from now on (add indexes before the first list). */
   addIndex(name: string, fn: IndexFunction<T>): void {
@@ -121,8 +136,8 @@ export class ObjectStore<T extends KubernetesObject> {
   }
 
   /** Adds or replaces one object (a watch ADDED/MODIFIED). */
-  upsert(raw: T): Change<T> {
-    const obj = cached(raw);
+  upsert(raw: T, form: ObjectForm = 'decoded'): Change<T> {
+    const obj = cached(raw, form, this.trim);
     const [namespace, name] = nameOf(obj);
     let objects = this.byNamespace.get(namespace);
     if (!objects) {
@@ -138,8 +153,8 @@ export class ObjectStore<T extends KubernetesObject> {
   }
 
   /** Removes one object (a watch DELETED); the change carries the object's final state. */
-  remove(raw: T): Change<T> {
-    const obj = cached(raw);
+  remove(raw: T, form: ObjectForm = 'decoded'): Change<T> {
+    const obj = cached(raw, form, this.trim);
     const [namespace, name] = nameOf(obj);
     const objects = this.byNamespace.get(namespace);
     const previous = objects?.get(name);

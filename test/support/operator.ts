@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { operatorNodeOptions } from '../../src/chart/values.ts';
 import { clusterEnv } from './cluster-env.ts';
 import { waitFor } from './wait.ts';
 
@@ -54,8 +55,9 @@ export async function startOperator(name: string, extraArgs: string[] = [], opts
   const storeArgs = ['--s3-endpoint', env.s3Endpoint, '--s3-access-key', env.s3AccessKey, '--transfer-address', `127.0.0.1:${transferPort}`];
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  // TESSERA_OPERATOR_NODE_ARGS passes flags to node itself, e.g. --cpu-prof when profiling a benchmark.
-  const nodeArgs = process.env.TESSERA_OPERATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  // Node's flags as the chart sets them (NODE_OPTIONS), then TESSERA_OPERATOR_NODE_ARGS, e.g. --cpu-prof
+  // when profiling a benchmark.
+  const nodeArgs = [...operatorNodeOptions.split(' '), ...(process.env.TESSERA_OPERATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const args = [...nodeArgs, cli, 'operator', '--kubeconfig', env.kubeconfig, '--metrics-address', `127.0.0.1:${port}`, '--identity', name, ...storeArgs, ...extraArgs];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],

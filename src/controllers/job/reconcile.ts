@@ -5,6 +5,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { Logger } from '../../runtime/logger.ts';
+import type { UnseenWrites } from '../../runtime/unseen-writes.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
 import { hasAccess } from '../../storage/access.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
@@ -37,6 +38,8 @@ export interface JobReconcilerDeps {
   events: Pick<EventRecorder, 'record'>;
   config: JobRuntimeConfig;
   clock: Clock;
+  /** This process's status writes the Job cache does not show yet. */
+  unseenWrites: UnseenWrites;
 }
 
 function splitKey(key: string): [string, string] {
@@ -155,9 +158,18 @@ async function writeStatusIfChanged(job: TesseraJob, status: TesseraJobStatus, d
   if (job.status && jsonEqual(job.status, status)) return;
   log.debug({ from: job.status, to: status }, 'writing status');
   await deps.writes.writeStatus(job, status);
+  deps.unseenWrites.wrote(`${job.metadata.namespace}/${job.metadata.name}`, job.metadata.resourceVersion);
   if (status.phase !== job.status?.phase || status.reason !== job.status?.reason) log.info({ phase: status.phase, reason: status.reason }, status.message ?? status.phase);
   const event = eventForTransition(job.status, status);
   if (event) deps.events.record(jobEventSubject(job), event);
+}
+
+/** The cached Job, unless it is gone or being deleted (then its batch Job and pods go with it). */
+function liveJob(key: string, deps: JobReconcilerDeps): TesseraJob | undefined {
+  const job = deps.jobs.get(...splitKey(key));
+  if (job && !job.metadata.deletionTimestamp) return job;
+  deps.unseenWrites.forget(key);
+  return undefined;
 }
 
 /**
@@ -167,9 +179,11 @@ async function writeStatusIfChanged(job: TesseraJob, status: TesseraJobStatus, d
  */
 export async function reconcileJob(key: string, log: Logger, deps: JobReconcilerDeps): Promise<ReconcileResult | void> {
   const [namespace, name] = splitKey(key);
-  const job = deps.jobs.get(namespace, name);
-  // The batch Job and its pods carry ownerReferences: the garbage collector removes them.
-  if (!job || job.metadata.deletionTimestamp) return;
+  const job = liveJob(key, deps);
+  if (!job) return;
+  // The informer reports the last status write soon, and that enqueues this Job again; a status
+  // computed before then would start from the past and be refused with a Conflict.
+  if (deps.unseenWrites.isBehind(key, job.metadata.resourceVersion)) return { requeueAfterMs: unseenWriteRecheckMs };
 
   const parsed = tesseraJobSpecSchema.safeParse(job.spec);
   if (!parsed.success) {
@@ -187,12 +201,16 @@ export async function reconcileJob(key: string, log: Logger, deps: JobReconciler
 }
 
 /** How long a new run may sit in a plain "waiting for the pod" before that is worth a status write. */
-const briefWaitMs = 15_000;
+const briefWaitMs = 60_000;
+/** A backstop for the informer's event after a status write; the event normally comes first. */
+const unseenWriteRecheckMs = 2000;
 
 /**
- * A pod normally starts within a moment of its batch Job; writing "Pending" for that moment would
- * be one more API write per Job for nothing. Anything with a reason (Unschedulable, Queued, …) is
- * written at once, and a wait that lasts is written after briefWaitMs.
+ * A pod normally starts within a moment of its batch Job, or within the scheduler's and the nodes'
+ * backlog when many Jobs arrive at once (half a minute for a thousand on two cores); writing
+ * "Pending" for that time would be one more API write per Job, made exactly when the API server is
+ * busiest, to say what an empty status says. Anything with a reason (Unschedulable,
+ * ImagePullBackOff, Queued, …) is written at once, and a plain wait that lasts after briefWaitMs.
  */
 function isBriefWait(status: TesseraJobStatus, batchJob: Readonly<k8s.V1Job> | undefined, now: number): boolean {
   if (status.phase !== JobPhase.Pending || status.reason !== JobReason.Pending || !batchJob) return false;
