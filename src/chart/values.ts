@@ -46,7 +46,7 @@ const leaderElectionSchema = z
  * live data is its caches, and Node's defaults let garbage push its RSS to 2-3× that under a burst
  * of Jobs (npm run bench -- jobs: 389 MiB peak without, about 180 MiB with).
  */
-export const operatorNodeOptions = '--max-semi-space-size=4 --optimize-for-size';
+export const operatorNodeArgs = ['--max-semi-space-size=4', '--optimize-for-size'];
 
 const operatorSchema = z
   .strictObject({
@@ -60,10 +60,10 @@ const operatorSchema = z
     uploadGraceSeconds: z.int().min(10).max(86_400).default(600).describe('how long the push sidecar may upload after the main container exits'),
     gcIntervalSeconds: z.int().min(0).default(3600).describe('how often unused file sets are deleted from the store; 0 never'),
     gcGraceSeconds: z.int().min(0).default(3600).describe('objects younger than this are never collected'),
-    nodeOptions: z
-      .string()
-      .default(operatorNodeOptions)
-      .describe('V8 flags of the operator process (NODE_OPTIONS); the default sizes the heap for memory rather than peak allocation speed'),
+    nodeArgs: z
+      .array(z.string().min(1))
+      .default(operatorNodeArgs)
+      .describe('flags of node in the operator container, which runs `node <nodeArgs> /app/src/cli/main.ts operator` (V8 flags such as --optimize-for-size are refused in NODE_OPTIONS); the default sizes the heap for memory rather than peak allocation speed'),
     extraEnv: z
       .array(z.looseObject({ name: z.string().min(1) }))
       .default([])

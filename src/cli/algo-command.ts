@@ -30,19 +30,9 @@ function resourcesOf(flags: AlgoFlags): Algo['spec']['resources'] {
 }
 
 async function pushAlgo(dir: string, flags: AlgoFlags): Promise<void> {
-  const { grantAccess } = await import('../storage/access.ts');
-  const { pushDirectory } = await import('../storage/file-sets.ts');
-  const { storeFromEnv, kubeContext } = await import('./context.ts');
-  const { pushProgress } = await import('./progress.ts');
+  const { pushGranted } = await import('./push-granted.ts');
   const { applyTessera } = await import('./apply-tessera.ts');
-  const { kc, namespace } = kubeContext(flags.namespace);
-  const store = storeFromEnv();
-  try {
-    await store.ensureBucket();
-    const bar = pushProgress(`${namespace}/${flags.name}`);
-    const result = await pushDirectory({ store, dir, onProgress: (p) => bar.update(p) });
-    bar.stop();
-    await grantAccess(store, namespace, result.digest);
+  await pushGranted(dir, flags, async ({ kc, namespace, result }) => {
     const spec: Algo['spec'] = {
       image: flags.image,
       category: flags.category,
@@ -54,9 +44,7 @@ async function pushAlgo(dir: string, flags: AlgoFlags): Promise<void> {
     };
     await applyTessera(kc, { apiVersion: 'tessera.dev/v1alpha1', kind: 'Algo', metadata: { name: flags.name, namespace }, spec });
     console.log(`Algo ${namespace}/${flags.name}: code ${result.digest} (${result.manifest.entries.length} files, ${result.uploadedBytes} bytes uploaded)`);
-  } finally {
-    store.close();
-  }
+  });
 }
 
 /** Registers `tessera algo`. */

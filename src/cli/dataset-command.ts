@@ -22,27 +22,15 @@ function datasetSpec(digest: string, flags: PushFlags): Dataset['spec'] {
 
 /** Pushes a directory as a Dataset's new version: upload what the store lacks, then apply the Dataset. */
 async function pushDataset(dir: string, flags: PushFlags): Promise<void> {
-  const { grantAccess } = await import('../storage/access.ts');
-  const { pushDirectory } = await import('../storage/file-sets.ts');
-  const { storeFromEnv, kubeContext } = await import('./context.ts');
-  const { pushProgress } = await import('./progress.ts');
+  const { pushGranted } = await import('./push-granted.ts');
   const { applyTessera, waitForDataset } = await import('./apply-tessera.ts');
-  const { kc, namespace } = kubeContext(flags.namespace);
-  const store = storeFromEnv();
-  try {
-    await store.ensureBucket();
-    const bar = pushProgress(`${namespace}/${flags.name}`);
-    const result = await pushDirectory({ store, dir, onProgress: (p) => bar.update(p) });
-    bar.stop();
-    await grantAccess(store, namespace, result.digest);
+  await pushGranted(dir, flags, async ({ kc, namespace, result }) => {
     console.log(`pushed ${result.manifest.entries.length} files as ${result.digest}: ${result.uploadedBlobs} blobs (${result.uploadedBytes} bytes) uploaded, ${result.skippedBlobs} already stored`);
     await applyTessera(kc, { apiVersion: 'tessera.dev/v1alpha1', kind: 'Dataset', metadata: { name: flags.name, namespace }, spec: datasetSpec(result.digest, flags) });
     if (!flags.wait) return;
     const dataset = await waitForDataset(kc, { namespace, name: flags.name }, result.digest);
     console.log(`Dataset ${namespace}/${flags.name} is at version ${dataset.status?.version} (${dataset.status?.files} files, ${dataset.status?.bytes} bytes)`);
-  } finally {
-    store.close();
-  }
+  });
 }
 
 async function listVersions(name: string, flags: { namespace?: string }): Promise<void> {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, type Option } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { operatorNodeArgs } from '../../src/chart/values.ts';
 import { registerOperator } from '../../src/cli/operator-command.ts';
 import { parseOperatorOptions } from '../../src/operator/options.ts';
 import { chartDir, helm, helmRun, only, parseManifests, renderChart, setJson, type Manifest } from '../support/helm.ts';
@@ -138,6 +139,9 @@ describe('the Helm chart', () => {
     expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'metrics' } });
     expect(container.env).toContainEqual({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
     expect(container.env).not.toContainEqual(expect.objectContaining({ name: 'TESSERA_NO_LEADER_ELECT' }));
+    // V8 flags such as --optimize-for-size are refused in NODE_OPTIONS: they go on node's command line.
+    expect(container.command).toEqual(['node', ...operatorNodeArgs, '/app/src/cli/main.ts']);
+    expect(container.args).toEqual(['operator']);
     expect(pod.nodeSelector).toEqual(everything.nodeSelector);
     expect(pod.tolerations).toEqual(everything.tolerations);
   });

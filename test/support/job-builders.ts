@@ -3,7 +3,7 @@ import type { Algo, AlgoIO } from '../../src/api/algo.ts';
 import type { Dataset } from '../../src/api/dataset.ts';
 import type { JobInput, TesseraJob } from '../../src/api/job.ts';
 import { resolveRun, type EffectiveRun, type ResolveLookups } from '../../src/controllers/job/resolve.ts';
-import { digestOf } from './plan-builders.ts';
+import { digestOf } from './digest.ts';
 
 // Builders for Tessera Jobs and for the batch Jobs and pods the cluster reports back about them,
 // so a table test states only what differs, e.g. `makeJob('train').gpu(2).retries(1).obj()`.

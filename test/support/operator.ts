@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { operatorNodeOptions } from '../../src/chart/values.ts';
+import { operatorNodeArgs } from '../../src/chart/values.ts';
 import { clusterEnv } from './cluster-env.ts';
 import { waitFor } from './wait.ts';
 
@@ -57,7 +57,7 @@ export async function startOperator(name: string, extraArgs: string[] = [], opts
   const log = createWriteStream(logFile, { flags: 'a' });
   // Node's flags as the chart sets them (NODE_OPTIONS), then TESSERA_OPERATOR_NODE_ARGS, e.g. --cpu-prof
   // when profiling a benchmark.
-  const nodeArgs = [...operatorNodeOptions.split(' '), ...(process.env.TESSERA_OPERATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const nodeArgs = [...operatorNodeArgs, ...(process.env.TESSERA_OPERATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const args = [...nodeArgs, cli, 'operator', '--kubeconfig', env.kubeconfig, '--metrics-address', `127.0.0.1:${port}`, '--identity', name, ...storeArgs, ...extraArgs];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Algo } from '../../src/api/algo.ts';
 import type { ComputePlan, ComputePlanStatus, FedAvg, Task } from '../../src/api/computeplan.ts';
 import type { Dataset } from '../../src/api/dataset.ts';
 import type { TesseraJob, TesseraJobStatus } from '../../src/api/job.ts';
+import { digestOf } from './digest.ts';
+import { InputDatasetBuilder, ReadyAlgoBuilder } from './job-builders.ts';
 import { outputsReleasedAnnotation, planLabels, taskJobName } from '../../src/controllers/computeplan/names.ts';
 import type { PlanObservation } from '../../src/controllers/computeplan/schedule.ts';
 
@@ -10,10 +11,7 @@ import type { PlanObservation } from '../../src/controllers/computeplan/schedule
 // so a table test states only what differs, e.g.
 // `makePlan().task(makeTask('b').from('model', 'a')).obj()` or `taskJob('a').succeeded().obj()`.
 
-/** A content address made from any text: `digestOf('model-a')`. */
-export function digestOf(text: string): string {
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
-}
+export { digestOf };
 
 /** A task running Algo `train` in the plan's namespace, with no inputs. */
 export class TaskBuilder {
@@ -100,72 +98,6 @@ export class PlanBuilder {
 
   obj(): ComputePlan {
     return structuredClone(this.plan);
-  }
-}
-
-/** An Algo in `org-a` running `local/train:1`, category train, writing output `model`. */
-export class AlgoBuilder {
-  private readonly algo: Algo;
-
-  constructor(name: string, namespace: string) {
-    this.algo = {
-      apiVersion: 'tessera.dev/v1alpha1',
-      kind: 'Algo',
-      metadata: { name, namespace },
-      spec: { image: `local/${name}:1`, category: 'train', outputs: [{ name: 'model' }] },
-    };
-  }
-
-  outputs(...names: string[]): this {
-    this.algo.spec.outputs = names.map((name) => ({ name }));
-    return this;
-  }
-
-  spec(fields: Partial<Algo['spec']>): this {
-    Object.assign(this.algo.spec, fields);
-    return this;
-  }
-
-  obj(): Algo {
-    return structuredClone(this.algo);
-  }
-}
-
-/** A Dataset Ready at version 1, readable only in its own namespace. */
-export class DatasetBuilder {
-  private readonly dataset: Dataset;
-
-  constructor(name: string, namespace: string) {
-    this.dataset = {
-      apiVersion: 'tessera.dev/v1alpha1',
-      kind: 'Dataset',
-      metadata: { name, namespace },
-      spec: { source: { fileSet: { digest: digestOf(`${namespace}/${name}`) } } },
-      status: {
-        version: 1,
-        digest: digestOf(`${namespace}/${name}`),
-        conditions: [{ type: 'Ready', status: 'True', reason: 'Indexed', message: '', lastTransitionTime: '2026-01-01T00:00:00.000Z' }],
-      },
-    };
-  }
-
-  notReady(): this {
-    this.dataset.status = { conditions: [{ type: 'Ready', status: 'False', reason: 'Indexing', message: '', lastTransitionTime: '2026-01-01T00:00:00.000Z' }] };
-    return this;
-  }
-
-  public(): this {
-    this.dataset.spec.permissions = { public: true };
-    return this;
-  }
-
-  authorize(...namespaces: string[]): this {
-    this.dataset.spec.permissions = { public: false, authorizedNamespaces: namespaces };
-    return this;
-  }
-
-  obj(): Dataset {
-    return structuredClone(this.dataset);
   }
 }
 
@@ -270,13 +202,13 @@ export class ObservationBuilder {
     this.plan = plan;
   }
 
-  algos(...algos: Array<AlgoBuilder | Algo>): this {
-    this.algoList.push(...algos.map((a) => (a instanceof AlgoBuilder ? a.obj() : a)));
+  algos(...algos: Array<ReadyAlgoBuilder | Algo>): this {
+    this.algoList.push(...algos.map((a) => (a instanceof ReadyAlgoBuilder ? a.obj() : a)));
     return this;
   }
 
-  datasets(...datasets: Array<DatasetBuilder | Dataset>): this {
-    this.datasetList.push(...datasets.map((d) => (d instanceof DatasetBuilder ? d.obj() : d)));
+  datasets(...datasets: Array<InputDatasetBuilder | Dataset>): this {
+    this.datasetList.push(...datasets.map((d) => (d instanceof InputDatasetBuilder ? d.obj() : d)));
     return this;
   }
 
@@ -305,7 +237,9 @@ export class ObservationBuilder {
 
 export const makeTask = (name: string): TaskBuilder => new TaskBuilder(name);
 export const makePlan = (name = 'plan', namespace = 'org-a'): PlanBuilder => new PlanBuilder(name, namespace);
-export const makeAlgo = (name = 'train', namespace = 'org-a'): AlgoBuilder => new AlgoBuilder(name, namespace);
-export const makeDataset = (name: string, namespace = 'org-a'): DatasetBuilder => new DatasetBuilder(name, namespace);
+/** An Algo in `org-a`, Ready, running `local/train:1`, category train, writing output `model`. */
+export const makeAlgo = (name = 'train', namespace = 'org-a'): ReadyAlgoBuilder => new ReadyAlgoBuilder(name, namespace).outputs('model');
+/** A Dataset Ready at version 1, readable only in its own namespace. */
+export const makeDataset = (name: string, namespace = 'org-a'): InputDatasetBuilder => new InputDatasetBuilder(name, namespace);
 export const taskJob = (task: string, namespace = 'org-a'): TaskJobBuilder => new TaskJobBuilder(task, namespace);
 export const observe = (plan: ComputePlan | PlanBuilder): ObservationBuilder => new ObservationBuilder(plan instanceof PlanBuilder ? plan.obj() : plan);

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../api/computeplan.ts';
 import type { TesseraJob } from '../../api/job.ts';
-import { digestOf, makeAlgo, makeDataset, makeTask, taskJob, type AlgoBuilder, type DatasetBuilder, type TaskJobBuilder } from '../../../test/support/plan-builders.ts';
+import type { InputDatasetBuilder, ReadyAlgoBuilder } from '../../../test/support/job-builders.ts';
+import { digestOf, makeAlgo, makeDataset, makeTask, taskJob, type TaskJobBuilder } from '../../../test/support/plan-builders.ts';
 import { taskReadiness, type ReadinessContext } from './readiness.ts';
 
 interface World {
-  algos?: AlgoBuilder[];
-  datasets?: DatasetBuilder[];
+  algos?: ReadyAlgoBuilder[];
+  datasets?: InputDatasetBuilder[];
   tasks?: ReturnType<typeof makeTask>[];
   jobs?: TaskJobBuilder[];
 }

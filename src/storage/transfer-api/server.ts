@@ -1,9 +1,9 @@
 // The transfer API's HTTP edge: routes, bearer tokens, JSON bodies with a size limit, and errors as
 // `{reason, message}`. What each route does lives in handlers.ts; who may do it in authorize.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { z } from 'zod';
+import { listen, type ListeningServer } from '../../runtime/listen.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { commitRequestSchema, downloadRequestSchema, indexCommitSchema, uploadRequestSchema } from '../transfer-protocol.ts';
 import { authorizeRun, type RunContext, type RunLookups } from './authorize.ts';
@@ -25,10 +25,7 @@ export interface TransferServerOptions {
 }
 
 /** A running transfer server. */
-export interface TransferServer {
-  port: number;
-  close(): Promise<void>;
-}
+export type TransferServer = ListeningServer;
 
 // Commits carry whole manifests: 64 MiB holds several hundred thousand entries.
 const maxBodyBytes = 64 * 1024 * 1024;
@@ -130,18 +127,5 @@ export function startTransferServer(opts: TransferServerOptions): Promise<Transf
         metrics?.requests.inc({ route: routeLabel, code: String(res.statusCode) });
       });
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve({
-        port: (server.address() as AddressInfo).port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  return listen(server, opts.host, opts.port);
 }
