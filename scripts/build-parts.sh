@@ -26,7 +26,7 @@ build_kubernetes() {
     [[ -f "$out/.complete" && -x "$out/$cmd" ]] || pkgs+=("k8s.io/kubernetes/cmd/$cmd")
   done
   (( ${#pkgs[@]} == 0 )) && return 0
-  log "building kubernetes $KUBE_VERSION: ${pkgs[*]##*/} (cold: 20-40 min on 2 cores)"
+  log "building kubernetes $KUBE_VERSION: ${pkgs[*]##*/} (cold: about 5 min on 2 cores)"
   local work; work="$(mktemp -d)"; mkdir -p "$out"
   (
     cd "$work"
