@@ -49,6 +49,15 @@ all_node_manifests() {
   done
 }
 
+# expected_node_names: the names of the nodes the pools declare, one a line.
+expected_node_names() {
+  local spec pool count i
+  for spec in $TESSERA_NODE_POOLS; do
+    IFS=: read -r pool count _ <<<"$spec"
+    for (( i = 0; i < count; i++ )); do echo "kwok-$pool-$i"; done
+  done
+}
+
 # expected_node_count: how many nodes the pools declare.
 expected_node_count() {
   local spec total=0 count

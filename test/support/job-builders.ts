@@ -209,6 +209,13 @@ export class ObservedPodBuilder {
     return this.initRunning('push');
   }
 
+  /** The push sidecar has exited after committing; the pod's phase is left as it is. */
+  sidecarExited(): this {
+    const pushed: k8s.V1ContainerStatus = { name: 'push', image: 'mover', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } };
+    this.pod.status!.initContainerStatuses = [...(this.pod.status!.initContainerStatuses ?? []).filter((c) => c.name !== 'push'), pushed];
+    return this;
+  }
+
   uid(uid: string): this {
     this.pod.metadata!.uid = uid;
     return this;

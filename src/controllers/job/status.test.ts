@@ -120,7 +120,10 @@ describe('jobStatus of a run that moves file sets', () => {
     { name: 'main running beside the push sidecar', pod: observedPod().on('n1').sidecarRunning(), wantPhase: 'Running', wantReason: 'Running' },
     { name: 'main exited, push sidecar still running', pod: observedPod().on('n1').sidecarRunning().mainExited(0), wantPhase: 'Uploading', wantReason: 'Uploading' },
     { name: 'main failed, push sidecar still running', pod: observedPod().on('n1').sidecarRunning().mainExited(1), wantPhase: 'Uploading', wantReason: 'Uploading' },
-    { name: 'pod succeeded with the sidecar not yet reported stopped', pod: observedPod().on('n1').sidecarRunning().exited(0), wantPhase: 'Running', wantReason: 'Running' },
+    // Until the batch Job says Complete, a run whose main exited stays Uploading: never back to Running.
+    { name: 'push sidecar exited, the pod not yet Succeeded', pod: observedPod().on('n1').sidecarRunning().mainExited(0).sidecarExited(), wantPhase: 'Uploading', wantReason: 'Uploading' },
+    { name: 'pod succeeded with the sidecar not yet reported stopped', pod: observedPod().on('n1').sidecarRunning().exited(0), wantPhase: 'Uploading', wantReason: 'Uploading' },
+    { name: 'pod succeeded, the batch Job not yet Complete', pod: observedPod().on('n1').sidecarRunning().exited(0).sidecarExited(), wantPhase: 'Uploading', wantReason: 'Uploading' },
     { name: 'pod failed with the sidecar not yet reported stopped', pod: observedPod().on('n1').sidecarRunning().exited(1), wantPhase: 'Running', wantReason: 'Retrying' },
     { name: 'mover image cannot be pulled', pod: observedPod().initWaiting('pull', 'ImagePullBackOff', 'no such image'), wantPhase: 'Pending', wantReason: 'ImagePullBackOff' },
   ])('$name → $wantPhase/$wantReason', ({ pod, wantPhase, wantReason }) => {

@@ -137,12 +137,15 @@ function initContainerState(pod: Readonly<k8s.V1Pod>, name: string): k8s.V1Conta
   return pod.status?.initContainerStatuses?.find((c) => c.name === name)?.state;
 }
 
-/** Downloading while the pull init container runs; Uploading while the push sidecar outlives main. */
+/**
+ * Downloading while the pull init container runs; Uploading from main's exit until the batch Job
+ * says how the run ended. Once the push sidecar has exited the run is still Uploading, not Running
+ * again: the phase never goes back, and the Job's status is not written twice more for nothing.
+ */
 function moverVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict | undefined {
   if (initContainerState(pod, moverContainerNames.pull)?.running) return verdict(JobPhase.Downloading, JobReason.Downloading, 'pulling the inputs');
-  const phase = pod.status?.phase;
-  const finished = phase === 'Succeeded' || phase === 'Failed';
-  if (finished || !mainTerminated(pod) || !initContainerState(pod, moverContainerNames.push)?.running) return undefined;
+  const pushes = initContainerState(pod, moverContainerNames.push) !== undefined;
+  if (pod.status?.phase === 'Failed' || !pushes || !mainTerminated(pod)) return undefined;
   return verdict(JobPhase.Uploading, JobReason.Uploading, 'pushing the outputs');
 }
 
