@@ -10,6 +10,7 @@ import { clusterCpu, cpuBetween } from './cpu.ts';
 import { startOperator } from '../../test/support/operator.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import { readyRun } from '../../test/support/job-builders.ts';
+import { benchCluster } from './cluster.ts';
 
 // 1,000 Tessera Jobs applied at once on kwok nodes against 1,000 bare batch/v1 Jobs of the same
 // shape (the floor): time to all done, operator API requests per Job, operator RSS, event-loop p99.
@@ -156,7 +157,7 @@ function printCpu(floor: Map<string, number>, tessera: Map<string, number>): voi
 /** Runs the jobs benchmark and prints its figures. Args: [count] (default 1000). */
 export async function benchJobs(args: string[]): Promise<void> {
   const count = Number(args[0] ?? 1000);
-  execFileSync('bash', [`${repo}/scripts/cluster.sh`, 'up'], { stdio: 'inherit' });
+  benchCluster();
   const kubectl = clusterEnv().kubectl;
   execFileSync(kubectl, ['--kubeconfig', clusterEnv().kubeconfig, 'apply', '--server-side', '--force-conflicts', '-f', `${repo}/crds`], { stdio: 'ignore' });
   const c = clients();

@@ -9,6 +9,7 @@ import { clusterEnv } from '../../test/support/cluster-env.ts';
 import { startMoverSim } from '../../test/support/mover-sim.ts';
 import { startOperator } from '../../test/support/operator.ts';
 import { waitFor } from '../../test/support/wait.ts';
+import { benchCluster } from './cluster.ts';
 
 // 1,000-task ComputePlans on kwok nodes, tasks of a fixed duration: a chain, a 1 → 999 fan-out and
 // 10 layers of 100 (each task reading one output of the layer before). For each: makespan and its
@@ -167,7 +168,7 @@ function resultRow(r: ShapeResult): string {
 export async function benchPlan(args: string[]): Promise<void> {
   const count = Number(args[0] ?? 1000);
   const only = new Set(args.slice(1));
-  execFileSync('bash', [`${repo}/scripts/cluster.sh`, 'up'], { stdio: 'inherit' });
+  benchCluster();
   kubectl(['apply', '--server-side', '--force-conflicts', '-f', `${repo}/crds`]);
   // A 999-wide fan-out needs room: kwok nodes cost nothing, so the bench brings its own.
   kubectl(['apply', '-f', '-'], extraNodeManifests());

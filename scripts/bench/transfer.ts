@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { startOperator, type RunningOperator } from '../../test/support/operator
 import { podRunner, type PodRunner } from '../../test/support/pod-runner.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import { generateTree, measureCp, measureStoreFloor, timed, type StoreFloor, type Timed, type TreeShape } from './transfer-measure.ts';
+import { benchCluster } from './cluster.ts';
 
 // Moving file sets through the operator's transfer API and MinIO on loopback, beside a raw `cp -r`
 // of the same tree and MinIO's own floor (curl through presigned URLs) in the same run: push (hash,
@@ -189,16 +189,6 @@ function printTree(f: TreeFigures): void {
   console.log(`  re-push: ${phases(f.repush)}`);
 }
 
-/** Brings the local cluster up unless it already answers (`up` is idempotent, but slow). */
-function ensureCluster(): void {
-  const script = `${repo}/scripts/cluster.sh`;
-  try {
-    execFileSync('bash', [script, 'status'], { stdio: 'ignore' });
-  } catch {
-    execFileSync('bash', [script, 'up'], { stdio: 'inherit' });
-  }
-}
-
 async function freshNamespace(name: string): Promise<void> {
   const { core } = kube();
   await core.createNamespace({ body: { metadata: { name, labels: { 'tessera.dev/bench': 'transfer' } } } });
@@ -213,7 +203,7 @@ function benchStore(): S3BlobStore {
 /** Runs the transfer benchmark and prints its figures. Args: tree names (large, medium, small); default all. */
 export async function benchTransfer(args: string[]): Promise<void> {
   const chosen = args.length ? shapes.filter((s) => args.includes(s.name)) : shapes;
-  ensureCluster();
+  benchCluster();
   installCrds();
   const namespace = `bench-transfer-${Date.now().toString(36)}`;
   await freshNamespace(namespace);

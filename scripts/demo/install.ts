@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { clusterEnv } from '../../test/support/cluster-env.ts';
-import { chartDir, helm, helmRun } from '../../test/support/helm.ts';
+import { chartDir, helm, helmBinary, helmRun } from '../../test/support/helm.ts';
 import { kubectl } from './federated.ts';
 
 // Tessera installed on the local cluster the way users install it: the Helm chart, the operator in
@@ -105,4 +105,15 @@ export function isInstalled(): boolean {
 /** `helm uninstall` (the CRDs stay, and with them every Tessera object). */
 export function uninstallTessera(): void {
   if (isInstalled()) helmRun(['uninstall', release.name, '-n', release.namespace, '--wait']);
+}
+
+/**
+ * Uninstalls a release left in the cluster (by `npm run demo`, or an e2e file that died before its
+ * cleanup): its operator watches every namespace and would reconcile `whose` objects beside their
+ * own operator. Call it with the cluster up.
+ */
+export function removeLeftoverRelease(whose: string): void {
+  if (!existsSync(helmBinary()) || !isInstalled()) return;
+  console.log(`uninstalling the Helm release ${release.namespace}/${release.name}: its operator would race ${whose} own`);
+  uninstallTessera();
 }

@@ -1,8 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { helmBinary } from './helm.ts';
-import { isInstalled, release, uninstallTessera } from '../../scripts/demo/install.ts';
+import { removeLeftoverRelease } from '../../scripts/demo/install.ts';
 
 const clusterScript = fileURLToPath(new URL('../../scripts/cluster.sh', import.meta.url));
 
@@ -24,12 +22,7 @@ export default function setup(): () => void {
         'It needs Go (to build kube-apiserver, etcd, kwok and MinIO), openssl, curl and iproute2, and root for its veth.',
     );
   }
-  // An in-cluster operator (left by `npm run demo`, or by an e2e file that died before its cleanup)
-  // watches every namespace and would reconcile the tests' objects beside the operator each test starts.
-  if (existsSync(helmBinary()) && isInstalled()) {
-    console.log(`uninstalling the Helm release ${release.namespace}/${release.name}: its operator would race the tests' own`);
-    uninstallTessera();
-  }
+  removeLeftoverRelease("the tests'");
   return () => {
     if (!wasHealthy && process.env.TESSERA_KEEP_CLUSTER !== '1') runCluster('down');
   };
