@@ -26,6 +26,18 @@ export default defineConfig({
       },
       {
         test: {
+          // Attacks and faults, each performed the way a tenant (or the world) would, against the real
+          // cluster: SECURITY.md names the test behind each guarantee.
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/support/e2e-setup.ts'],

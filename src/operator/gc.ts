@@ -1,7 +1,9 @@
 import { Counter, type Registry } from 'prom-client';
 import { liveManifests } from '../controllers/gc/live.ts';
 import type { Logger } from '../runtime/logger.ts';
+import { assertMayWrite, type WriteFence } from '../runtime/write-fence.ts';
 import { collectGarbage, collectOrphanGrants, collectStaging } from '../storage/gc.ts';
+import type { BlobStore } from '../storage/object-store.ts';
 import type { FileSetServices } from './file-sets.ts';
 import type { Informers } from './informers.ts';
 
@@ -16,8 +18,26 @@ export interface GcSchedule {
   graceMs: number;
 }
 
+/** How many keys one fenced deletion covers: the S3 DeleteObjects batch. */
+const fencedBatch = 1_000;
+
+/** The store, with every deletion checked against the fence first, batch by batch. */
+export function fencedStore(store: BlobStore, fence: WriteFence): BlobStore {
+  const fenced: BlobStore = Object.create(store) as BlobStore;
+  fenced.delete = async (keys) => {
+    for (let start = 0; start < keys.length; start += fencedBatch) {
+      assertMayWrite(fence, 'deleting garbage from the object store');
+      await store.delete(keys.slice(start, start + fencedBatch));
+    }
+  };
+  return fenced;
+}
+
 /** Starts collecting every intervalMs; returns a stop function. */
-export function startGarbageCollection(schedule: GcSchedule, deps: { informers: Informers; fileSets: FileSetServices; registry: Registry; logger: Logger }): () => void {
+export function startGarbageCollection(
+  schedule: GcSchedule,
+  deps: { informers: Informers; fileSets: FileSetServices; registry: Registry; logger: Logger; fence: WriteFence },
+): () => void {
   const log = deps.logger.child({ component: 'gc' });
   const registers = [deps.registry];
   const deleted = new Counter({ name: 'tessera_gc_deleted_objects_total', help: 'Objects garbage collection deleted from the store', labelNames: ['kind'], registers });
@@ -25,16 +45,17 @@ export function startGarbageCollection(schedule: GcSchedule, deps: { informers: 
   for (const kind of ['blob', 'manifest', 'grant']) deleted.inc({ kind }, 0);
   let running = false;
   const collect = async (): Promise<void> => {
-    const { informers, fileSets } = deps;
+    const { informers } = deps;
+    const store = fencedStore(deps.fileSets.store, deps.fence);
     const synced = [informers.datasets, informers.algos, informers.jobs].every((i) => i.hasSynced());
     if (running || !synced) return;
     running = true;
     try {
       const now = new Date();
       const live = liveManifests({ datasets: informers.datasets.list(), algos: informers.algos.list(), jobs: informers.jobs.list() });
-      const result = await collectGarbage({ store: fileSets.store, liveManifests: live, now, graceMs: schedule.graceMs });
-      const grants = await collectOrphanGrants(fileSets.store, { now, graceMs: schedule.graceMs });
-      const staging = await collectStaging(fileSets.store, { now, graceMs: schedule.graceMs });
+      const result = await collectGarbage({ store, liveManifests: live, now, graceMs: schedule.graceMs });
+      const grants = await collectOrphanGrants(store, { now, graceMs: schedule.graceMs });
+      const staging = await collectStaging(store, { now, graceMs: schedule.graceMs });
       deleted.inc({ kind: 'blob' }, result.deletedBlobs);
       deleted.inc({ kind: 'manifest' }, result.deletedManifests);
       deleted.inc({ kind: 'grant' }, grants);

@@ -9,6 +9,7 @@ import { LeaderElector } from '../runtime/leader-election.ts';
 import { createLogger, type Logger } from '../runtime/logger.ts';
 import { createMetrics } from '../runtime/metrics.ts';
 import { TokenBucket } from '../runtime/rate-limiter.ts';
+import { openFence } from '../runtime/write-fence.ts';
 import { allControllers, makeControllers } from './controllers.ts';
 import { makeFileSetServices, serveTransfers, type FileSetServices } from './file-sets.ts';
 import { startGarbageCollection } from './gc.ts';
@@ -79,7 +80,14 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
   // Process RSS, heap and event-loop delay percentiles: what the benchmark and dashboards read.
   collectDefaultMetrics({ register: registry });
   const metrics = createMetrics(registry);
-  const clientOptions: ClientOptions = { limiter: new TokenBucket({ qps: options.qps, burst: options.burst }), metrics: metrics.client, userAgent: 'tessera-operator' };
+  const elector = leaderElector(kc, options, logger);
+  // The controllers' writes pass the leader's fence. The identity in the User-Agent lets the API
+  // server's audit log tell replicas apart.
+  const userAgent = `tessera-operator/${options.identity}`;
+  const clientOptions: ClientOptions = { limiter: new TokenBucket({ qps: options.qps, burst: options.burst }), metrics: metrics.client, userAgent, fence: elector ?? openFence };
+  // The transfer API serves pods on every replica, leader or not, on a request budget of its own, so
+  // its traffic can never hold up the controllers' (and theirs never hold up pods).
+  const transferClientOptions: ClientOptions = { limiter: new TokenBucket({ qps: options.qps, burst: options.burst }), metrics: metrics.client, userAgent: `${userAgent}/transfer` };
   const clients = {
     custom: makeClient(kc, k8s.CustomObjectsApi, clientOptions),
     batch: makeClient(kc, k8s.BatchV1Api, clientOptions),
@@ -108,11 +116,10 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
   if (fileSets) void ensureBucket(fileSets, logger);
   await Promise.all(caches.map((i) => i.start()));
   logger.info('caches synced');
-  const transfers = fileSets ? await serveTransfers(options.transferAddress, { kc, clientOptions, informers, services: fileSets, registry, logger, clock: systemClock, importBucket: options.importBucket }) : undefined;
+  const transfers = fileSets ? await serveTransfers(options.transferAddress, { kc, clientOptions: transferClientOptions, informers, services: fileSets, registry, logger, clock: systemClock, importBucket: options.importBucket }) : undefined;
   if (transfers) logger.info({ address: options.transferAddress, port: transfers.port }, 'serving the transfer API');
 
   const running = allControllers(controllers);
-  const elector = leaderElector(kc, options, logger);
   const shutdown = async (why: string, code: number): Promise<void> => {
     logger.info({ why }, 'shutting down');
     await Promise.all(running.map((c) => c.stop()));
@@ -129,7 +136,7 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
   const startControllers = (): void => {
     for (const c of running) void c.run();
     if (fileSets && options.gcIntervalSeconds > 0) {
-      startGarbageCollection({ intervalMs: options.gcIntervalSeconds * 1000, graceMs: options.gcGraceSeconds * 1000 }, { informers, fileSets, registry, logger });
+      startGarbageCollection({ intervalMs: options.gcIntervalSeconds * 1000, graceMs: options.gcGraceSeconds * 1000 }, { informers, fileSets, registry, logger, fence: elector ?? openFence });
     }
   };
   if (!elector) {

@@ -31,6 +31,8 @@ export interface ControllerOptions {
 }
 
 type Outcome = 'success' | 'error' | 'requeue' | 'requeue_after';
+/** How soon a key whose write the leader fence held is tried again. */
+const fencedRetryMs = 1_000;
 const outcomes: Outcome[] = ['success', 'error', 'requeue', 'requeue_after'];
 
 function splitKey(key: string): { namespace: string; name: string } {
@@ -134,6 +136,14 @@ export class Controller {
       log.debug({ err: error }, 'write conflict; requeueing');
       this.queue.addRateLimited(key);
       return 'requeue';
+    }
+    if (kind === 'fenced') {
+      // Not this key's fault: the lease is unconfirmed. A steady retry, not a growing backoff, so the
+      // key goes on as soon as a renewal reopens the fence.
+      log.debug({ err: error }, 'write held at the leader fence; retrying in a second');
+      this.queue.forget(key);
+      this.queue.addAfter(key, fencedRetryMs);
+      return 'requeue_after';
     }
     this.metrics.reconcileErrors.inc(this.labels);
     if (kind === 'terminal') {

@@ -1,4 +1,5 @@
 import { isConflict } from './kube-client.ts';
+import { FencedWriteError } from './write-fence.ts';
 
 /** A reconcile error that retrying cannot fix (an invalid spec, a missing reference): not requeued. */
 export class TerminalError extends Error {
@@ -14,11 +15,20 @@ export class ConflictError extends Error {
 }
 
 /** How the controller treats a reconcile error; decided in one place (STYLE.md §10). */
-export type ErrorClass = 'terminal' | 'conflict' | 'retryable';
+export type ErrorClass = 'terminal' | 'conflict' | 'fenced' | 'retryable';
 
-/** Classifies a thrown value: TerminalError, ConflictError or an API 409 Conflict, or anything else. */
+function isFenced(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) if (e instanceof FencedWriteError) return true;
+  return false;
+}
+
+/**
+ * Classifies a thrown value: TerminalError; ConflictError or an API 409 Conflict; a write stopped by
+ * the leader's fence (also as the cause of another error); or anything else.
+ */
 export function classifyError(err: unknown): ErrorClass {
   if (err instanceof TerminalError) return 'terminal';
+  if (isFenced(err)) return 'fenced';
   if (err instanceof ConflictError || isConflict(err)) return 'conflict';
   return 'retryable';
 }

@@ -15,12 +15,15 @@ import {
 } from '@kubernetes/client-node';
 import type { ClientMetrics } from './metrics.ts';
 import type { TokenBucket } from './rate-limiter.ts';
+import { assertMayWrite, type WriteFence } from './write-fence.ts';
 
 /** How API clients made here are throttled, counted and identified. */
 export interface ClientOptions {
   limiter?: TokenBucket;
   metrics?: ClientMetrics;
   userAgent?: string;
+  /** Checked right before each request other than a GET leaves: a fenced replica writes nothing. */
+  fence?: WriteFence;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface ClientOptions {
  * (as code "<error>", like client-go) when the API server is down.
  */
 function limitedHttpLibrary(inner: HttpLibrary, opts: ClientOptions): HttpLibrary {
-  const { limiter, metrics } = opts;
+  const { limiter, metrics, fence } = opts;
   return wrapHttpLibrary({
     async send(request: RequestContext): Promise<ResponseContext> {
       const method = request.getHttpMethod();
@@ -37,6 +40,15 @@ function limitedHttpLibrary(inner: HttpLibrary, opts: ClientOptions): HttpLibrar
         const waitStart = performance.now();
         await limiter.take();
         metrics?.rateLimiterDuration.observe({ method }, (performance.now() - waitStart) / 1000);
+      }
+      // After the limiter's wait, which can outlast the lease: the last moment before the write leaves.
+      if (fence && method !== 'GET') {
+        try {
+          assertMayWrite(fence, `${method} ${new URL(request.getUrl()).pathname}`);
+        } catch (error) {
+          metrics?.requests.inc({ method, code: '<fenced>' });
+          throw error;
+        }
       }
       try {
         const response = await inner.send(request).toPromise();

@@ -9,16 +9,21 @@ class FakeLeases {
   private version = 0;
   /** Identities whose requests fail, as if their network were cut. */
   readonly cutOff = new Set<string>();
+  /** Identities whose requests wait until release(), as if the API server were stuck. */
+  readonly hang = new Set<string>();
+  private readonly held: (() => void)[] = [];
 
   apiFor(identity: string): CoordinationV1Api {
     const guard = (): void => {
       if (this.cutOff.has(identity)) throw new Error('connection refused');
     };
+    const stuck = (): Promise<void> => (this.hang.has(identity) ? new Promise((resolve) => this.held.push(resolve)) : Promise.resolve());
     const api = {
-      readNamespacedLease: () => {
+      readNamespacedLease: async () => {
         guard();
-        if (!this.lease) return Promise.reject(new ApiException(404, 'NotFound', '{"reason":"NotFound"}', {}));
-        return Promise.resolve(this.wire(this.lease));
+        await stuck();
+        if (!this.lease) throw new ApiException(404, 'NotFound', '{"reason":"NotFound"}', {});
+        return this.wire(this.lease);
       },
       createNamespacedLease: ({ body }: { body: V1Lease }) => {
         guard();
@@ -34,6 +39,11 @@ class FakeLeases {
       },
     };
     return api as unknown as CoordinationV1Api;
+  }
+
+  /** Lets every stuck request go on. */
+  release(): void {
+    for (const resume of this.held.splice(0)) resume();
   }
 
   holder(): string | undefined {
@@ -98,27 +108,79 @@ describe('LeaderElector', () => {
     await a.elector.release();
   });
 
-  it('gives up leadership once renewals have failed for renewDeadline, and another takes over after leaseDuration', async () => {
+  it('stops writing renewDeadline after the last confirmed renewal, but keeps leading through an outage nobody else used', async () => {
+    const leases = new FakeLeases();
+    const a = elector(leases, 'a');
+    await vi.advanceTimersByTimeAsync(2_000); // the renewal at t=2s is the last one confirmed
+    expect(a.elector.mayWrite()).toBe(true);
+    leases.cutOff.add('a');
+    await vi.advanceTimersByTimeAsync(5_999);
+    expect(a.elector.mayWrite()).toBe(true);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(a.elector.mayWrite()).toBe(false);
+    // A minute with no API server: no step-down, no writes.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(a.log).toEqual(['started']);
+    expect(a.elector.isLeader()).toBe(true);
+    expect(a.elector.mayWrite()).toBe(false);
+    leases.cutOff.delete('a');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(a.elector.mayWrite()).toBe(true);
+    expect(a.log).toEqual(['started']);
+    expect(leases.holder()).toBe('a');
+    await a.elector.release();
+  });
+
+  it('steps down after an outage when another replica took the lease meanwhile, having written nothing since the deadline', async () => {
     const leases = new FakeLeases();
     const a = elector(leases, 'a');
     await vi.advanceTimersByTimeAsync(0);
     const b = elector(leases, 'b');
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(1_000);
     leases.cutOff.add('a');
-    // Renewals at t=2s, 4s fail; the one at t=6s fails too, and 6s since the last renewal is the deadline.
-    await vi.advanceTimersByTimeAsync(4_999);
-    expect(a.log).toEqual(['started']);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(a.log).toEqual(['started', 'stopped']);
-    expect(a.elector.isLeader()).toBe(false);
-    await a.done;
+    await vi.advanceTimersByTimeAsync(7_000);
+    expect(a.elector.mayWrite()).toBe(false);
     // b must not take over before a's lease could have expired on its own clock.
     expect(b.elector.isLeader()).toBe(false);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(b.log).toEqual(['started']);
     expect(leases.holder()).toBe('b');
     expect(leases.lease?.spec?.leaseTransitions).toBe(1);
+    expect(a.elector.mayWrite()).toBe(false);
+    leases.cutOff.delete('a');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(a.log).toEqual(['started', 'stopped']);
+    await a.done;
+    expect(a.elector.mayWrite()).toBe(false);
     await b.elector.release();
+  });
+
+  it('closes the fence on time even while a renewal hangs, and does not count a renewal answered after it', async () => {
+    const leases = new FakeLeases();
+    const a = elector(leases, 'a');
+    await vi.advanceTimersByTimeAsync(2_000);
+    leases.hang.add('a');
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(a.elector.mayWrite()).toBe(false);
+    leases.hang.delete('a');
+    leases.release();
+    // The hung calls now answer, after the deadline: the fence stays closed until a timely renewal.
+    await vi.advanceTimersByTimeAsync(0);
+    expect(a.elector.mayWrite()).toBe(false);
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(a.elector.mayWrite()).toBe(true);
+    expect(a.log).toEqual(['started']);
+    await a.elector.release();
+  });
+
+  it('steps down when its lease was released or re-created by someone else, even if free to take', async () => {
+    const leases = new FakeLeases();
+    const a = elector(leases, 'a');
+    await vi.advanceTimersByTimeAsync(0);
+    if (leases.lease?.spec) leases.lease.spec.holderIdentity = '';
+    await vi.advanceTimersByTimeAsync(2_500);
+    expect(a.log).toEqual(['started', 'stopped']);
+    expect(a.elector.mayWrite()).toBe(false);
   });
 
   it('stops leading as soon as it sees another holder', async () => {

@@ -1,0 +1,36 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+// The API server's audit log (scripts/cluster.sh writes every mutating request at Metadata level):
+// what a replica wrote, counted outside the replica, so a test can prove it wrote nothing.
+
+const auditLog = join(process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster', 'logs', 'audit.log');
+
+/** The fields of an audit event the tests read. */
+export interface AuditEvent {
+  verb: string;
+  userAgent?: string;
+  requestURI: string;
+  requestReceivedTimestamp: string;
+  responseStatus?: { code?: number };
+}
+
+/** Mutating requests whose User-Agent satisfies `agent`, received at or after `since`. */
+export async function auditedWrites(agent: (userAgent: string) => boolean, since: Date): Promise<AuditEvent[]> {
+  if (!existsSync(auditLog)) {
+    throw new Error(`no audit log at ${auditLog}: the API server was started without audit flags; restart the cluster (scripts/cluster.sh down && scripts/cluster.sh up)`);
+  }
+  const found: AuditEvent[] = [];
+  for await (const line of createInterface({ input: createReadStream(auditLog), crlfDelay: Infinity })) {
+    if (!line.includes('"userAgent"')) continue;
+    const event = JSON.parse(line) as AuditEvent;
+    if (event.userAgent !== undefined && agent(event.userAgent) && new Date(event.requestReceivedTimestamp) >= since) found.push(event);
+  }
+  return found;
+}
+
+/** Matches the User-Agents of one operator replica (its controllers, events and transfer API). */
+export function operatorAgent(identity: string): (userAgent: string) => boolean {
+  return (userAgent) => userAgent === `tessera-operator/${identity}` || userAgent.startsWith(`tessera-operator/${identity}/`) || userAgent === `tessera-leader-election/${identity}`;
+}
