@@ -125,6 +125,7 @@ YAML
 
 start_apiserver() {
   write_audit_policy
+  make_front_proxy_pki "$NODE_IP"
   start kube-apiserver "$KUBE_BIN/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" --bind-address "$NODE_IP" --secure-port "$APISERVER_PORT" \
     --advertise-address "$NODE_IP" --cert-dir "$PKI" \
@@ -137,7 +138,12 @@ start_apiserver() {
     --kubelet-preferred-address-types InternalIP \
     --max-requests-inflight 800 --max-mutating-requests-inflight 400 --profiling=false \
     --audit-policy-file "$RUN/audit-policy.yaml" --audit-log-path "$LOGS/audit.log" --audit-log-format json \
-    --audit-log-maxsize 200 --audit-log-maxbackup 1 --audit-log-mode blocking
+    --audit-log-maxsize 200 --audit-log-maxbackup 1 --audit-log-mode blocking \
+    --requestheader-client-ca-file "$PKI/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$PKI/front-proxy-client.crt" --proxy-client-key-file "$PKI/front-proxy-client.key" \
+    --enable-aggregator-routing=true
   wait_for kube-apiserver 90 apiserver_ready
   write_kubeconfig
 }
@@ -297,6 +303,7 @@ export TESSERA_S3_ACCESS_KEY=$MINIO_USER
 export TESSERA_S3_SECRET_KEY=$MINIO_PASSWORD
 export TESSERA_RUN_DIR=$RUN
 export TESSERA_NODE_IP=$NODE_IP
+export TESSERA_PKI=$PKI
 ENV
   if real_node_enabled; then real_node_env; fi # real node
 }

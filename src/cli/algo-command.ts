@@ -32,7 +32,7 @@ function resourcesOf(flags: AlgoFlags): Algo['spec']['resources'] {
 async function pushAlgo(dir: string, flags: AlgoFlags): Promise<void> {
   const { pushGranted } = await import('./push-granted.ts');
   const { applyTessera } = await import('./apply-tessera.ts');
-  await pushGranted(dir, flags, async ({ kc, namespace, result }) => {
+  await pushGranted(dir, { ...flags, kind: 'Algo' }, async ({ kc, namespace, result }) => {
     const spec: Algo['spec'] = {
       image: flags.image,
       category: flags.category,

@@ -24,8 +24,8 @@ function datasetSpec(digest: string, flags: PushFlags): Dataset['spec'] {
 async function pushDataset(dir: string, flags: PushFlags): Promise<void> {
   const { pushGranted } = await import('./push-granted.ts');
   const { applyTessera, waitForDataset } = await import('./apply-tessera.ts');
-  await pushGranted(dir, flags, async ({ kc, namespace, result }) => {
-    console.log(`pushed ${result.manifest.entries.length} files as ${result.digest}: ${result.uploadedBlobs} blobs (${result.uploadedBytes} bytes) uploaded, ${result.skippedBlobs} already stored`);
+  await pushGranted(dir, { ...flags, kind: 'Dataset' }, async ({ kc, namespace, result }) => {
+    console.log(`pushed ${result.manifest.entries.length} files as ${result.digest}: ${result.uploadedBlobs} blobs (${result.uploadedBytes} bytes) uploaded, ${result.skippedBlobs} already held by ${namespace}`);
     await applyTessera(kc, { apiVersion: 'tessera.dev/v1alpha1', kind: 'Dataset', metadata: { name: flags.name, namespace }, spec: datasetSpec(result.digest, flags) });
     if (!flags.wait) return;
     const dataset = await waitForDataset(kc, { namespace, name: flags.name }, result.digest);
@@ -84,18 +84,18 @@ export function registerDataset(program: Command): void {
     .command('fileset')
     .description('file sets by digest')
     .command('pull')
-    .description('download and verify a file set into a directory (needs the object store credentials)')
+    .description('download and verify a file set your namespace holds into a directory (through the workstation API, as you)')
     .argument('<digest>', 'sha256:… of the file set')
     .argument('<dir>', 'where to write it')
-    .action(async (digest: string, dir: string) => {
+    .option('-n, --namespace <ns>', "the namespace that holds it; default: the kubeconfig context's")
+    .action(async (digest: string, dir: string, flags: { namespace?: string }) => {
       const { pullFileSet } = await import('../storage/file-sets.ts');
-      const { storeFromEnv } = await import('./context.ts');
-      const store = storeFromEnv();
-      try {
-        const result = await pullFileSet({ store, digest, dir });
-        console.log(`pulled ${result.files} files (${result.bytes} bytes) into ${dir}`);
-      } finally {
-        store.close();
-      }
+      const { presignedReader } = await import('../transfer/pull.ts');
+      const { kubeContext } = await import('./context.ts');
+      const { filesApi } = await import('./files-api.ts');
+      const { kc, namespace } = kubeContext(flags.namespace);
+      const urls = await filesApi(kc).fileSet(namespace, digest);
+      const result = await pullFileSet({ store: presignedReader(digest, urls), digest, dir });
+      console.log(`pulled ${result.files} files (${result.bytes} bytes) into ${dir}`);
     });
 }

@@ -1,15 +1,8 @@
-import * as k8s from '@kubernetes/client-node';
 import type { Command } from 'commander';
-import type { Algo } from '../api/algo.ts';
-import type { Dataset } from '../api/dataset.ts';
-import type { TesseraJob } from '../api/job.ts';
 
-// `tessera gc`: one garbage collection now, from the file sets the cluster's Datasets, Algos and Jobs
-// hold (the operator runs the same collection on its own schedule).
-
-async function listAll<T>(custom: k8s.CustomObjectsApi, plural: string): Promise<T[]> {
-  return ((await custom.listClusterCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural })) as { items: T[] }).items;
-}
+// `tessera gc`: one garbage collection now, run by the operator (the leader) on request, for whoever
+// may create garbagecollections.files.tessera.dev (a cluster-scoped permission: platform
+// administrators). The operator also collects on its own schedule.
 
 /** Registers `tessera gc`. */
 export function registerGc(program: Command): void {
@@ -19,24 +12,11 @@ export function registerGc(program: Command): void {
     .option('--grace-seconds <n>', 'never delete objects younger than this', '3600')
     .option('--dry-run', 'say what would be deleted, delete nothing')
     .action(async (flags: { graceSeconds: string; dryRun?: boolean }) => {
-      const { liveManifests } = await import('../controllers/gc/live.ts');
-      const { collectGarbage, collectOrphanGrants, collectStaging } = await import('../storage/gc.ts');
-      const { storeFromEnv, kubeContext } = await import('./context.ts');
-      const custom = kubeContext(undefined).kc.makeApiClient(k8s.CustomObjectsApi);
-      const live = liveManifests({
-        datasets: await listAll<Dataset>(custom, 'datasets'),
-        algos: await listAll<Algo>(custom, 'algos'),
-        jobs: await listAll<TesseraJob>(custom, 'jobs'),
-      });
-      const store = storeFromEnv();
-      try {
-        const policy = { now: new Date(), graceMs: Number(flags.graceSeconds) * 1000 };
-        const result = await collectGarbage({ store, liveManifests: live, ...policy, dryRun: flags.dryRun });
-        const grants = flags.dryRun ? 0 : await collectOrphanGrants(store, policy);
-        const staging = flags.dryRun ? 0 : await collectStaging(store, policy);
-        console.log(JSON.stringify({ liveManifests: live.length, ...result, deletedGrants: grants, deletedStaging: staging, dryRun: flags.dryRun === true }));
-      } finally {
-        store.close();
-      }
+      const { kubeContext } = await import('./context.ts');
+      const { filesApi } = await import('./files-api.ts');
+      const graceSeconds = Number(flags.graceSeconds);
+      if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new Error(`--grace-seconds must be a whole number of seconds, not ${flags.graceSeconds}`);
+      const result = await filesApi(kubeContext(undefined).kc).collect({ graceSeconds, dryRun: flags.dryRun === true });
+      console.log(JSON.stringify(result));
     });
 }

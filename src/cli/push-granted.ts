@@ -1,33 +1,71 @@
 import type * as k8s from '@kubernetes/client-node';
+import type { Algo } from '../api/algo.ts';
+import type { Dataset } from '../api/dataset.ts';
 import type { PushResult } from '../storage/file-sets.ts';
+import type { UploadRequest } from '../workstation-api/protocol.ts';
 
-/** A directory pushed to the store and granted to the namespace of the object that will name it. */
+// A workstation push: hash the directory, ask the workstation API (as the user, through the API
+// server) which blobs to send, send them on presigned PUTs, commit the manifest — the operator then
+// grants the file set to the namespace — and hand the result to the caller, which applies the object
+// naming it. The grant comes before the object, so the controller can read the file set at once.
+
+/** A directory pushed and granted to the namespace of the object that will name it. */
 export interface GrantedPush {
   kc: k8s.KubeConfig;
   namespace: string;
   result: PushResult;
 }
 
+/** The file sets the object already has (its current and recent versions): their blobs need no upload. */
+async function currentFileSets(kc: k8s.KubeConfig, target: UploadRequest['for'], namespace: string): Promise<string[]> {
+  const { readTessera } = await import('./apply-tessera.ts');
+  try {
+    if (target.kind === 'Algo') {
+      const algo = await readTessera<Algo>(kc, 'algos', namespace, target.name);
+      return algo.spec.code ? [algo.spec.code.digest] : [];
+    }
+    const dataset = await readTessera<Dataset>(kc, 'datasets', namespace, target.name);
+    const digests = [dataset.status?.digest, ...(dataset.status?.history ?? []).map((v) => v.digest)];
+    return [...new Set(digests.filter((d): d is string => d !== undefined))].slice(0, 16);
+  } catch {
+    // None yet, or the user may not read it: everything is uploaded, which is only slower.
+    return [];
+  }
+}
+
 /**
- * Uploads `dir` (only the blobs the store lacks, with a progress bar on a terminal), grants its file
- * set to the object's namespace, then hands it to `apply`, which writes the object naming it. The
- * grant comes first so the controller can read the file set as soon as the object appears.
+ * Uploads `dir` through the workstation API (only blobs the namespace cannot show it holds, with a
+ * progress bar on a terminal), commits it, then hands it to `apply`, which writes the object.
  */
-export async function pushGranted(dir: string, object: { name: string; namespace?: string }, apply: (push: GrantedPush) => Promise<void>): Promise<void> {
-  const { grantAccess } = await import('../storage/access.ts');
-  const { pushDirectory } = await import('../storage/file-sets.ts');
-  const { storeFromEnv, kubeContext } = await import('./context.ts');
+export async function pushGranted(
+  dir: string,
+  object: { name: string; namespace?: string; kind: UploadRequest['for']['kind'] },
+  apply: (push: GrantedPush) => Promise<void>,
+): Promise<void> {
+  const { hashTree } = await import('../storage/file-sets.ts');
+  const { manifestDigest } = await import('../storage/manifest.ts');
+  const { putBlobs } = await import('../transfer/put-blobs.ts');
+  const { kubeContext } = await import('./context.ts');
+  const { filesApi } = await import('./files-api.ts');
   const { pushProgress } = await import('./progress.ts');
   const { kc, namespace } = kubeContext(object.namespace);
-  const store = storeFromEnv();
+  const api = filesApi(kc);
+  const target = { kind: object.kind, name: object.name };
+  const bar = pushProgress(`${namespace}/${object.name}`);
   try {
-    await store.ensureBucket();
-    const bar = pushProgress(`${namespace}/${object.name}`);
-    const result = await pushDirectory({ store, dir, onProgress: (p) => bar.update(p) });
+    const tree = await hashTree(dir, undefined, (p) => bar.update(p));
+    const digest = manifestDigest(tree.manifest);
+    const blobs = tree.blobs.map((b) => ({ digest: b.digest, size: b.size }));
+    const answer = await api.upload(namespace, { for: target, manifestDigest: digest, blobs, base: await currentFileSets(kc, target, namespace) });
+    let sent = 0;
+    const total = answer.uploads.length;
+    bar.update({ phase: 'uploading', done: 0, total });
+    const moved = await putBlobs(answer.uploads, tree.blobs, { onBlobSent: () => bar.update({ phase: 'uploading', done: ++sent, total }) });
+    await api.commit(namespace, { session: answer.session, manifest: tree.manifest });
     bar.stop();
-    await grantAccess(store, namespace, result.digest);
+    const result: PushResult = { digest, manifest: tree.manifest, uploadedBytes: moved.bytes, uploadedBlobs: moved.blobs, skippedBlobs: tree.blobs.length - moved.blobs };
     await apply({ kc, namespace, result });
   } finally {
-    store.close();
+    bar.stop();
   }
 }

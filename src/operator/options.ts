@@ -36,6 +36,9 @@ export const operatorOptionsSchema = z
     s3AccessKey: z.string().min(1).optional(),
     s3SecretKey: z.string().min(1).optional(),
     transferAddress: hostPort,
+    apiAddress: hostPort,
+    apiCertFile: z.string().min(1).optional(),
+    apiKeyFile: z.string().min(1).optional(),
     transferUrl: z.url().optional(),
     moverImage: z.string().min(1),
     uploadGraceSeconds: z.coerce.number().int().min(10).max(86_400),
@@ -48,6 +51,10 @@ export const operatorOptionsSchema = z
         z.array(z.object({ key: z.string().optional(), operator: z.enum(['Exists', 'Equal']).optional(), value: z.string().optional(), effect: z.string().optional() })),
       )
       .optional(),
+  })
+  .refine((o) => (o.apiCertFile === undefined) === (o.apiKeyFile === undefined), {
+    message: 'the workstation API needs both --api-cert-file and --api-key-file',
+    path: ['apiCertFile'],
   })
   .refine((o) => !o.s3Endpoint || (o.s3AccessKey && o.s3SecretKey), {
     message: 'an object store needs --s3-access-key and --s3-secret-key (or TESSERA_S3_ACCESS_KEY and TESSERA_S3_SECRET_KEY)',
@@ -74,6 +81,7 @@ export const operatorDefaults = {
   s3Bucket: 'tessera',
   importBucket: 'tessera-imports',
   transferAddress: '127.0.0.1:8090',
+  apiAddress: '0.0.0.0:8443',
   moverImage: 'tessera/operator:dev',
   uploadGraceSeconds: '600',
   gcIntervalSeconds: '3600',

@@ -12,8 +12,10 @@ import { TokenBucket } from '../runtime/rate-limiter.ts';
 import { openFence } from '../runtime/write-fence.ts';
 import { allControllers, makeControllers } from './controllers.ts';
 import { makeFileSetServices, serveTransfers, type FileSetServices } from './file-sets.ts';
+import type { ListeningServer } from '../runtime/listen.ts';
 import { startGarbageCollection } from './gc.ts';
 import { allInformers, makeInformers } from './informers.ts';
+import { serveWorkstationApi } from './workstation.ts';
 import type { OperatorOptions } from './options.ts';
 
 function loadKubeConfig(options: OperatorOptions): k8s.KubeConfig {
@@ -68,6 +70,27 @@ function leaderElector(kc: k8s.KubeConfig, options: OperatorOptions, logger: Log
   });
 }
 
+/** The workstation API, when the operator has a store and a serving certificate; else undefined, said in the log. */
+async function startWorkstation(
+  options: OperatorOptions,
+  wiring: Omit<Parameters<typeof serveWorkstationApi>[0], 'address' | 'certFile' | 'keyFile' | 'services' | 'clock'> & { fileSets: FileSetServices | undefined },
+): Promise<ListeningServer | undefined> {
+  const { logger, fileSets } = wiring;
+  if (!options.apiCertFile || !options.apiKeyFile || !fileSets) {
+    logger.warn('the workstation API (files.tessera.dev) is off: it needs an object store and --api-cert-file/--api-key-file; `tessera dataset push`, `algo push`, `fileset pull` and `gc` will not work');
+    return undefined;
+  }
+  try {
+    const server = await serveWorkstationApi({ ...wiring, address: options.apiAddress, certFile: options.apiCertFile, keyFile: options.apiKeyFile, services: fileSets, clock: systemClock });
+    logger.info({ address: options.apiAddress, port: server.port }, 'serving the workstation API (files.tessera.dev)');
+    return server;
+  } catch (error) {
+    // The rest of the operator does not depend on it: runs keep going, and the log says why.
+    logger.error({ err: error }, 'the workstation API could not start; workstation commands will fail until the operator restarts');
+    return undefined;
+  }
+}
+
 /**
  * Runs the operator until SIGTERM/SIGINT or lost leadership: caches and the transfer API start at
  * once on every replica (so a new leader begins warm, and any replica serves pods), controllers
@@ -118,6 +141,7 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
   logger.info('caches synced');
   const transfers = fileSets ? await serveTransfers(options.transferAddress, { kc, clientOptions: transferClientOptions, informers, services: fileSets, registry, logger, clock: systemClock, importBucket: options.importBucket }) : undefined;
   if (transfers) logger.info({ address: options.transferAddress, port: transfers.port }, 'serving the transfer API');
+  const workstation = await startWorkstation(options, { kc, clientOptions: transferClientOptions, informers, fileSets, fence: elector ?? openFence, registry, logger });
 
   const running = allControllers(controllers);
   const shutdown = async (why: string, code: number): Promise<void> => {
@@ -126,6 +150,7 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
     if (elector?.isLeader()) await elector.release();
     for (const informer of caches) informer.stop();
     await transfers?.close();
+    await workstation?.close();
     await health.close();
     fileSets?.store.close();
     process.exit(code);

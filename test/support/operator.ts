@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { operatorNodeArgs } from '../../src/chart/values.ts';
 import { clusterEnv } from './cluster-env.ts';
 import { waitFor } from './wait.ts';
+import { serveWorkstationApiFrom, workstationApiArgs } from './workstation-api.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const logDir = join(process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster', 'logs', 'operators');
@@ -16,6 +17,8 @@ export interface RunningOperator {
   readonly metricsUrl: string;
   /** The transfer API, as pods (and the pod runner in tests) reach it. */
   readonly transferUrl: string;
+  /** The workstation API served straight from the operator (the API server's way in), if it serves one. */
+  readonly apiPort?: number;
   readonly logFile: string;
   /** Sends SIGKILL and waits for the process to be gone. */
   kill(): Promise<void>;
@@ -41,6 +44,10 @@ function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+function extraNodeArgs(): string[] {
+  return process.env.TESSERA_OPERATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+}
+
 /**
  * Starts the operator exactly as `tessera operator` runs, against the local cluster, logging to
  * logs/operators/<name>.log in the run directory; resolves once it reports ready.
@@ -49,15 +56,17 @@ export async function startOperator(name: string, extraArgs: string[] = [], opts
   mkdirSync(logDir, { recursive: true });
   const port = await freePort();
   const transferPort = await freePort();
+  // Without a store (--s3-endpoint= overrides) there is no workstation API to serve.
+  const apiPort = extraArgs.includes('--s3-endpoint') ? undefined : await freePort();
   const env = clusterEnv();
   // The object store and the transfer API, as the chart configures them; a test that wants an
   // operator without a store passes --s3-endpoint= (empty) to override.
-  const storeArgs = ['--s3-endpoint', env.s3Endpoint, '--s3-access-key', env.s3AccessKey, '--transfer-address', `127.0.0.1:${transferPort}`];
+  const storeArgs = ['--s3-endpoint', env.s3Endpoint, '--s3-access-key', env.s3AccessKey, '--transfer-address', `127.0.0.1:${transferPort}`, ...(apiPort ? workstationApiArgs(apiPort) : [])];
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   // Node's flags as the chart sets them (NODE_OPTIONS), then TESSERA_OPERATOR_NODE_ARGS, e.g. --cpu-prof
   // when profiling a benchmark.
-  const nodeArgs = [...operatorNodeArgs, ...(process.env.TESSERA_OPERATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const nodeArgs = [...operatorNodeArgs, ...extraNodeArgs()];
   const args = [...nodeArgs, cli, 'operator', '--kubeconfig', env.kubeconfig, '--metrics-address', `127.0.0.1:${port}`, '--identity', name, ...storeArgs, ...extraArgs];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,6 +80,7 @@ export async function startOperator(name: string, extraArgs: string[] = [], opts
     process: child,
     metricsUrl,
     transferUrl: `http://127.0.0.1:${transferPort}`,
+    apiPort,
     logFile,
     exited: () => child.exitCode !== null || child.signalCode !== null,
     async kill() {
@@ -82,12 +92,16 @@ export async function startOperator(name: string, extraArgs: string[] = [], opts
       await waitForExit(child);
     },
   };
-  if (opts.waitReady ?? true) {
-    await waitFor(`operator ${name} ready (log ${logFile})`, async () => {
-      if (running.exited()) throw new Error(`operator ${name} exited with ${child.exitCode}; see ${logFile}`);
-      const response = await fetch(`${metricsUrl}/readyz`);
-      return response.ok;
-    });
-  }
+  if (opts.waitReady ?? true) await untilServing(running, name);
   return running;
+}
+
+/** Waits for the operator's readiness, then makes its workstation API the cluster's. */
+async function untilServing(running: RunningOperator, name: string): Promise<void> {
+  await waitFor(`operator ${name} ready (log ${running.logFile})`, async () => {
+    if (running.exited()) throw new Error(`operator ${name} exited with ${running.process.exitCode}; see ${running.logFile}`);
+    const response = await fetch(`${running.metricsUrl}/readyz`);
+    return response.ok;
+  });
+  if (running.apiPort !== undefined) await serveWorkstationApiFrom(running.apiPort);
 }

@@ -38,6 +38,8 @@ function tesseraRole(namespace: string): k8s.V1Role {
         resources: ['datasets', 'algos', 'jobs', 'computeplans'],
         verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'],
       },
+      // The file sets the namespace holds, through the workstation API (tessera fileset pull).
+      { apiGroups: ['files.tessera.dev'], resources: ['filesets'], verbs: ['get'] },
     ],
   };
 }

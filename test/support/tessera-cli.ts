@@ -6,14 +6,19 @@ import { clusterEnv } from './cluster-env.ts';
 const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const run = promisify(execFile);
 
-/** Runs `tessera <args>` as a user on their workstation: the local cluster's kubeconfig and store keys. */
-export async function tesseraCli(args: string[]): Promise<string> {
-  const env = clusterEnv();
+/** The environment of a workstation: a kubeconfig and nothing of the object store's. */
+export function workstationEnv(kubeconfig: string): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('TESSERA_S3_')));
+  return { ...env, KUBECONFIG: kubeconfig };
+}
+
+/**
+ * Runs `tessera <args>` as a user on their workstation: a kubeconfig (the cluster admin's unless
+ * `kubeconfig` names a tenant's) and no store keys.
+ */
+export async function tesseraCli(args: string[], kubeconfig = clusterEnv().kubeconfig): Promise<string> {
   try {
-    const { stdout } = await run(process.execPath, [cli, ...args], {
-      env: { ...process.env, KUBECONFIG: env.kubeconfig, TESSERA_S3_ENDPOINT: env.s3Endpoint, TESSERA_S3_ACCESS_KEY: env.s3AccessKey, TESSERA_S3_SECRET_KEY: env.s3SecretKey },
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const { stdout } = await run(process.execPath, [cli, ...args], { env: workstationEnv(kubeconfig), maxBuffer: 64 * 1024 * 1024 });
     return stdout;
   } catch (error) {
     const { stderr, stdout } = error as { stderr?: string; stdout?: string };

@@ -1,0 +1,84 @@
+import { createHmac } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as k8s from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import { liveManifests } from '../controllers/gc/live.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { makeClient, type ClientOptions } from '../runtime/kube-client.ts';
+import type { ListeningServer } from '../runtime/listen.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { WriteFence } from '../runtime/write-fence.ts';
+import { collectGarbage, collectOrphanGrants, collectStaging } from '../storage/gc.ts';
+import { subjectAccessReviewer } from '../workstation-api/access-review.ts';
+import { readFrontProxyConfig } from '../workstation-api/front-proxy-config.ts';
+import type { CollectResponse } from '../workstation-api/protocol.ts';
+import { startWorkstationServer } from '../workstation-api/server.ts';
+import type { FileSetServices } from './file-sets.ts';
+import { fencedStore } from './gc.ts';
+import type { Informers } from './informers.ts';
+
+// The workstation API (files.tessera.dev) on this replica: the front proxy's CA from the cluster, a
+// SubjectAccessReview client on the transfer API's request budget (never the controllers'), and a
+// garbage collection that only the leader may run.
+
+/** What serving the workstation API needs. */
+export interface WorkstationWiring {
+  address: string;
+  certFile: string;
+  keyFile: string;
+  kc: k8s.KubeConfig;
+  clientOptions: ClientOptions;
+  informers: Informers;
+  services: FileSetServices;
+  fence: WriteFence;
+  registry: Registry;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** Upload sessions are signed with a key of their own, derived from the operator's signing key. */
+function sessionKeyOf(signingKey: Buffer): Buffer {
+  return createHmac('sha256', signingKey).update('tessera.dev upload sessions').digest();
+}
+
+function collector(wiring: WorkstationWiring): (graceMs: number, dryRun: boolean) => Promise<CollectResponse> {
+  return async (graceMs, dryRun) => {
+    const { informers } = wiring;
+    if (![informers.datasets, informers.algos, informers.jobs].every((i) => i.hasSynced())) throw new Error('the caches are not synced yet');
+    const store = fencedStore(wiring.services.store, wiring.fence);
+    const live = liveManifests({ datasets: informers.datasets.list(), algos: informers.algos.list(), jobs: informers.jobs.list() });
+    const policy = { now: new Date(wiring.clock.now()), graceMs };
+    const result = await collectGarbage({ store, liveManifests: live, ...policy, dryRun });
+    const deletedGrants = dryRun ? 0 : await collectOrphanGrants(store, policy);
+    const deletedStaging = dryRun ? 0 : await collectStaging(store, policy);
+    wiring.logger.info({ ...result, deletedGrants, deletedStaging, dryRun }, 'collected garbage on request');
+    return { liveManifests: live.length, ...result, deletedGrants, deletedStaging, dryRun };
+  };
+}
+
+/** Serves the workstation API at wiring.address (host:port). */
+export async function serveWorkstationApi(wiring: WorkstationWiring): Promise<ListeningServer> {
+  const colon = wiring.address.lastIndexOf(':');
+  const core = makeClient(wiring.kc, k8s.CoreV1Api, wiring.clientOptions);
+  const logger = wiring.logger.child({ component: 'workstation-api' });
+  return startWorkstationServer({
+    host: wiring.address.slice(0, colon) || '0.0.0.0',
+    port: Number(wiring.address.slice(colon + 1)),
+    cert: await readFile(wiring.certFile, 'utf8'),
+    key: await readFile(wiring.keyFile, 'utf8'),
+    frontProxy: await readFrontProxyConfig(core),
+    deps: {
+      store: wiring.services.store,
+      manifests: wiring.services.manifests,
+      review: subjectAccessReviewer(makeClient(wiring.kc, k8s.AuthorizationV1Api, wiring.clientOptions), wiring.clock),
+      sessionKey: sessionKeyOf(wiring.services.signingKey),
+      now: () => wiring.clock.now(),
+      presignSeconds: 900,
+      sessionMaxAgeMs: 3_600_000,
+      storeClockSkewMs: 2_000,
+      collect: collector(wiring),
+    },
+    logger,
+    registry: wiring.registry,
+  });
+}

@@ -1,0 +1,147 @@
+// What the workstation API does once the caller is known (front-proxy.ts): each handler authorizes
+// with a SubjectAccessReview first, then works the store through presigned URLs and grants.
+//
+// Proof of possession: a namespace comes to hold a file set only by sending its bytes. An upload
+// hands out a PUT for every blob the namespace cannot show it already holds (through a file set it was
+// granted), whether or not the store has the blob, so the answer reveals nothing about other tenants'
+// data; the commit then checks that each such blob was written during the session, at the size the
+// manifest says. Knowing a digest is therefore worth nothing.
+import { grantAccess, hasAccess } from '../storage/access.ts';
+import { forEachBounded } from '../storage/bounded.ts';
+import type { ManifestCache } from '../storage/manifest-cache.ts';
+import { writeManifest } from '../storage/manifest-io.ts';
+import { blobKey, digestHex, manifestDigest, manifestKey, validateManifest, type Manifest } from '../storage/manifest.ts';
+import type { BlobStore } from '../storage/object-store.ts';
+import type { DownloadResponse } from '../storage/transfer-protocol.ts';
+import { requireAny, type AccessReviewer, type ResourceAction } from './access-review.ts';
+import { ApiError } from './errors.ts';
+import type { Caller } from './front-proxy.ts';
+import { filesGroup, pushTargets, type CollectResponse, type CommitResponse, type UploadRequest, type UploadResponse } from './protocol.ts';
+import { signSession, verifySession, type UploadSession } from './sessions.ts';
+
+/** What the handlers work with. */
+export interface WorkstationDeps {
+  store: BlobStore;
+  manifests: ManifestCache;
+  review: AccessReviewer;
+  /** Signs and checks upload sessions; shared by every replica. */
+  sessionKey: Buffer;
+  now: () => number;
+  presignSeconds: number;
+  /** How long an upload session may last: the presigned PUTs expire with it. */
+  sessionMaxAgeMs: number;
+  /** Clock skew tolerated between the operator and the store's LastModified. */
+  storeClockSkewMs: number;
+  /** Runs one garbage collection (on the leader; throws FencedWriteError elsewhere). */
+  collect(graceMs: number, dryRun: boolean): Promise<CollectResponse>;
+}
+
+const statConcurrency = 32;
+const defaultGraceSeconds = 3600;
+
+/** Pushing a file set for a Dataset or Algo needs the right to create or update that object. */
+function pushActions(namespace: string, target: UploadRequest['for']): ResourceAction[] {
+  const resource = pushTargets[target.kind];
+  return [
+    { group: 'tessera.dev', resource, verb: 'create', namespace },
+    { group: 'tessera.dev', resource, verb: 'update', namespace, name: target.name },
+  ];
+}
+
+/** Blobs of the base file sets the namespace holds; base file sets it does not hold count for nothing. */
+async function heldBlobs(namespace: string, base: readonly string[], deps: WorkstationDeps): Promise<Set<string>> {
+  const held = new Set<string>();
+  for (const digest of new Set(base)) {
+    if (!(await hasAccess(deps.store, namespace, digest))) continue;
+    const manifest = await deps.manifests.get(digest).catch(() => undefined);
+    for (const entry of manifest?.entries ?? []) held.add(entry.digest);
+  }
+  return held;
+}
+
+/** POST namespaces/{ns}/uploads */
+export async function startUpload(caller: Caller, namespace: string, request: UploadRequest, deps: WorkstationDeps): Promise<UploadResponse> {
+  await requireAny(deps.review, caller, pushActions(namespace, request.for));
+  const session: UploadSession = {
+    namespace,
+    kind: request.for.kind,
+    name: request.for.name,
+    manifestDigest: request.manifestDigest,
+    base: [...new Set(request.base ?? [])],
+    issuedAtMs: deps.now(),
+  };
+  const token = signSession(deps.sessionKey, session);
+  if (await hasAccess(deps.store, namespace, request.manifestDigest)) return { session: token, alreadyGranted: true, uploads: [] };
+  const held = await heldBlobs(namespace, session.base, deps);
+  const needed = [...new Map(request.blobs.filter((b) => !held.has(b.digest)).map((b) => [b.digest, b])).values()];
+  const expires = Math.min(deps.presignSeconds, Math.floor(deps.sessionMaxAgeMs / 1000));
+  const uploads: UploadResponse['uploads'] = [];
+  await forEachBounded(needed, statConcurrency, async (blob) => {
+    const put = await deps.store.presignPut(blobKey(blob.digest), digestHex(blob.digest), blob.size, expires);
+    uploads.push({ digest: blob.digest, url: put.url, headers: put.headers });
+  });
+  return { session: token, alreadyGranted: false, uploads };
+}
+
+function parseManifest(raw: unknown): Manifest {
+  try {
+    return validateManifest(raw);
+  } catch (error) {
+    throw new ApiError('Invalid', `the manifest is not valid: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Each blob the session had to send: stored, at the manifest's size, and written since the session began. */
+async function checkPossession(manifest: Manifest, session: UploadSession, deps: WorkstationDeps): Promise<void> {
+  const held = await heldBlobs(session.namespace, session.base, deps);
+  const sizes = new Map(manifest.entries.filter((e) => !held.has(e.digest)).map((e) => [e.digest, e.size]));
+  const problems: string[] = [];
+  await forEachBounded([...sizes], statConcurrency, async ([digest, size]) => {
+    const stored = await deps.store.stat(blobKey(digest));
+    if (!stored) problems.push(`${digest} was not uploaded`);
+    else if (stored.size !== size) problems.push(`${digest} is stored with ${stored.size} bytes, not ${size}`);
+    else if (stored.lastModified.getTime() < session.issuedAtMs - deps.storeClockSkewMs) problems.push(`${digest} was not uploaded in this session`);
+  });
+  if (problems.length > 0) {
+    throw new ApiError('Invalid', `${problems.length} blob(s) of the file set were not sent in this upload session, e.g. ${problems.slice(0, 3).join('; ')}`);
+  }
+}
+
+/** POST namespaces/{ns}/commits */
+export async function commitUpload(caller: Caller, namespace: string, request: { session: string; manifest: unknown }, deps: WorkstationDeps): Promise<CommitResponse> {
+  const session = verifySession(deps.sessionKey, request.session, { nowMs: deps.now(), maxAgeMs: deps.sessionMaxAgeMs });
+  if (session.namespace !== namespace) throw new ApiError('BadRequest', `the upload session is for namespace ${session.namespace}, not ${namespace}`);
+  await requireAny(deps.review, caller, pushActions(namespace, { kind: session.kind, name: session.name }));
+  const manifest = parseManifest(request.manifest);
+  const digest = manifestDigest(manifest);
+  if (digest !== session.manifestDigest) throw new ApiError('BadRequest', `the manifest hashes to ${digest}, but the session was opened for ${session.manifestDigest}`);
+  if (!(await hasAccess(deps.store, namespace, digest))) {
+    await checkPossession(manifest, session, deps);
+    await writeManifest(deps.store, manifest, digest);
+    await grantAccess(deps.store, namespace, digest);
+  }
+  return { digest, files: manifest.entries.length, bytes: manifest.entries.reduce((sum, e) => sum + e.size, 0) };
+}
+
+/**
+ * GET namespaces/{ns}/filesets/{digest}: a file set the namespace holds (a grant, which only the
+ * operator writes), for a caller allowed to get file sets there. Not holding it and it not existing
+ * answer alike.
+ */
+export async function presignFileSet(caller: Caller, namespace: string, digest: string, deps: WorkstationDeps): Promise<DownloadResponse> {
+  await requireAny(deps.review, caller, [{ group: filesGroup, resource: 'filesets', verb: 'get', namespace, name: digest }]);
+  const notHeld = new ApiError('NotFound', `filesets.${filesGroup} "${digest}" not found in namespace "${namespace}"`);
+  if (!(await hasAccess(deps.store, namespace, digest))) throw notHeld;
+  const manifest = await deps.manifests.get(digest).catch(() => {
+    throw notHeld;
+  });
+  const blobUrls: Record<string, string> = {};
+  for (const entry of manifest.entries) blobUrls[entry.digest] ??= await deps.store.presignGet(blobKey(entry.digest), deps.presignSeconds);
+  return { manifestUrl: await deps.store.presignGet(manifestKey(digest), deps.presignSeconds), blobUrls };
+}
+
+/** POST garbagecollections: cluster-scoped, for platform administrators. */
+export async function collectNow(caller: Caller, request: { graceSeconds?: number; dryRun?: boolean }, deps: WorkstationDeps): Promise<CollectResponse> {
+  await requireAny(deps.review, caller, [{ group: filesGroup, resource: 'garbagecollections', verb: 'create' }]);
+  return deps.collect((request.graceSeconds ?? defaultGraceSeconds) * 1000, request.dryRun === true);
+}
