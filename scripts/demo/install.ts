@@ -81,6 +81,8 @@ export function operatorLogs(): string {
 /** `helm upgrade --install` with the local cluster's values, then waits for the operator to be Ready. */
 export function installTessera(operator: Record<string, unknown> = {}): void {
   adoptExistingCrds();
+  // The tests' own registration of files.tessera.dev (test/support/workstation-api.ts) gives way to the chart's.
+  kubectl(['delete', 'apiservice', '-l', 'tessera.dev/test=true', '--ignore-not-found']);
   const scratch = mkdtempSync(join(tmpdir(), 'tessera-install-'));
   try {
     const valuesFile = join(scratch, 'values.yaml');

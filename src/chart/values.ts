@@ -122,6 +122,20 @@ const metricsSchema = z
   .prefault({})
   .describe('Prometheus metrics and health probes');
 
+const workstationApiSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('serve files.tessera.dev (an APIService): `tessera dataset push`, `algo push`, `fileset pull` and `gc` with users\' own Kubernetes credentials; needs objectStore.endpoint'),
+    port: port.default(8443).describe('the container port the API server reaches the workstation API on (TLS)'),
+    certificate: z
+      .strictObject({
+        existingSecret: z.string().default('').describe('a kubernetes.io/tls Secret in the release namespace (tls.crt, tls.key) for the API; default: the chart generates a CA and certificate, kept across upgrades'),
+        caBundle: z.string().default('').describe('PEM of the CA that signed existingSecret\'s certificate: the APIService\'s caBundle'),
+      })
+      .prefault({}),
+  })
+  .prefault({})
+  .describe('the workstation API: users push and pull file sets through the cluster\'s API server, never holding the store\'s keys');
+
 const serviceAccountSchema = z
   .strictObject({
     create: z.boolean().default(true),
@@ -157,6 +171,7 @@ export const chartValuesSchema = z.strictObject({
   objectStore: objectStoreSchema,
   transfer: transferSchema,
   metrics: metricsSchema,
+  workstationApi: workstationApiSchema,
   clusterDomain: z.string().min(1).default('cluster.local').describe("the cluster's DNS domain, for the transfer Service's name"),
   serviceAccount: serviceAccountSchema,
   rbac: rbacSchema,

@@ -121,9 +121,9 @@ describe('Tessera installed with its Helm chart', () => {
     expect(logs).toBeDefined();
 
     // The outputs are really in the store: a user pulls them from the host.
-    await tesseraCli(['fileset', 'pull', out!.digest, join(scratch, 'out')]);
+    await tesseraCli(['fileset', 'pull', out!.digest, join(scratch, 'out'), '-n', ns.name]);
     expect(await readFile(join(scratch, 'out', 'result.txt'), 'utf8')).toBe('lines=3\n');
-    await tesseraCli(['fileset', 'pull', logs!.digest, join(scratch, 'logs')]);
+    await tesseraCli(['fileset', 'pull', logs!.digest, join(scratch, 'logs'), '-n', ns.name]);
     const logFiles = await readdir(join(scratch, 'logs'));
     const logText = await Promise.all(logFiles.map((name) => readFile(join(scratch, 'logs', name), 'utf8')));
     expect(logText.join('')).toContain('counted 3 lines');

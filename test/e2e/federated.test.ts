@@ -106,7 +106,7 @@ describe('the kernel enforces what a Job asks for', () => {
     const digest = job.status?.outputs?.find((o) => o.name === 'cgroup')?.digest ?? '';
     const dir = mkdtempSync(join(tmpdir(), 'tessera-cgroup-'));
     try {
-      tessera(['fileset', 'pull', digest, dir]);
+      tessera(['fileset', 'pull', digest, dir, '-n', ns.name]);
       expect(readFileSync(join(dir, 'cpu.txt'), 'utf8').split('\n').slice(0, 2)).toEqual(['50000', '100000']);
     } finally {
       rmSync(dir, { recursive: true, force: true });

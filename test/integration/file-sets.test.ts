@@ -133,7 +133,7 @@ describe('Datasets, Jobs and their file sets', () => {
     await writeFile(join(datasetDir(), 'train', 'd.csv'), bytesFor('d', 100));
     const second = await tesseraCli(['dataset', 'push', datasetDir(), '--name', 'cifar', '-n', ns.name]);
     // Only the new file moved: the three others were already stored.
-    expect(second).toMatch(/1 blobs \(\d+ bytes\) uploaded, 3 already stored/);
+    expect(second).toMatch(/1 blobs \(\d+ bytes\) uploaded, 3 already held by /);
     expect(second).toMatch(/is at version 2 \(4 files, 12400 bytes\)/);
 
     const dataset = kubectlGet<Dataset>(ns.name, 'datasets.tessera.dev', 'cifar');
@@ -172,7 +172,7 @@ describe('Datasets, Jobs and their file sets', () => {
     expect(done.status?.metrics).toEqual({ accuracy: 0.93, 'loss.train': 0.2 });
 
     const pulled = join(scratch, 'pulled-model');
-    await tesseraCli(['fileset', 'pull', committed!.digest, pulled]);
+    await tesseraCli(['fileset', 'pull', committed!.digest, pulled, '-n', ns.name]);
     expect(await snapshot(pulled)).toEqual(await snapshot(join(runner.root, 'outputs', 'model')));
   });
 
@@ -255,7 +255,7 @@ describe('Datasets, Jobs and their file sets', () => {
       });
       expect(ready.status).toMatchObject({ version: 1, files: 2, bytes: 3006 });
       const pulled = join(scratch, 'pets-pulled');
-      await tesseraCli(['fileset', 'pull', ready.status!.digest!, pulled]);
+      await tesseraCli(['fileset', 'pull', ready.status!.digest!, pulled, '-n', ns.name]);
       expect(await snapshot(pulled)).toEqual(await snapshot(content));
     } finally {
       server.close();
@@ -319,7 +319,7 @@ describe('a Dataset on a landing-zone prefix', () => {
       });
       expect(ready.status).toMatchObject({ version: 1, files: 3, bytes: files.reduce((sum, f) => sum + f.bytes.length, 0) });
       const pulled = join(scratch, 'landed-pulled');
-      await tesseraCli(['fileset', 'pull', ready.status!.digest!, pulled]);
+      await tesseraCli(['fileset', 'pull', ready.status!.digest!, pulled, '-n', ns.name]);
       const want = join(scratch, 'landed-want');
       await writeTree(want, files);
       expect(await snapshot(pulled)).toEqual(await snapshot(want));

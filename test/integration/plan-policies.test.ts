@@ -170,10 +170,10 @@ describe('intermediate outputs', () => {
 
     const scratch = await mkdtemp(join(tmpdir(), 'tessera-gc-'));
     try {
-      await expect(tesseraCli(['fileset', 'pull', output('first'), join(scratch, 'first')])).rejects.toThrow(/no object at manifests/);
-      await expect(tesseraCli(['fileset', 'pull', output('middle'), join(scratch, 'middle')])).rejects.toThrow(/no object at manifests/);
-      await expect(tesseraCli(['fileset', 'pull', output('last'), join(scratch, 'last')])).resolves.toMatch(/pulled 1 files/);
-      if (log('first')) await expect(tesseraCli(['fileset', 'pull', log('first'), join(scratch, 'log')])).resolves.toMatch(/pulled 1 files/);
+      await expect(tesseraCli(['fileset', 'pull', output('first'), join(scratch, 'first'), '-n', ns.name])).rejects.toThrow(/filesets.files.tessera.dev "sha256:[0-9a-f]+" not found/);
+      await expect(tesseraCli(['fileset', 'pull', output('middle'), join(scratch, 'middle'), '-n', ns.name])).rejects.toThrow(/filesets.files.tessera.dev "sha256:[0-9a-f]+" not found/);
+      await expect(tesseraCli(['fileset', 'pull', output('last'), join(scratch, 'last'), '-n', ns.name])).resolves.toMatch(/pulled 1 files/);
+      if (log('first')) await expect(tesseraCli(['fileset', 'pull', log('first'), join(scratch, 'log'), '-n', ns.name])).resolves.toMatch(/pulled 1 files/);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

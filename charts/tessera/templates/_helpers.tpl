@@ -92,3 +92,13 @@ cluster without DNS), else the Service's DNS name.
 {{- fail "objectStore.endpoint needs objectStore.accessKey and objectStore.secretKey, or objectStore.existingSecret" }}
 {{- end }}
 {{- end }}
+
+{{/* Whether the workstation API is served: it moves file sets, so it needs the object store. */}}
+{{- define "tessera.workstationApi" -}}
+{{- if and .Values.workstationApi.enabled .Values.objectStore.endpoint }}true{{ end }}
+{{- end }}
+
+{{/* The TLS Secret of the workstation API: existingSecret, else the chart's own. */}}
+{{- define "tessera.apiCertSecret" -}}
+{{- default (printf "%s-api-cert" (include "tessera.fullname" .)) .Values.workstationApi.certificate.existingSecret }}
+{{- end }}
