@@ -38,8 +38,9 @@ function tesseraRole(namespace: string): k8s.V1Role {
         resources: ['datasets', 'algos', 'jobs', 'computeplans'],
         verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'],
       },
-      // The file sets the namespace holds, through the workstation API (tessera fileset pull).
+      // The workstation API: pull the file sets the namespace holds, push new ones.
       { apiGroups: ['files.tessera.dev'], resources: ['filesets'], verbs: ['get'] },
+      { apiGroups: ['files.tessera.dev'], resources: ['uploads', 'commits'], verbs: ['create'] },
     ],
   };
 }
