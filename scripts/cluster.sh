@@ -51,7 +51,8 @@ start() {
   is_running "$name" && return 0
   # fd 9 holds the command lock (see the bottom of this file); a component must not inherit it, or the
   # lock would be held for as long as the component runs and every later command would wait for ever.
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
+  # The same goes for any lock a caller holds on fds 3-8 (`flock FILE cluster.sh …` holds fd 3).
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   echo $! >"$PIDS/$name"
   log "started $name (pid $!), log $LOGS/$name.log"
 }
