@@ -34,6 +34,17 @@ export interface WorkstationWiring {
   registry: Registry;
   logger: Logger;
   clock: Clock;
+  /** Garbage collection's grace period: an upload session never outlives it. */
+  gcGraceMs: number;
+}
+
+/**
+ * How long an upload session lasts: an hour, but never longer than garbage collection's grace, so every
+ * blob a session sent is still too young to collect when its commit writes the manifest that
+ * protects it (and at least a minute, for a store collected with almost no grace).
+ */
+export function sessionMaxAgeMs(gcGraceMs: number): number {
+  return Math.max(60_000, Math.min(3_600_000, gcGraceMs));
 }
 
 /** Upload sessions are signed with a key of their own, derived from the operator's signing key. */
@@ -74,7 +85,7 @@ export async function serveWorkstationApi(wiring: WorkstationWiring): Promise<Li
       sessionKey: sessionKeyOf(wiring.services.signingKey),
       now: () => wiring.clock.now(),
       presignSeconds: 900,
-      sessionMaxAgeMs: 3_600_000,
+      sessionMaxAgeMs: sessionMaxAgeMs(wiring.gcGraceMs),
       storeClockSkewMs: 2_000,
       collect: collector(wiring),
     },

@@ -12,7 +12,7 @@ import { manifestDigest, type Manifest } from '../../src/storage/manifest.ts';
 import { adminS3, fileSetBucket } from '../support/transfer-calls.ts';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { useNamespace, waitFor } from '../support/kube.ts';
-import { installCrds, kubectlGet } from '../support/kubectl.ts';
+import { installCrds, kubectl, kubectlGet } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { tenantOf, type Tenant } from '../support/tenant.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
@@ -42,6 +42,20 @@ async function grantExists(namespace: string, digest: string): Promise<boolean> 
   } finally {
     s3.destroy();
   }
+}
+
+/** An administrator's mistake: `user` may create uploads and commits in `namespace` (nothing else there). */
+function allowWorkstationResources(namespace: string, user: string): void {
+  const [, , saNamespace = '', saName = ''] = user.split(':');
+  const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'misgranted-uploads', namespace }, rules: [{ apiGroups: ['files.tessera.dev'], resources: ['uploads', 'commits'], verbs: ['create'] }] };
+  const binding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'misgranted-uploads', namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'misgranted-uploads' },
+    subjects: [{ kind: 'ServiceAccount', name: saName, namespace: saNamespace }],
+  };
+  kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [role, binding] }));
 }
 
 async function refusal(call: Promise<unknown>): Promise<ServerError> {
@@ -89,7 +103,12 @@ describe('the workstation API between hospitals', () => {
   });
 
   it('refuses a push into another hospital’s namespace and a garbage collection by a tenant', async () => {
-    await expect(tesseraCli(['dataset', 'push', scratch, '--name', 'planted', '-n', nsA.name], hospitalB.kubeconfig)).rejects.toThrow(/cannot (create|update) resource "datasets"/);
+    // The API server's own RBAC refuses first...
+    await expect(tesseraCli(['dataset', 'push', scratch, '--name', 'planted', '-n', nsA.name], hospitalB.kubeconfig)).rejects.toThrow(/cannot create resource "uploads" in API group "files.tessera.dev"/);
+    // ...and where an administrator granted B the workstation resources in A by mistake, the operator
+    // still refuses: B may not create or update A's Datasets.
+    allowWorkstationResources(nsA.name, hospitalB.user);
+    await expect(tesseraCli(['dataset', 'push', scratch, '--name', 'planted', '-n', nsA.name], hospitalB.kubeconfig)).rejects.toThrow(/cannot create resource "datasets" in API group "tessera.dev"/);
     const gc = await refusal(filesApi(hospitalB.config).collect({ graceSeconds: 0 }));
     expect(gc.reason).toBe('Forbidden');
     expect(gc.message).toContain('garbagecollections');
@@ -117,6 +136,7 @@ describe('the workstation API between hospitals', () => {
   });
 
   it('refuses a session of one namespace committed into another, and a forged session', async () => {
+    allowWorkstationResources(nsA.name, hospitalB.user);
     const api = filesApi(hospitalB.config);
     const manifest: Manifest = { version: 1, entries: [] };
     const upload = await api.upload(nsB.name, { for: { kind: 'Dataset', name: 'empty' }, manifestDigest: manifestDigest(manifest), blobs: [] });
