@@ -11,12 +11,12 @@ const proxy = { verified: true, commonName: 'front-proxy-client' };
 
 describe('the caller behind the front proxy', () => {
   it('is read from the headers on the front proxy’s connection', () => {
-    const headers = { 'x-remote-user': 'alice', 'x-remote-group': ['hospital-a', 'system:authenticated'], 'x-remote-extra-scopes%2fone': 'x' };
+    const headers = { 'x-remote-user': ['alice'], 'x-remote-group': ['hospital-a', 'system:authenticated'], 'x-remote-extra-scopes%2fone': ['x'] };
     expect(callerOf(proxy, headers, settings)).toEqual({ user: 'alice', groups: ['hospital-a', 'system:authenticated'], extra: { 'scopes/one': ['x'] } });
   });
 
   it('is refused on any other connection, whatever the headers say', () => {
-    const headers = { 'x-remote-user': 'system:admin', 'x-remote-group': 'system:masters' };
+    const headers = { 'x-remote-user': ['system:admin'], 'x-remote-group': ['system:masters'] };
     expect(() => callerOf({ verified: false }, headers, settings)).toThrow(/through the Kubernetes API server only/);
     expect(() => callerOf({ verified: true, commonName: 'someone-else' }, headers, settings)).toThrow(/not allowed/);
   });

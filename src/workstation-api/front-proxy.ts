@@ -2,7 +2,6 @@
 // forwards the request with the user in X-Remote-* headers over a TLS connection on which it presents
 // its front-proxy client certificate. The headers are believed only on such a connection — anyone
 // else could write them. Pure: the TLS verification result comes in, a caller or a refusal goes out.
-import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError } from './errors.ts';
 
 /** The request-header settings the API server publishes (kube-system/extension-apiserver-authentication). */
@@ -28,14 +27,18 @@ export interface PeerCertificate {
   commonName?: string;
 }
 
-function values(headers: IncomingHttpHeaders, name: string): string[] {
-  const raw = headers[name.toLowerCase()];
-  if (raw === undefined) return [];
-  return Array.isArray(raw) ? raw : [raw];
+/**
+ * Request headers, each with every value it was sent with (node's `headersDistinct`): a plain
+ * `headers` joins repeated X-Remote-Group lines into one comma-separated string.
+ */
+export type DistinctHeaders = Record<string, string[] | undefined>;
+
+function values(headers: DistinctHeaders, name: string): string[] {
+  return headers[name.toLowerCase()] ?? [];
 }
 
 /** The request's user, from the headers, if the peer is the aggregation layer; else Unauthorized. */
-export function callerOf(peer: PeerCertificate, headers: IncomingHttpHeaders, settings: FrontProxySettings): Caller {
+export function callerOf(peer: PeerCertificate, headers: DistinctHeaders, settings: FrontProxySettings): Caller {
   if (!peer.verified) throw new ApiError('Unauthorized', 'this API is served through the Kubernetes API server only: call it as /apis/files.tessera.dev/v1alpha1/… there');
   if (settings.allowedNames.length > 0 && !settings.allowedNames.includes(peer.commonName ?? '')) {
     throw new ApiError('Unauthorized', `the front-proxy certificate's name ${peer.commonName ?? '(none)'} is not allowed`);
@@ -47,13 +50,13 @@ export function callerOf(peer: PeerCertificate, headers: IncomingHttpHeaders, se
 }
 
 /** The user's extra attributes, from headers named <prefix><percent-encoded key> (k8s.io/apiserver's requestheader). */
-function extraOf(headers: IncomingHttpHeaders, prefixes: readonly string[]): Record<string, string[]> {
+function extraOf(headers: DistinctHeaders, prefixes: readonly string[]): Record<string, string[]> {
   const extra: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     const prefix = prefixes.find((p) => name.startsWith(p.toLowerCase()));
     if (!prefix || value === undefined) continue;
     const key = decodeURIComponent(name.slice(prefix.length));
-    extra[key] = [...(extra[key] ?? []), ...(Array.isArray(value) ? value : [value])];
+    extra[key] = [...(extra[key] ?? []), ...value];
   }
   return extra;
 }

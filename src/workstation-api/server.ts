@@ -151,7 +151,7 @@ async function handle(opts: WorkstationServerOptions, req: IncomingMessage, foun
   const path = new URL(req.url ?? '/', 'https://localhost').pathname;
   if (req.method === 'GET' && path in openRoutes) return [200, openRoutes[path]];
   if (!found) throw new ApiError('NotFound', `the server could not find the requested resource (${req.method ?? ''} ${path})`);
-  const caller = callerOf(peerOf(req), req.headers, opts.frontProxy.settings);
+  const caller = callerOf(peerOf(req), req.headersDistinct, opts.frontProxy.settings);
   return found.route.handle(found.match)(caller, req, opts.deps);
 }
 
