@@ -20,21 +20,24 @@ export function registerGc(program: Command): void {
     .option('--dry-run', 'say what would be deleted, delete nothing')
     .action(async (flags: { graceSeconds: string; dryRun?: boolean }) => {
       const { liveManifests } = await import('../controllers/gc/live.ts');
-      const { collectGarbage, collectOrphanGrants, collectStaging } = await import('../storage/gc.ts');
+      const { collectExpiredLeases, collectGarbage, collectOrphanGrants, collectStaging } = await import('../storage/gc.ts');
       const { storeFromEnv, kubeContext } = await import('./context.ts');
       const custom = kubeContext(undefined).kc.makeApiClient(k8s.CustomObjectsApi);
-      const live = liveManifests({
-        datasets: await listAll<Dataset>(custom, 'datasets'),
-        algos: await listAll<Algo>(custom, 'algos'),
-        jobs: await listAll<TesseraJob>(custom, 'jobs'),
-      });
+      // Listed again before every deletion batch: a file set recorded mid-sweep counts.
+      const live = async (): Promise<string[]> =>
+        liveManifests({
+          datasets: await listAll<Dataset>(custom, 'datasets'),
+          algos: await listAll<Algo>(custom, 'algos'),
+          jobs: await listAll<TesseraJob>(custom, 'jobs'),
+        });
       const store = storeFromEnv();
       try {
         const policy = { now: new Date(), graceMs: Number(flags.graceSeconds) * 1000 };
         const result = await collectGarbage({ store, liveManifests: live, ...policy, dryRun: flags.dryRun });
         const grants = flags.dryRun ? 0 : await collectOrphanGrants(store, policy);
         const staging = flags.dryRun ? 0 : await collectStaging(store, policy);
-        console.log(JSON.stringify({ liveManifests: live.length, ...result, deletedGrants: grants, deletedStaging: staging, dryRun: flags.dryRun === true }));
+        const leases = flags.dryRun ? 0 : await collectExpiredLeases(store, policy);
+        console.log(JSON.stringify({ ...result, deletedGrants: grants, deletedStaging: staging, deletedLeases: leases, dryRun: flags.dryRun === true }));
       } finally {
         store.close();
       }

@@ -2,7 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import { liveManifests } from '../controllers/gc/live.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { assertMayWrite, type WriteFence } from '../runtime/write-fence.ts';
-import { collectGarbage, collectOrphanGrants, collectStaging } from '../storage/gc.ts';
+import { collectExpiredLeases, collectGarbage, collectOrphanGrants, collectStaging } from '../storage/gc.ts';
 import type { BlobStore } from '../storage/object-store.ts';
 import type { FileSetServices } from './file-sets.ts';
 import type { Informers } from './informers.ts';
@@ -52,15 +52,18 @@ export function startGarbageCollection(
     running = true;
     try {
       const now = new Date();
-      const live = liveManifests({ datasets: informers.datasets.list(), algos: informers.algos.list(), jobs: informers.jobs.list() });
+      // Read from the caches again before every deletion batch: what was recorded mid-sweep counts.
+      const live = (): string[] => liveManifests({ datasets: informers.datasets.list(), algos: informers.algos.list(), jobs: informers.jobs.list() });
       const result = await collectGarbage({ store, liveManifests: live, now, graceMs: schedule.graceMs });
       const grants = await collectOrphanGrants(store, { now, graceMs: schedule.graceMs });
       const staging = await collectStaging(store, { now, graceMs: schedule.graceMs });
+      const leases = await collectExpiredLeases(store, { now, graceMs: schedule.graceMs });
       deleted.inc({ kind: 'blob' }, result.deletedBlobs);
       deleted.inc({ kind: 'manifest' }, result.deletedManifests);
       deleted.inc({ kind: 'grant' }, grants);
       freed.inc(result.freedBytes);
-      log.info({ ...result, deletedGrants: grants, deletedStaging: staging, liveManifests: live.length }, 'collected garbage');
+      // A digest in use with no manifest is the owner's problem (its status says NotFound), not GC's.
+      log.info({ ...result, deletedGrants: grants, deletedStaging: staging, deletedLeases: leases }, 'collected garbage');
     } catch (error) {
       log.error({ err: error }, 'garbage collection failed; nothing further deleted, will try again');
     } finally {
