@@ -81,6 +81,11 @@ describe('ManifestCache.check', () => {
     { name: 'an unsafe path is unsafe, naming it', json: canonicalManifestJson(manifestOf(['../x'])), want: { kind: 'unsafe', path: '../x' } },
     { name: 'an absolute path', json: canonicalManifestJson(manifestOf(['/etc/passwd'])), want: { kind: 'unsafe', path: '/etc/passwd' } },
     { name: 'names that collide when case is folded', json: canonicalManifestJson(manifestOf(['A', 'a'])), want: { kind: 'unsafe', path: 'a' } },
+    {
+      name: 'a 4 KiB name is named by its start, and the reason is kept',
+      json: canonicalManifestJson(manifestOf(['n'.repeat(4096)])),
+      want: { kind: 'unsafe', message: expect.stringMatching(/^unsafe path "n{199}…: segment longer than 255 bytes$/) as unknown },
+    },
     { name: 'not JSON is corrupt', json: '{"version":1,', want: { kind: 'corrupt' } },
     { name: 'a JSON that is no manifest is corrupt', json: '{"hello":1}', want: { kind: 'corrupt' } },
   ];

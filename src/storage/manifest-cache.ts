@@ -27,6 +27,8 @@ const defaultMaxBytes = 64 * 1024 * 1024;
 const defaultMaxVerdicts = 10_000;
 // Messages end up in conditions and events; a zod error on a huge manifest could be megabytes.
 const maxMessageChars = 512;
+// A 4 KiB path is named by its start: enough to find it, and the reason still fits after it.
+const maxPathChars = 200;
 
 /**
  * Approximately how much heap a parsed manifest takes: per entry an object, its digest string and
@@ -46,13 +48,13 @@ export function verdictOf(outcome: { manifest: Manifest } | { error: unknown }):
   }
   const error = outcome.error;
   if (error instanceof ObjectNotFoundError) return { kind: 'missing' };
-  if (error instanceof UnsafePathError) return { kind: 'unsafe', path: error.path, message: clip(error.message) };
+  if (error instanceof UnsafePathError) return { kind: 'unsafe', path: error.path, message: `unsafe path ${clip(JSON.stringify(error.path), maxPathChars)}: ${error.reason}` };
   if (isInvalidManifest(error)) return { kind: 'corrupt', message: clip(error instanceof Error ? error.message : String(error)) };
   throw error;
 }
 
-function clip(message: string): string {
-  return message.length <= maxMessageChars ? message : `${message.slice(0, maxMessageChars)}…`;
+function clip(message: string, max = maxMessageChars): string {
+  return message.length <= max ? message : `${message.slice(0, max)}…`;
 }
 
 interface Kept {

@@ -20,10 +20,13 @@ export interface Manifest {
 /** A manifest path that could escape the target directory or that no file system can hold. */
 export class UnsafePathError extends Error {
   readonly path: string;
+  /** What is wrong with it, e.g. `'..' segment`. */
+  readonly reason: string;
   constructor(path: string, reason: string) {
     super(`unsafe path ${JSON.stringify(path)}: ${reason}`);
     this.name = 'UnsafePathError';
     this.path = path;
+    this.reason = reason;
   }
 }
 
