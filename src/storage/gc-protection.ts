@@ -11,7 +11,7 @@
 import { forEachBounded } from './bounded.ts';
 import { scanDigests } from './digest-scan.ts';
 import { DigestSet } from './digest-set.ts';
-import { digestHex, manifestKey, manifestPrefix } from './manifest.ts';
+import { manifestKey, manifestPrefix } from './manifest.ts';
 import { ObjectNotFoundError, type BlobStore, type StoredObject } from './object-store.ts';
 import { leaseKeys, leasePrefix, parseLeaseKey, pushLeaseTtlMs } from './push-lease.ts';
 
@@ -27,6 +27,7 @@ export interface GracePolicy {
 const scanConcurrency = 8;
 const missingSampleSize = 10;
 const hexPattern = /^[0-9a-f]{64}$/;
+const liveDigestPattern = /^sha256:[0-9a-f]{64}$/;
 
 /** Whether `object` was modified within the grace period. */
 export function isRecent(object: StoredObject, policy: GracePolicy): boolean {
@@ -48,6 +49,7 @@ export class Protection {
   private readonly protectedHex = new DigestSet();
   private readonly scanned = new DigestSet();
   private readonly scannedLeases = new Set<string>();
+  private readonly malformed = new Set<string>();
   private readonly deps: { store: BlobStore; live: LiveManifests; policy: GracePolicy; clock: () => number };
 
   constructor(deps: { store: BlobStore; live: LiveManifests; policy: GracePolicy; clock: () => number }) {
@@ -68,9 +70,23 @@ export class Protection {
   async refresh(options: { recentManifests: boolean }): Promise<void> {
     this.refreshedAt = this.deps.clock();
     const live = typeof this.deps.live === 'function' ? await this.deps.live() : this.deps.live;
-    await this.scanAll([...live].map(digestHex));
+    await this.scanAll([...live].flatMap((digest) => this.hexOfLive(digest)));
     await this.protectLeases();
     if (options.recentManifests) await this.protectRecentManifests();
+  }
+
+  // A malformed digest (an object written before its schema checked it) names nothing: skipped and
+  // counted like a missing one, never a reason to stop.
+  private hexOfLive(digest: string): string[] {
+    if (liveDigestPattern.test(digest)) return [digest.slice('sha256:'.length)];
+    if (!this.malformed.has(digest)) this.noteMissing(digest);
+    this.malformed.add(digest);
+    return [];
+  }
+
+  private noteMissing(digest: string): void {
+    this.missing.count += 1;
+    if (this.missing.sample.length < missingSampleSize) this.missing.sample.push(digest);
   }
 
   private async scanAll(hexes: string[]): Promise<void> {
@@ -85,8 +101,7 @@ export class Protection {
     } catch (error) {
       if (!(error instanceof ObjectNotFoundError)) throw new Error(`reading manifest sha256:${hex} for garbage collection`, { cause: error });
       // Not there: nothing to protect. Should it be pushed later, it is recent, and found as such.
-      this.missing.count += 1;
-      if (this.missing.sample.length < missingSampleSize) this.missing.sample.push(`sha256:${hex}`);
+      this.noteMissing(`sha256:${hex}`);
     }
     this.scanned.add(hex);
   }

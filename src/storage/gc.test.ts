@@ -77,8 +77,8 @@ describe('collectGarbage', () => {
     const store = storeAt();
     await putBlobs(store, 'a', 'b');
     const live = await putManifest(store, manifestOf('a'));
-    const result = await collectGarbage({ store, liveManifests: [live, digest('9')], now });
-    expect(result).toMatchObject({ deletedBlobs: 1, missingLiveManifests: 1, missingLiveSample: [digest('9')] });
+    const result = await collectGarbage({ store, liveManifests: [live, digest('9'), 'sha256:not-a-digest'], now });
+    expect(result).toMatchObject({ deletedBlobs: 1, missingLiveManifests: 2, missingLiveSample: [digest('9'), 'sha256:not-a-digest'] });
     expect(blobsLeft(store)).toEqual([blobKeyOf('a')]);
   });
 
