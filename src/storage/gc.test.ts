@@ -78,7 +78,7 @@ describe('collectGarbage', () => {
     await putBlobs(store, 'a', 'b');
     const live = await putManifest(store, manifestOf('a'));
     const result = await collectGarbage({ store, liveManifests: [live, digest('9'), 'sha256:not-a-digest'], now });
-    expect(result).toMatchObject({ deletedBlobs: 1, missingLiveManifests: 2, missingLiveSample: [digest('9'), 'sha256:not-a-digest'] });
+    expect(result).toMatchObject({ deletedBlobs: 1, missingLiveManifests: 2, missingLiveSample: ['sha256:not-a-digest', digest('9')] });
     expect(blobsLeft(store)).toEqual([blobKeyOf('a')]);
   });
 
