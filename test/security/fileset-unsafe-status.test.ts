@@ -4,7 +4,7 @@ import { canonicalManifestJson, type ManifestEntry } from '../../src/storage/man
 import { digestOf } from '../support/digest.ts';
 import { batchJobsOf } from '../support/job-runs.ts';
 import { useNamespace, waitFor } from '../support/kube.ts';
-import { installCrds } from '../support/kubectl.ts';
+import { installCrds, kubectl } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { freshBucket, plantManifest, type TestBucket } from '../support/store-bucket.ts';
 import { tenantOf, type Tenant } from '../support/tenant.ts';
@@ -51,9 +51,10 @@ function get(kind: string, name: string): Owner {
 
 const condition = (owner: Owner, type: string): Condition | undefined => owner.status?.conditions?.find((c) => c.type === type);
 
-// The core/v1 view of events: what `kubectl events` shows, and what a namespace admin may list.
+// The core/v1 view of events, what `kubectl events` shows, read by the test as an observer (the
+// local cluster's `admin` role aggregates nothing, so the tenant itself may not list events).
 function warningEvents(name: string): Array<{ reason: string; count: number }> {
-  const list = JSON.parse(tenant.kubectl(['get', 'events', '-n', ns.name, '-o', 'json'])) as {
+  const list = JSON.parse(kubectl(['get', 'events', '-n', ns.name, '-o', 'json'])) as {
     items: Array<{ involvedObject?: { name?: string }; type: string; reason: string; count?: number; series?: { count: number } }>;
   };
   return list.items
