@@ -60,6 +60,26 @@ async function putBytes(store: BlobStore, key: string, bytes: Buffer): Promise<v
   await store.put(key, bytes, bytes.length, digestHex(sha256Bytes(bytes).digest));
 }
 
+const empty = Buffer.alloc(0);
+
+/** Writes lease `id` for `manifest`: its digests first, so a head in the store always has them. */
+export async function writePushLease(store: BlobStore, id: string, manifest: Manifest): Promise<void> {
+  const keys = leaseKeys(id);
+  await putBytes(store, keys.digests, leaseBody(manifest));
+  await putBytes(store, keys.head, empty);
+}
+
+/** Renews lease `id` (rewrites its head): call at least every pushLeaseTtlMs, e.g. on each request of a session. */
+export async function renewPushLease(store: BlobStore, id: string): Promise<void> {
+  await putBytes(store, leaseKeys(id).head, empty);
+}
+
+/** Deletes lease `id`; a lease already gone is not an error. */
+export async function releasePushLease(store: BlobStore, id: string): Promise<void> {
+  const keys = leaseKeys(id);
+  await store.delete([keys.head, keys.digests]);
+}
+
 /**
  * Protects `manifest` and every blob it names from garbage collection until released (or until
  * pushLeaseTtlMs after this process stops renewing it). Call it after hashing and before checking
@@ -67,15 +87,11 @@ async function putBytes(store: BlobStore, key: string, bytes: Buffer): Promise<v
  */
 export async function holdPushLease(store: BlobStore, manifest: Manifest, options: PushLeaseOptions = {}): Promise<PushLease> {
   const id = randomUUID();
-  const keys = leaseKeys(id);
-  // Digests first: a head in the store always has its digests beside it.
-  await putBytes(store, keys.digests, leaseBody(manifest));
-  const empty = Buffer.alloc(0);
-  await putBytes(store, keys.head, empty);
+  await writePushLease(store, id, manifest);
   // A failed renewal is tried again at the next tick; the lease lapses only after pushLeaseTtlMs.
   let renewing: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    renewing = putBytes(store, keys.head, empty).catch(() => undefined);
+    renewing = renewPushLease(store, id).catch(() => undefined);
   }, options.renewEveryMs ?? pushLeaseRenewMs);
   timer.unref();
   let released = false;
@@ -85,7 +101,7 @@ export async function holdPushLease(store: BlobStore, manifest: Manifest, option
     released = true;
     // A renewal still in flight would write the head back after the delete.
     await renewing;
-    await store.delete([keys.head, keys.digests]);
+    await releasePushLease(store, id);
   };
   await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? leaseSettleMs));
   return { id, release };
