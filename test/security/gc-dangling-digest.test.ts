@@ -88,7 +88,8 @@ describe('a Dataset naming a file set that does not exist', () => {
     const collected = await waitFor('a collection that skipped the dangling digest', async () =>
       (await operatorLog()).find((line) => line.msg === 'collected garbage' && (line.missingLiveManifests ?? 0) >= 1 && (line.deletedBlobs ?? 0) >= garbage.length),
     30_000);
-    expect(collected.missingLiveManifests).toBe(1);
+    // At least ours: the operator sees every namespace's objects, other tests' leftovers included.
+    expect(collected.missingLiveManifests).toBeGreaterThanOrEqual(1);
     for (const key of garbage) expect(await bucket.store.has(key)).toBe(false);
     expect((await operatorLog()).filter((line) => line.msg?.startsWith('garbage collection failed'))).toEqual([]);
 
