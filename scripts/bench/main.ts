@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   jobs: async () => (await import('./jobs.ts')).benchJobs(process.argv.slice(3)),
   transfer: async () => (await import('./transfer.ts')).benchTransfer(process.argv.slice(3)),
   plan: async () => (await import('./plan.ts')).benchPlan(process.argv.slice(3)),
+  gc: async () => (await import('./gc.ts')).benchGc(process.argv.slice(3)),
 };
 
 const name = process.argv[2] ?? 'jobs';

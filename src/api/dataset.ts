@@ -30,6 +30,10 @@ export const DatasetReason = {
   Unauthorized: 'Unauthorized',
   ImportFailed: 'ImportFailed',
   NoObjectStore: 'NoObjectStore',
+  /** Its file set has a path that could escape the target or that collides when case is folded. */
+  UnsafeFileSet: 'UnsafeFileSet',
+  /** Its file set's manifest is not a valid manifest. */
+  CorruptFileSet: 'CorruptFileSet',
 } as const;
 
 /** The most namespaces one Dataset may authorize by name. */

@@ -85,7 +85,7 @@ function jobDeps(wiring: ControllerWiring): JobReconcilerDeps {
       job: (ns, name) => informers.jobs.get(ns, name),
       algo: (ns, name) => informers.algos.get(ns, name),
     },
-    fileSets: fileSets && { store: fileSets.store, signingKey: fileSets.signingKey },
+    fileSets: fileSets && { store: fileSets.store, signingKey: fileSets.signingKey, manifests: fileSets.manifests },
     writes: apiJobWrites(clients),
     events: wiring.events,
     config: wiring.config,
@@ -118,7 +118,7 @@ export function makeControllers(wiring: ControllerWiring): Controllers {
       }),
     ),
     algo: controller('algo', wiring, (key, log) =>
-      reconcileAlgo(key, log, { algos: informers.algos, store: fileSets?.store, writeStatus: statusWriter<Algo, AlgoStatus>(clients.custom, 'algos'), clock: wiring.clock }),
+      reconcileAlgo(key, log, { algos: informers.algos, store: fileSets?.store, manifests: fileSets?.manifests, writeStatus: statusWriter<Algo, AlgoStatus>(clients.custom, 'algos'), events: wiring.events, clock: wiring.clock }),
     ),
     plan: controller('computeplan', wiring, (key, log) =>
       reconcilePlan(key, log, {

@@ -2,7 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import { liveManifests } from '../controllers/gc/live.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { assertMayWrite, type WriteFence } from '../runtime/write-fence.ts';
-import { collectGarbage, collectOrphanGrants, collectStaging } from '../storage/gc.ts';
+import { collectExpiredLeases, collectGarbage, collectOrphanGrants, collectStaging, type GcResult } from '../storage/gc.ts';
 import type { BlobStore } from '../storage/object-store.ts';
 import type { FileSetServices } from './file-sets.ts';
 import type { Informers } from './informers.ts';
@@ -33,11 +33,37 @@ export function fencedStore(store: BlobStore, fence: WriteFence): BlobStore {
   return fenced;
 }
 
+/** What one collection needs. */
+export interface GcDeps {
+  informers: Informers;
+  fileSets: FileSetServices;
+  fence: WriteFence;
+}
+
+/** What one collection did (or, on a dry run, would do). */
+export type GcReport = GcResult & { liveManifests: number; deletedGrants: number; deletedStaging: number; deletedLeases: number; dryRun: boolean };
+
+/**
+ * One collection from the caches, every deletion behind the fence. Throws when the caches are not
+ * synced: a partial list of what is in use would make live data look like garbage.
+ */
+export async function collectOnce(deps: GcDeps, opts: { graceMs: number; dryRun?: boolean; now?: Date }): Promise<GcReport> {
+  const { informers } = deps;
+  if (![informers.datasets, informers.algos, informers.jobs].every((i) => i.hasSynced())) throw new Error('the caches are not synced yet');
+  const store = fencedStore(deps.fileSets.store, deps.fence);
+  const policy = { now: opts.now ?? new Date(), graceMs: opts.graceMs };
+  const dryRun = opts.dryRun === true;
+  // Read from the caches again before every deletion batch: what was recorded mid-sweep counts.
+  const live = (): string[] => liveManifests({ datasets: informers.datasets.list(), algos: informers.algos.list(), jobs: informers.jobs.list() });
+  const result = await collectGarbage({ store, liveManifests: live, ...policy, dryRun });
+  const deletedGrants = dryRun ? 0 : await collectOrphanGrants(store, policy);
+  const deletedStaging = dryRun ? 0 : await collectStaging(store, policy);
+  const deletedLeases = dryRun ? 0 : await collectExpiredLeases(store, policy);
+  return { ...result, liveManifests: live().length, deletedGrants, deletedStaging, deletedLeases, dryRun };
+}
+
 /** Starts collecting every intervalMs; returns a stop function. */
-export function startGarbageCollection(
-  schedule: GcSchedule,
-  deps: { informers: Informers; fileSets: FileSetServices; registry: Registry; logger: Logger; fence: WriteFence },
-): () => void {
+export function startGarbageCollection(schedule: GcSchedule, deps: GcDeps & { registry: Registry; logger: Logger }): () => void {
   const log = deps.logger.child({ component: 'gc' });
   const registers = [deps.registry];
   const deleted = new Counter({ name: 'tessera_gc_deleted_objects_total', help: 'Objects garbage collection deleted from the store', labelNames: ['kind'], registers });
@@ -45,22 +71,16 @@ export function startGarbageCollection(
   for (const kind of ['blob', 'manifest', 'grant']) deleted.inc({ kind }, 0);
   let running = false;
   const collect = async (): Promise<void> => {
-    const { informers } = deps;
-    const store = fencedStore(deps.fileSets.store, deps.fence);
-    const synced = [informers.datasets, informers.algos, informers.jobs].every((i) => i.hasSynced());
-    if (running || !synced) return;
+    if (running) return;
     running = true;
     try {
-      const now = new Date();
-      const live = liveManifests({ datasets: informers.datasets.list(), algos: informers.algos.list(), jobs: informers.jobs.list() });
-      const result = await collectGarbage({ store, liveManifests: live, now, graceMs: schedule.graceMs });
-      const grants = await collectOrphanGrants(store, { now, graceMs: schedule.graceMs });
-      const staging = await collectStaging(store, { now, graceMs: schedule.graceMs });
-      deleted.inc({ kind: 'blob' }, result.deletedBlobs);
-      deleted.inc({ kind: 'manifest' }, result.deletedManifests);
-      deleted.inc({ kind: 'grant' }, grants);
-      freed.inc(result.freedBytes);
-      log.info({ ...result, deletedGrants: grants, deletedStaging: staging, liveManifests: live.length }, 'collected garbage');
+      const report = await collectOnce(deps, { graceMs: schedule.graceMs });
+      deleted.inc({ kind: 'blob' }, report.deletedBlobs);
+      deleted.inc({ kind: 'manifest' }, report.deletedManifests);
+      deleted.inc({ kind: 'grant' }, report.deletedGrants);
+      freed.inc(report.freedBytes);
+      // A digest in use with no manifest is the owner's problem (its status says NotFound), not GC's.
+      log.info(report, 'collected garbage');
     } catch (error) {
       log.error({ err: error }, 'garbage collection failed; nothing further deleted, will try again');
     } finally {

@@ -2,19 +2,17 @@ import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
-import { liveManifests } from '../controllers/gc/live.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { makeClient, type ClientOptions } from '../runtime/kube-client.ts';
 import type { ListeningServer } from '../runtime/listen.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { WriteFence } from '../runtime/write-fence.ts';
-import { collectGarbage, collectOrphanGrants, collectStaging } from '../storage/gc.ts';
 import { subjectAccessReviewer } from '../workstation-api/access-review.ts';
 import { readFrontProxyConfig } from '../workstation-api/front-proxy-config.ts';
 import type { CollectResponse } from '../workstation-api/protocol.ts';
 import { startWorkstationServer } from '../workstation-api/server.ts';
 import type { FileSetServices } from './file-sets.ts';
-import { fencedStore } from './gc.ts';
+import { collectOnce } from './gc.ts';
 import type { Informers } from './informers.ts';
 
 // The workstation API (files.tessera.dev) on this replica: the front proxy's CA from the cluster, a
@@ -54,16 +52,9 @@ function sessionKeyOf(signingKey: Buffer): Buffer {
 
 function collector(wiring: WorkstationWiring): (graceMs: number, dryRun: boolean) => Promise<CollectResponse> {
   return async (graceMs, dryRun) => {
-    const { informers } = wiring;
-    if (![informers.datasets, informers.algos, informers.jobs].every((i) => i.hasSynced())) throw new Error('the caches are not synced yet');
-    const store = fencedStore(wiring.services.store, wiring.fence);
-    const live = liveManifests({ datasets: informers.datasets.list(), algos: informers.algos.list(), jobs: informers.jobs.list() });
-    const policy = { now: new Date(wiring.clock.now()), graceMs };
-    const result = await collectGarbage({ store, liveManifests: live, ...policy, dryRun });
-    const deletedGrants = dryRun ? 0 : await collectOrphanGrants(store, policy);
-    const deletedStaging = dryRun ? 0 : await collectStaging(store, policy);
-    wiring.logger.info({ ...result, deletedGrants, deletedStaging, dryRun }, 'collected garbage on request');
-    return { liveManifests: live.length, ...result, deletedGrants, deletedStaging, dryRun };
+    const report = await collectOnce({ informers: wiring.informers, fileSets: wiring.services, fence: wiring.fence }, { graceMs, dryRun, now: new Date(wiring.clock.now()) });
+    wiring.logger.info(report, 'collected garbage on request');
+    return report;
   };
 }
 

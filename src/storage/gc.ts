@@ -1,28 +1,37 @@
-// Garbage collection by reference accounting: a blob is garbage when no manifest in use names it.
-// The caller says which manifests are in use; the store says what exists and how old it is.
+// Garbage collection by reference accounting: a blob is garbage when nothing protected names it
+// (gc-protection.ts says what is protected). The sweep streams the store's listings and deletes in
+// batches of 1,000, so its memory is the protected set (16 bytes a digest) plus one batch, whatever
+// the size of the store.
 //
 // Races with a concurrent push, and what covers them:
-// - a push uploads blobs before its manifest exists: blobs younger than the grace period are kept;
+// - a push uploads blobs before its manifest exists: blobs younger than the grace period are kept,
+//   and a push holding a lease (push-lease.ts) keeps every blob and its manifest however long it takes;
 // - a push's manifest exists before the caller records it as in use: manifests younger than the
-//   grace period count as in use, and manifests written while collecting are re-read before deleting;
-// - a push skipped an old unreferenced blob that is deleted here before its manifest protects it:
-//   pushDirectory re-checks skipped blobs after writing its manifest and uploads any that vanished.
+//   grace period count as in use, and those written while collecting are found before each batch;
+// - a push finds its manifest or a blob already stored while a sweep is deleting it: before each
+//   batch the sweep re-reads the live set and the leases, and deletes within maxRefreshAgeMs of
+//   that; a lease holder checks only after leaseSettleMs, when any such deletion has been sent.
+import { isRecent, hexOfKey, Protection, type GracePolicy, type LiveManifests } from './gc-protection.ts';
 import { accessPrefix } from './access.ts';
-import { forEachBounded } from './bounded.ts';
-import { isInvalidManifest, readManifest } from './manifest-io.ts';
-import { blobKey, blobPrefix, manifestPrefix, type Manifest } from './manifest.ts';
+import { DigestSet } from './digest-set.ts';
+import { blobPrefix, manifestPrefix } from './manifest.ts';
 import type { BlobStore, StoredObject } from './object-store.ts';
+import { leasePrefix, maxRefreshAgeMs, parseLeaseKey, pushLeaseTtlMs } from './push-lease.ts';
+
+export { isRecent, type GracePolicy, type LiveManifests } from './gc-protection.ts';
 
 /** What to collect. `now` is injected so the grace arithmetic is testable. */
 export interface GcOptions {
   store: BlobStore;
-  /** Digests (`sha256:<hex>`) of every manifest in use; all must exist in the store. */
-  liveManifests: readonly string[];
+  /** Digests (`sha256:<hex>`) of every manifest in use; a function is read again before each batch. */
+  liveManifests: LiveManifests;
   /** Count, but delete nothing. */
   dryRun?: boolean;
   /** Objects modified this recently are never deleted. Default one hour. */
   graceMs?: number;
   now: Date;
+  /** Milliseconds since the epoch, for how old a refresh is when a batch is deleted. Default Date.now. */
+  clock?: () => number;
 }
 
 /** What a collection freed (or, on a dry run, would free). */
@@ -30,127 +39,113 @@ export interface GcResult {
   deletedBlobs: number;
   freedBytes: number;
   keptBlobs: number;
-  /** Manifests neither in use nor recent: deleted with their blobs, so none points at a missing blob. */
+  /** Manifests neither in use nor recent: deleted before their blobs, so none points at a missing blob. */
   deletedManifests: number;
-}
-
-/** The age rule: objects modified after `now - graceMs` are kept whatever refers to them. */
-export interface GracePolicy {
-  now: Date;
-  graceMs: number;
+  /** Digests in use that have no manifest (e.g. a spec naming a file set never pushed): skipped. */
+  missingLiveManifests: number;
+  /** Up to ten of them, for a log line. */
+  missingLiveSample: string[];
 }
 
 const defaultGraceMs = 60 * 60 * 1000;
-const loadConcurrency = 8;
+/** Objects per deletion batch (the S3 DeleteObjects limit), each preceded by a refresh. */
+const batchSize = 1_000;
+const refreshAttempts = 3;
 
-function isRecent(object: StoredObject, policy: GracePolicy): boolean {
-  return object.lastModified.getTime() > policy.now.getTime() - policy.graceMs;
+/** Whether a listed blob or manifest may go: past the grace period and not protected. */
+export function isGarbage(object: StoredObject, protection: Pick<Protection, 'has'>, policy: GracePolicy): boolean {
+  if (isRecent(object, policy)) return false;
+  const hex = hexOfKey(object.key);
+  return hex === undefined || !protection.has(hex);
 }
 
-/** The blobs to delete: named by no manifest in `liveManifests` and older than the grace period. */
-export function unreferencedBlobs(
-  allBlobs: readonly StoredObject[],
-  liveManifests: readonly Manifest[],
-  policy: GracePolicy,
-): StoredObject[] {
-  const referenced = referencedBlobKeys(liveManifests);
-  return allBlobs.filter((blob) => !referenced.has(blob.key) && !isRecent(blob, policy));
-}
-
-function referencedBlobKeys(manifests: Iterable<Manifest>): Set<string> {
-  const referenced = new Set<string>();
-  for (const manifest of manifests) {
-    for (const entry of manifest.entries) referenced.add(blobKey(entry.digest));
-  }
-  return referenced;
-}
-
-/** The manifests to delete: not in use and older than the grace period. */
-export function unusedManifests(
-  allManifests: readonly StoredObject[],
-  liveDigests: readonly string[],
-  policy: GracePolicy,
-): StoredObject[] {
-  const live = new Set(liveDigests.map(digestOfManifestKey));
-  return allManifests.filter((m) => !live.has(digestOfManifestKey(m.key)) && !isRecent(m, policy));
-}
-
-/** The digests a collection must treat as in use: the caller's plus every recent manifest. */
-export function protectedManifests(
-  allManifests: readonly StoredObject[],
-  liveDigests: readonly string[],
-  policy: GracePolicy,
-): string[] {
-  const recent = allManifests.filter((m) => isRecent(m, policy)).map((m) => digestOfManifestKey(m.key));
-  return [...new Set([...liveDigests, ...recent])];
-}
-
-function digestOfManifestKey(keyOrDigest: string): string {
-  return keyOrDigest.startsWith(manifestPrefix) ? `sha256:${keyOrDigest.slice(manifestPrefix.length)}` : keyOrDigest;
+interface Sweep {
+  store: BlobStore;
+  protection: Protection;
+  policy: GracePolicy;
+  dryRun: boolean;
+  clock: () => number;
+  /** Whether each refresh also looks for manifests written since the sweep began. */
+  recentManifests: boolean;
 }
 
 /**
- * Deletes blobs no manifest in use refers to, and manifests no longer in use, both past the grace
- * period. Throws before deleting anything if a manifest in use cannot be read.
+ * Deletes manifests no longer in use, then blobs nothing protected names, both past the grace
+ * period. Throws (having deleted only whole, re-checked batches) when the store cannot be read.
  */
 export async function collectGarbage(options: GcOptions): Promise<GcResult> {
   const policy: GracePolicy = { now: options.now, graceMs: options.graceMs ?? defaultGraceMs };
-  const manifests = await listAll(options.store, manifestPrefix);
-  const loaded = await loadManifests(options.store, protectedManifests(manifests, options.liveManifests, policy), options.liveManifests);
-  const blobs = await listAll(options.store, blobPrefix);
-  let doomedBlobs = unreferencedBlobs(blobs, [...loaded.values()], policy);
-  const doomedManifests = unusedManifests(manifests, options.liveManifests, policy);
-  if (!options.dryRun) {
-    doomedBlobs = await withoutNewlyReferenced(options.store, doomedBlobs, manifests);
-    // Manifests first: if we stop halfway, no remaining manifest names a deleted blob.
-    await options.store.delete(doomedManifests.map((m) => m.key));
-    await options.store.delete(doomedBlobs.map((b) => b.key));
-  }
+  const clock = options.clock ?? Date.now;
+  const protection = new Protection({ store: options.store, live: options.liveManifests, policy, clock });
+  await protection.refresh({ recentManifests: true });
+  const sweep: Sweep = { store: options.store, protection, policy, dryRun: options.dryRun === true, clock, recentManifests: false };
+  // Manifests first: if we stop halfway, no remaining manifest names a deleted blob.
+  const manifests = await sweepPrefix(manifestPrefix, sweep);
+  const blobs = await sweepPrefix(blobPrefix, { ...sweep, recentManifests: true });
   return {
-    deletedBlobs: doomedBlobs.length,
-    freedBytes: doomedBlobs.reduce((sum, b) => sum + b.size, 0),
-    keptBlobs: blobs.length - doomedBlobs.length,
-    deletedManifests: doomedManifests.length,
+    deletedBlobs: blobs.deleted,
+    freedBytes: blobs.freedBytes,
+    keptBlobs: blobs.kept,
+    deletedManifests: manifests.deleted,
+    missingLiveManifests: protection.missing.count,
+    missingLiveSample: protection.missing.sample,
   };
 }
 
-async function listAll(store: BlobStore, prefix: string): Promise<StoredObject[]> {
-  const objects: StoredObject[] = [];
-  for await (const object of store.list(prefix)) objects.push(object);
-  return objects;
+interface SweepCounts {
+  deleted: number;
+  kept: number;
+  freedBytes: number;
 }
 
-// Live manifests must load; a recent one that is invalid can never be pulled, so it protects nothing.
-async function loadManifests(
-  store: BlobStore,
-  digests: readonly string[],
-  liveDigests: readonly string[],
-): Promise<Map<string, Manifest>> {
-  const live = new Set(liveDigests);
-  const loaded = new Map<string, Manifest>();
-  await forEachBounded(digests, loadConcurrency, async (digest) => {
-    try {
-      loaded.set(digest, await readManifest(store, digest));
-    } catch (error) {
-      if (live.has(digest) || !isInvalidManifest(error)) {
-        throw new Error(`reading manifest ${digest} for garbage collection`, { cause: error });
-      }
+async function sweepPrefix(prefix: string, sweep: Sweep): Promise<SweepCounts> {
+  const counts: SweepCounts = { deleted: 0, kept: 0, freedBytes: 0 };
+  let batch: StoredObject[] = [];
+  const flush = async (): Promise<void> => {
+    const deleted = sweep.dryRun ? batch : await deleteUnprotected(batch, sweep);
+    counts.deleted += deleted.length;
+    counts.kept += batch.length - deleted.length;
+    for (const object of deleted) counts.freedBytes += object.size;
+    batch = [];
+  };
+  for await (const object of sweep.store.list(prefix)) {
+    if (!isGarbage(object, sweep.protection, sweep.policy)) counts.kept += 1;
+    else batch.push(object);
+    if (batch.length >= batchSize) await flush();
+  }
+  await flush();
+  return counts;
+}
+
+// Re-reads what is protected, then deletes what is still garbage, at most maxRefreshAgeMs after the
+// refresh began: a push whose lease was not seen yet waits longer than that before it checks.
+async function deleteUnprotected(batch: readonly StoredObject[], sweep: Sweep): Promise<StoredObject[]> {
+  if (batch.length === 0) return [];
+  for (let attempt = 0; attempt < refreshAttempts; attempt++) {
+    await sweep.protection.refresh({ recentManifests: sweep.recentManifests });
+    const doomed = batch.filter((object) => isGarbage(object, sweep.protection, sweep.policy));
+    if (sweep.clock() - sweep.protection.refreshedAt > maxRefreshAgeMs) continue;
+    await sweep.store.delete(doomed.map((object) => object.key));
+    return doomed;
+  }
+  throw new Error(`garbage collection could not re-read what is in use within ${maxRefreshAgeMs} ms of deleting; stopped`);
+}
+
+/** Deletes, in batches, every listed object `doomed` says may go; returns how many. */
+async function deleteWhere(store: BlobStore, objects: AsyncIterable<StoredObject>, doomed: (object: StoredObject) => boolean): Promise<number> {
+  let batch: string[] = [];
+  let deleted = 0;
+  for await (const object of objects) {
+    if (!doomed(object)) continue;
+    batch.push(object.key);
+    if (batch.length >= batchSize) {
+      await store.delete(batch);
+      deleted += batch.length;
+      batch = [];
     }
-  });
-  return loaded;
-}
-
-// A push may have committed a manifest since we listed: spare the blobs it names.
-async function withoutNewlyReferenced(
-  store: BlobStore,
-  doomed: readonly StoredObject[],
-  listedBefore: readonly StoredObject[],
-): Promise<StoredObject[]> {
-  const seen = new Set(listedBefore.map((m) => m.key));
-  const fresh = (await listAll(store, manifestPrefix)).filter((m) => !seen.has(m.key));
-  const freshManifests = await loadManifests(store, fresh.map((m) => digestOfManifestKey(m.key)), []);
-  const referenced = referencedBlobKeys(freshManifests.values());
-  return doomed.filter((blob) => !referenced.has(blob.key));
+  }
+  await store.delete(batch);
+  return deleted + batch.length;
 }
 
 /**
@@ -159,15 +154,40 @@ async function withoutNewlyReferenced(
  * with the same bytes. Returns how many were deleted.
  */
 export async function collectOrphanGrants(store: BlobStore, policy: GracePolicy): Promise<number> {
-  const manifests = new Set((await listAll(store, manifestPrefix)).map((m) => m.key.slice(manifestPrefix.length)));
-  const orphans = (await listAll(store, accessPrefix)).filter((grant) => !manifests.has(grant.key.slice(grant.key.lastIndexOf('/') + 1)) && !isRecent(grant, policy));
-  await store.delete(orphans.map((grant) => grant.key));
-  return orphans.length;
+  const manifests = new DigestSet();
+  for await (const manifest of store.list(manifestPrefix)) {
+    const hex = hexOfKey(manifest.key);
+    if (hex !== undefined) manifests.add(hex);
+  }
+  return deleteWhere(store, store.list(accessPrefix), (grant) => {
+    const hex = hexOfKey(grant.key);
+    return !isRecent(grant, policy) && !(hex !== undefined && manifests.has(hex));
+  });
 }
 
 /** Deletes staging copies (server-side copies being verified) a crash left behind; returns how many. */
 export async function collectStaging(store: BlobStore, policy: GracePolicy): Promise<number> {
-  const stale = (await listAll(store, 'staging/')).filter((object) => !isRecent(object, policy));
-  await store.delete(stale.map((object) => object.key));
-  return stale.length;
+  return deleteWhere(store, store.list('staging/'), (object) => !isRecent(object, policy));
+}
+
+/**
+ * Deletes the leases of pushes that died: a head not renewed for pushLeaseTtlMs plus the grace
+ * period, and digests whose head is gone and that are past the grace period. Returns how many
+ * objects were deleted. Leases are few (one per push in flight), so they are listed whole.
+ */
+export async function collectExpiredLeases(store: BlobStore, policy: GracePolicy): Promise<number> {
+  const heads = new Map<string, StoredObject>();
+  const digests: Array<{ id: string; object: StoredObject }> = [];
+  for await (const object of store.list(leasePrefix)) {
+    const lease = parseLeaseKey(object.key);
+    if (lease?.part === 'head') heads.set(lease.id, object);
+    else if (lease) digests.push({ id: lease.id, object });
+  }
+  const expired = { now: policy.now, graceMs: policy.graceMs + pushLeaseTtlMs };
+  const doomedHeads = [...heads.values()].filter((head) => !isRecent(head, expired));
+  const dead = new Set(doomedHeads.map((head) => parseLeaseKey(head.key)?.id));
+  const doomedDigests = digests.filter(({ id, object }) => dead.has(id) || (!heads.has(id) && !isRecent(object, policy)));
+  const keys = [...doomedHeads.map((head) => head.key), ...doomedDigests.map(({ object }) => object.key)];
+  await store.delete(keys);
+  return keys.length;
 }

@@ -117,7 +117,14 @@ describe('validateManifest', () => {
     ['an unsafe path', manifest(entry('../a')), UnsafePathError],
     ['a path listed twice', manifest(entry('a'), entry('a')), /listed twice/],
     ['a file that is also a directory', manifest(entry('a'), entry('a/b')), /parent "a" is a file/],
+    ['two names that differ only in case', manifest(entry('Model.bin'), entry('model.bin')), /collides with "Model.bin" when case is folded/],
+    ['a composed and a decomposed accent', manifest(entry('caf\u00e9'), entry('cafe\u0301')), /when case is folded/],
+    ['a file whose case-folded name is a directory', manifest(entry('Data'), entry('data/x')), /parent "Data" is a file/],
   ];
+  it('accepts directories that differ only in case holding different files (they merge, nothing is replaced)', () => {
+    expect(() => validateManifest(manifest(entry('A/x'), entry('a/y')))).not.toThrow();
+  });
+
   it.each(bad)('refuses %s', (_name, input, error) => {
     expect(() => validateManifest(input)).toThrow(error);
   });

@@ -20,10 +20,13 @@ export interface Manifest {
 /** A manifest path that could escape the target directory or that no file system can hold. */
 export class UnsafePathError extends Error {
   readonly path: string;
+  /** What is wrong with it, e.g. `'..' segment`. */
+  readonly reason: string;
   constructor(path: string, reason: string) {
     super(`unsafe path ${JSON.stringify(path)}: ${reason}`);
     this.name = 'UnsafePathError';
     this.path = path;
+    this.reason = reason;
   }
 }
 
@@ -119,7 +122,8 @@ const manifestSchema = z.strictObject({
 
 /**
  * Parses untrusted input into a Manifest: shape, digests, modes, every path safe, no duplicate path
- * and no path that is both a file and a directory. Entry order is not checked (the digest sorts).
+ * (also when case is folded) and no path that is both a file and a directory. Entry order is not
+ * checked (the digest sorts).
  */
 export function validateManifest(input: unknown): Manifest {
   const manifest = manifestSchema.parse(input);
@@ -128,26 +132,38 @@ export function validateManifest(input: unknown): Manifest {
   return manifest;
 }
 
-// 'a' and 'a' twice, or 'a' and 'a/b', cannot both be written: refuse instead of letting the
-// puller's result depend on write order.
+/**
+ * The name a case-insensitive file system (macOS, Windows) gives `path`: Unicode-normalized (NFC,
+ * so composed and decomposed accents meet) and lower-cased. Two paths with the same folded name are
+ * one file there, and the second written would silently replace the first.
+ */
+export function foldedPath(path: string): string {
+  return path.normalize('NFC').toLowerCase();
+}
+
+// 'a' twice, 'A' and 'a', or 'a' and 'a/b' (also 'A' and 'a/b') cannot all be written on every
+// file system: refuse instead of letting the puller's result depend on write order or platform.
 function checkNoConflicts(paths: string[]): void {
-  const files = new Set<string>();
+  const files = new Map<string, string>();
   for (const path of paths) {
-    if (files.has(path)) throw new UnsafePathError(path, 'listed twice');
-    files.add(path);
+    const folded = foldedPath(path);
+    const other = files.get(folded);
+    if (other === path) throw new UnsafePathError(path, 'listed twice');
+    if (other !== undefined) throw new UnsafePathError(path, `collides with ${JSON.stringify(other)} when case is folded`);
+    files.set(folded, path);
   }
   for (const path of paths) {
-    const parent = findFileAncestor(path, files);
+    const parent = findFileAncestor(foldedPath(path), files);
     if (parent !== undefined) throw new UnsafePathError(path, `its parent ${JSON.stringify(parent)} is a file`);
   }
 }
 
-function findFileAncestor(path: string, files: ReadonlySet<string>): string | undefined {
-  let slash = path.indexOf('/');
+function findFileAncestor(folded: string, files: ReadonlyMap<string, string>): string | undefined {
+  let slash = folded.indexOf('/');
   while (slash !== -1) {
-    const ancestor = path.slice(0, slash);
-    if (files.has(ancestor)) return ancestor;
-    slash = path.indexOf('/', slash + 1);
+    const ancestor = files.get(folded.slice(0, slash));
+    if (ancestor !== undefined) return ancestor;
+    slash = folded.indexOf('/', slash + 1);
   }
   return undefined;
 }

@@ -71,6 +71,10 @@ export const collectResponseSchema = z.object({
   deletedManifests: z.int(),
   deletedGrants: z.int(),
   deletedStaging: z.int(),
+  deletedLeases: z.int(),
+  /** Digests in use with no manifest (their owners say NotFound): skipped, not a reason to stop. */
+  missingLiveManifests: z.int(),
+  missingLiveSample: z.array(z.string()),
   dryRun: z.boolean(),
 });
 

@@ -330,11 +330,11 @@ describe('garbage collection in MinIO', () => {
 
     // Everything was just written, so within the grace period nothing goes.
     const fresh = await collectGarbage({ store, liveManifests: [keep.digest], now: new Date(), graceMs: 60_000 });
-    expect(fresh).toEqual({ deletedBlobs: 0, freedBytes: 0, keptBlobs: 3, deletedManifests: 0 });
+    expect(fresh).toEqual({ deletedBlobs: 0, freedBytes: 0, keptBlobs: 3, deletedManifests: 0, missingLiveManifests: 0, missingLiveSample: [] });
 
     const later = new Date(Date.now() + 2 * 60_000);
     const dry = await collectGarbage({ store, liveManifests: [keep.digest], now: later, graceMs: 60_000, dryRun: true });
-    expect(dry).toEqual({ deletedBlobs: 1, freedBytes: 700, keptBlobs: 2, deletedManifests: 1 });
+    expect(dry).toEqual({ deletedBlobs: 1, freedBytes: 700, keptBlobs: 2, deletedManifests: 1, missingLiveManifests: 0, missingLiveSample: [] });
     expect(await blobCount()).toBe(3);
 
     const real = await collectGarbage({ store, liveManifests: [keep.digest], now: later, graceMs: 60_000 });
@@ -344,10 +344,12 @@ describe('garbage collection in MinIO', () => {
     const target = await tempDir('gc-pull');
     await expect(pullFileSet({ store, digest: keep.digest, dir: target })).resolves.toMatchObject({ files: 2 });
 
-    // A live manifest that is missing stops the collection before anything is deleted.
-    await expect(collectGarbage({ store, liveManifests: [drop.digest], now: later, graceMs: 60_000 })).rejects.toThrow(
-      /reading manifest/,
-    );
+    // A digest in use with no manifest (drop's, now collected) is skipped, not a reason to stop:
+    // what it named is gone already, and everything else is still decided as before.
+    const skipped = await collectGarbage({ store, liveManifests: [drop.digest, keep.digest], now: later, graceMs: 60_000 });
+    expect(skipped).toMatchObject({ deletedBlobs: 0, keptBlobs: 2, missingLiveManifests: 1, missingLiveSample: [drop.digest] });
+    const withoutKeep = await collectGarbage({ store, liveManifests: [drop.digest], now: later, graceMs: 60_000, dryRun: true });
+    expect(withoutKeep).toMatchObject({ deletedBlobs: 2, deletedManifests: 1, missingLiveManifests: 1 });
     expect(await blobCount()).toBe(2);
   });
 });

@@ -16,6 +16,7 @@ describe('algoStatus', () => {
     { name: 'its code not pushed yet', check: 'missing', specProblem: undefined, wantReady: 'False', wantReason: 'CodeNotFound', wantStalled: 'False', wantMessage: /no file set sha256:\w+ in the store/ },
     { name: 'its code pushed to another namespace', check: 'ungranted', specProblem: undefined, wantReady: 'False', wantReason: 'Unauthorized', wantStalled: 'False', wantMessage: /never pushed to this namespace/ },
     { name: 'an invalid spec', check: 'none', specProblem: 'spec.image: Too small', wantReady: 'False', wantReason: 'InvalidSpec', wantStalled: 'True', wantMessage: /^spec.image: Too small$/ },
+    { name: 'its code has an unsafe path', check: { unusable: { reason: 'UnsafeFileSet', message: 'file set x has an unsafe path "../x"' } }, specProblem: undefined, wantReady: 'False', wantReason: 'UnsafeFileSet', wantStalled: 'True', wantMessage: /unsafe path "\.\.\/x"/ },
     { name: 'an invalid spec, whatever the code', check: 'missing', specProblem: 'spec.image: Too small', wantReady: 'False', wantReason: 'InvalidSpec', wantStalled: 'True', wantMessage: /^spec.image: Too small$/ },
   ] satisfies Array<{ name: string; check: CodeCheck; specProblem: string | undefined; wantReady: string; wantReason: string; wantStalled: string; wantMessage: RegExp }>)(
     '$name → Ready $wantReady/$wantReason',

@@ -10,16 +10,24 @@ export const AlgoReason = {
   InvalidSpec: 'InvalidSpec',
   CodeNotFound: 'CodeNotFound',
   Unauthorized: 'Unauthorized',
+  /** Its code file set has a path that could escape the target or collides when case is folded. */
+  UnsafeFileSet: 'UnsafeFileSet',
+  /** Its code file set's manifest is not a valid manifest. */
+  CorruptFileSet: 'CorruptFileSet',
 } as const;
 
-/** What the reconciler found out about an Algo's code. */
-export type CodeCheck = 'none' | 'ok' | 'missing' | 'ungranted';
+/** What the reconciler found out about an Algo's code; `unusable` can never be pulled. */
+export type CodeCheck = 'none' | 'ok' | 'missing' | 'ungranted' | { unusable: { reason: string; message: string } };
+
+// Only a spec change can fix these; a missing or ungranted file set may still be pushed.
+const finalReasons: ReadonlySet<string> = new Set([AlgoReason.InvalidSpec, AlgoReason.UnsafeFileSet, AlgoReason.CorruptFileSet]);
 
 /** The one problem that keeps an Algo from being Ready, or undefined. */
 function problem(check: CodeCheck, digest: string | undefined, specProblem: string | undefined): { reason: string; message: string } | undefined {
   if (specProblem) return { reason: AlgoReason.InvalidSpec, message: specProblem };
   if (check === 'missing') return { reason: AlgoReason.CodeNotFound, message: `no file set ${digest} in the store; push it with \`tessera algo push\`` };
   if (check === 'ungranted') return { reason: AlgoReason.Unauthorized, message: `the file set ${digest} was never pushed to this namespace` };
+  if (typeof check === 'object') return check.unusable;
   return undefined;
 }
 
@@ -32,8 +40,7 @@ export function algoStatus(algo: Readonly<Algo>, check: CodeCheck, specProblem: 
     algo.status?.conditions,
     [
       { type: AlgoConditionType.Ready, status: found ? 'False' : 'True', ...ready },
-      // Only a spec change can fix an invalid spec; a missing file set may still be pushed.
-      { type: AlgoConditionType.Stalled, status: found?.reason === AlgoReason.InvalidSpec ? 'True' : 'False', ...ready },
+      { type: AlgoConditionType.Stalled, status: found && finalReasons.has(found.reason) ? 'True' : 'False', ...ready },
     ],
     { now, generation },
   );

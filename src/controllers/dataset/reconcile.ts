@@ -6,10 +6,11 @@ import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
 import { hasAccess } from '../../storage/access.ts';
-import type { ManifestCache } from '../../storage/manifest-cache.ts';
-import { ObjectNotFoundError, type BlobStore } from '../../storage/object-store.ts';
+import type { FileSetVerdict, ManifestCache } from '../../storage/manifest-cache.ts';
+import type { BlobStore } from '../../storage/object-store.ts';
 import type { EventDetails, EventRecorder } from '../../runtime/events.ts';
 import { findCondition } from '../shared/conditions.ts';
+import { verdictProblem } from '../shared/fileset-check.ts';
 import { conditionEvent, subjectOf } from '../shared/transition-events.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
 import { desiredImportJob, desiredIndexJob, importJobName, importOutput } from './import-job.ts';
@@ -19,7 +20,7 @@ import { datasetStatus, type SourceCheck } from './status.ts';
 export interface DatasetReconcilerDeps {
   datasets: ObjectCache<Dataset>;
   jobs: ObjectCache<TesseraJob>;
-  fileSets?: { store: BlobStore; manifests: ManifestCache };
+  fileSets?: { store: BlobStore; manifests: Pick<ManifestCache, 'check'> };
   writeStatus(dataset: Readonly<Dataset>, status: DatasetStatus): Promise<void>;
   /** Creates a Tessera Job; false when it already exists. */
   createJob(job: TesseraJob): Promise<boolean>;
@@ -35,25 +36,32 @@ const recheckMs = 30_000;
 
 const problem = (reason: string, message: string, final = false): SourceCheck => ({ kind: 'problem', reason, message, final });
 
-async function manifestTotals(manifests: ManifestCache, digest: string): Promise<{ files: number; bytes: number } | undefined> {
-  try {
-    const manifest = await manifests.get(digest);
-    return { files: manifest.entries.length, bytes: manifest.entries.reduce((sum, e) => sum + e.size, 0) };
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return undefined;
-    throw error;
-  }
-}
-
-/** A file set already in the store: it must exist and have been pushed to this namespace. */
+/**
+ * A file set already in the store: it must exist, have been pushed to this namespace, and be one
+ * that can be pulled. Unsafe or corrupt is final (only a new spec can help) and says which path; it
+ * is checked after the grant, so a namespace learns nothing of a file set it was never given.
+ */
 async function checkFileSet(dataset: Readonly<Dataset>, digest: string, deps: DatasetReconcilerDeps): Promise<SourceCheck> {
   if (!deps.fileSets) return problem(DatasetReason.NoObjectStore, 'the operator runs without an object store (--s3-endpoint)', true);
-  const totals = await manifestTotals(deps.fileSets.manifests, digest);
-  if (!totals) return problem(DatasetReason.NotFound, `no file set ${digest} in the store; push one with \`tessera dataset push\``);
+  const verdict = await deps.fileSets.manifests.check(digest);
+  if (verdict.kind === 'missing') return problem(DatasetReason.NotFound, `no file set ${digest} in the store; push one with \`tessera dataset push\``);
   if (!(await hasAccess(deps.fileSets.store, dataset.metadata.namespace ?? '', digest))) {
     return problem(DatasetReason.Unauthorized, `the file set ${digest} was never pushed to namespace ${dataset.metadata.namespace}`);
   }
-  return { kind: 'found', digest, ...totals };
+  if (verdict.kind !== 'valid') return unusable(digest, verdict);
+  return { kind: 'found', digest, files: verdict.files, bytes: verdict.bytes };
+}
+
+function unusable(digest: string, verdict: FileSetVerdict): SourceCheck {
+  const found = verdictProblem(digest, verdict);
+  return problem(found?.reason ?? DatasetReason.CorruptFileSet, found?.message ?? `file set ${digest} cannot be read`, true);
+}
+
+/** An import's output is checked like a pushed file set before it becomes a version. */
+async function checkImported(check: SourceCheck, deps: DatasetReconcilerDeps): Promise<SourceCheck> {
+  if (check.kind !== 'found' || !deps.fileSets) return check;
+  const verdict = await deps.fileSets.manifests.check(check.digest);
+  return verdict.kind === 'unsafe' || verdict.kind === 'corrupt' ? unusable(check.digest, verdict) : check;
 }
 
 /** A URL or prefix: brought in by a Job this Dataset owns; its `data` output becomes the next version. */
@@ -66,7 +74,7 @@ async function checkImport(dataset: Readonly<Dataset>, source: string, deps: Dat
     if (await deps.createJob(desired)) log.info({ job: name, source }, 'importing the Dataset');
     return { kind: 'importing', message: `Job ${name} imports ${source}` };
   }
-  return importOutcome(job, source);
+  return checkImported(importOutcome(job, source), deps);
 }
 
 /** What an import Job's status says about the Dataset's next version. */

@@ -8,8 +8,10 @@ import type { Logger } from '../../runtime/logger.ts';
 import type { UnseenWrites } from '../../runtime/unseen-writes.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
 import { hasAccess } from '../../storage/access.ts';
+import type { ManifestCache } from '../../storage/manifest-cache.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
 import { resultAnnotation, verifyResult, type ResultRecord } from '../../storage/result-record.ts';
+import { digestsRead, firstUnusableFileSet } from '../shared/fileset-check.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
 import { desiredBatchJob, type JobRuntimeConfig } from './desired.ts';
 import { eventForTransition, jobEventSubject } from './events.ts';
@@ -25,6 +27,8 @@ export interface FileSetDeps {
   store: BlobStore;
   /** Verifies the results the transfer API signed onto pods. */
   signingKey: Buffer;
+  /** Says whether a file set can be pulled at all (see controllers/shared/fileset-check.ts). */
+  manifests?: Pick<ManifestCache, 'check'>;
 }
 
 /** Everything the Job reconciler reads and writes; caches are read-only views of informers. */
@@ -117,8 +121,10 @@ async function checkedResolution(job: TesseraJob, deps: JobReconcilerDeps): Prom
     return { kind: 'refused', reason: JobReason.InvalidSpec, message: 'this Job moves file sets, but the operator runs without an object store (--s3-endpoint)' };
   }
   const ungranted = await firstUngranted(resolution.run, job.metadata.namespace ?? '', deps.fileSets);
-  if (!ungranted) return resolution;
-  return { kind: 'refused', reason: JobReason.Unauthorized, message: `namespace ${job.metadata.namespace} was never granted the file set ${ungranted}` };
+  if (ungranted) return { kind: 'refused', reason: JobReason.Unauthorized, message: `namespace ${job.metadata.namespace} was never granted the file set ${ungranted}` };
+  // A file set that can never be pulled (unsafe path, corrupt manifest) fails the Job before any pod.
+  const unusable = deps.fileSets.manifests && (await firstUnusableFileSet(digestsRead(resolution.run), deps.fileSets.manifests));
+  return unusable ? { kind: 'refused', reason: unusable.reason, message: unusable.message } : resolution;
 }
 
 /**
