@@ -27,10 +27,18 @@ export function isInvalidManifest(error: unknown): boolean {
 
 /** Writes a manifest under its digest unless it is already there; returns the bytes written. */
 export async function writeManifest(store: BlobStore, manifest: Manifest, digest: string): Promise<number> {
-  const key = manifestKey(digest);
-  if (await store.has(key)) return 0;
+  if (await store.has(manifestKey(digest))) return 0;
+  return putManifest(store, manifest, digest);
+}
+
+/**
+ * Writes a manifest under its digest even if it is there: the same bytes, a fresh modification time,
+ * so garbage collection's grace period protects it again (an old, unused copy could otherwise be
+ * collected right after a commit relied on it). Returns the bytes written.
+ */
+export async function putManifest(store: BlobStore, manifest: Manifest, digest: string): Promise<number> {
   const bytes = Buffer.from(canonicalManifestJson(manifest));
-  await store.put(key, bytes, bytes.length, digestHex(digest));
+  await store.put(manifestKey(digest), bytes, bytes.length, digestHex(digest));
   return bytes.length;
 }
 

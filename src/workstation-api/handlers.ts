@@ -9,7 +9,7 @@
 import { grantAccess, hasAccess } from '../storage/access.ts';
 import { forEachBounded } from '../storage/bounded.ts';
 import type { ManifestCache } from '../storage/manifest-cache.ts';
-import { writeManifest } from '../storage/manifest-io.ts';
+import { putManifest } from '../storage/manifest-io.ts';
 import { blobKey, digestHex, manifestDigest, manifestKey, validateManifest, type Manifest } from '../storage/manifest.ts';
 import type { BlobStore } from '../storage/object-store.ts';
 import type { DownloadResponse } from '../storage/transfer-protocol.ts';
@@ -117,7 +117,8 @@ export async function commitUpload(caller: Caller, namespace: string, request: {
   if (digest !== session.manifestDigest) throw new ApiError('BadRequest', `the manifest hashes to ${digest}, but the session was opened for ${session.manifestDigest}`);
   if (!(await hasAccess(deps.store, namespace, digest))) {
     await checkPossession(manifest, session, deps);
-    await writeManifest(deps.store, manifest, digest);
+    // Always written: an old unused copy of the same manifest may be collected any moment.
+    await putManifest(deps.store, manifest, digest);
     await grantAccess(deps.store, namespace, digest);
   }
   return { digest, files: manifest.entries.length, bytes: manifest.entries.reduce((sum, e) => sum + e.size, 0) };
