@@ -35,8 +35,10 @@ async function checkCode(algo: Readonly<Algo>, deps: AlgoReconcilerDeps): Promis
   const digest = algo.spec.code?.digest;
   const { store, manifests } = deps;
   if (!digest) return 'none';
-  if (!store || !(await store.has(manifestKey(digest)))) return 'missing';
-  if (!(await hasAccess(store, algo.metadata.namespace ?? '', digest))) return 'ungranted';
+  // The grant first, and the same answer whether or not the code exists: a status must not tell a
+  // namespace which digests the store holds.
+  if (!store || !(await hasAccess(store, algo.metadata.namespace ?? '', digest))) return 'ungranted';
+  if (!(await store.has(manifestKey(digest)))) return 'missing';
   const unusable = manifests && (await firstUnusableFileSet([digest], manifests));
   return unusable ? { unusable } : 'ok';
 }

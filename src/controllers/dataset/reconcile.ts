@@ -43,11 +43,13 @@ const problem = (reason: string, message: string, final = false): SourceCheck =>
  */
 async function checkFileSet(dataset: Readonly<Dataset>, digest: string, deps: DatasetReconcilerDeps): Promise<SourceCheck> {
   if (!deps.fileSets) return problem(DatasetReason.NoObjectStore, 'the operator runs without an object store (--s3-endpoint)', true);
-  const verdict = await deps.fileSets.manifests.check(digest);
-  if (verdict.kind === 'missing') return problem(DatasetReason.NotFound, `no file set ${digest} in the store; push one with \`tessera dataset push\``);
+  // The grant first, and the same answer whether or not the file set exists: a status must not tell
+  // a namespace which digests the store holds.
   if (!(await hasAccess(deps.fileSets.store, dataset.metadata.namespace ?? '', digest))) {
-    return problem(DatasetReason.Unauthorized, `the file set ${digest} was never pushed to namespace ${dataset.metadata.namespace}`);
+    return problem(DatasetReason.Unauthorized, `namespace ${dataset.metadata.namespace} holds no file set ${digest}; push it with \`tessera dataset push\``);
   }
+  const verdict = await deps.fileSets.manifests.check(digest);
+  if (verdict.kind === 'missing') return problem(DatasetReason.NotFound, `the file set ${digest} is no longer in the store; push it again with \`tessera dataset push\``);
   if (verdict.kind !== 'valid') return unusable(digest, verdict);
   return { kind: 'found', digest, files: verdict.files, bytes: verdict.bytes };
 }
