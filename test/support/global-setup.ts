@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { removeLeftoverRelease } from '../../scripts/demo/install.ts';
+import { clusterEnv } from './cluster-env.ts';
 
 const clusterScript = fileURLToPath(new URL('../../scripts/cluster.sh', import.meta.url));
 
@@ -24,6 +25,9 @@ export default function setup(): () => void {
   }
   removeLeftoverRelease("the tests'");
   return () => {
+    // A test operator's files.tessera.dev left registered would block every namespace deletion.
+    const env = clusterEnv();
+    spawnSync(env.kubectl, ['--kubeconfig', env.kubeconfig, 'delete', 'apiservice', '-l', 'tessera.dev/test=true', '--ignore-not-found'], { stdio: 'ignore' });
     if (!wasHealthy && process.env.TESSERA_KEEP_CLUSTER !== '1') runCluster('down');
   };
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { operatorNodeArgs } from '../../src/chart/values.ts';
 import { clusterEnv } from './cluster-env.ts';
 import { waitFor } from './wait.ts';
-import { serveWorkstationApiFrom, workstationApiArgs } from './workstation-api.ts';
+import { serveWorkstationApiFrom, stopServingWorkstationApiFrom, workstationApiArgs } from './workstation-api.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const logDir = join(process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster', 'logs', 'operators');
@@ -86,10 +86,12 @@ export async function startOperator(name: string, extraArgs: string[] = [], opts
     async kill() {
       child.kill('SIGKILL');
       await waitForExit(child);
+      if (apiPort !== undefined) stopServingWorkstationApiFrom(apiPort);
     },
     async stop() {
       child.kill('SIGTERM');
       await waitForExit(child);
+      if (apiPort !== undefined) stopServingWorkstationApiFrom(apiPort);
     },
   };
   if (opts.waitReady ?? true) await untilServing(running, name);

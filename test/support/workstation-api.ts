@@ -62,3 +62,13 @@ export async function serveWorkstationApiFrom(port: number): Promise<void> {
     return out.includes('garbagecollections');
   }, 60_000);
 }
+
+/**
+ * Takes the registration away if it still points at the operator on `port`, as the chart's uninstall
+ * does: an APIService whose backend is gone fails discovery, and the namespace controller then
+ * refuses to finish deleting any namespace (NamespaceDeletionDiscoveryFailure).
+ */
+export function stopServingWorkstationApiFrom(port: number): void {
+  const target = kubectl(['get', 'service', '-n', testApiNamespace, 'tessera-api', '--ignore-not-found', '-o', 'jsonpath={.spec.ports[0].targetPort}']).trim();
+  if (target === String(port)) kubectl(['delete', 'apiservice', apiServiceName, '--ignore-not-found', '--wait=false']);
+}
