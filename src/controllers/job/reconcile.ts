@@ -17,7 +17,7 @@ import { moverContainerNames, usesFileSets } from './mover-containers.ts';
 import { batchJobName, labels } from './names.ts';
 import { resolveRun, type EffectiveRun, type Resolution, type ResolveLookups } from './resolve.ts';
 import { specHashAnnotation, runSpecHash } from './spec-hash.ts';
-import { hasFinished, invalidSpecStatus, jobStatus, resolutionStatus, type ObservedRun } from './status.ts';
+import { hasFinished, invalidSpecStatus, jobStatus, refusedStatus, resolutionStatus, type ObservedRun } from './status.ts';
 import type { JobWrites } from './writes.ts';
 
 /** The object store, when the operator has one: file sets need it, bare runs do not. */
@@ -137,8 +137,10 @@ async function startRun(job: TesseraJob, deps: JobReconcilerDeps, log: Logger): 
   if (resolution.kind !== 'ready') return true;
   const desired = desiredBatchJob(job, resolution.run, deps.config);
   const created = await deps.writes.createBatchJob(job, desired);
-  if (created) log.info({ batchJob: desired.metadata?.name }, 'created the batch Job');
-  else log.debug({ batchJob: desired.metadata?.name }, 'the batch Job exists but is not cached yet');
+  if (created === 'created') log.info({ batchJob: desired.metadata?.name }, 'created the batch Job');
+  else if (created === 'exists') log.debug({ batchJob: desired.metadata?.name }, 'the batch Job exists but is not cached yet');
+  // Refused for good: retrying would repeat the refusal forever. Said once, in status and an event.
+  else await writeStatusIfChanged(job, refusedStatus(job, created.refused, now), deps, log);
   return true;
 }
 

@@ -1,11 +1,17 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { TesseraJob, TesseraJobStatus } from '../../api/job.ts';
 import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
+import { refusalMessage } from '../shared/refusal.ts';
+
+/**
+ * What creating the batch Job came to: created, already there (a repeat after a crash or a stale
+ * cache), or refused for good by the API server, with its message (see refusal.ts).
+ */
+export type BatchJobCreation = 'created' | 'exists' | { refused: string };
 
 /** The Job controller's writes to the API: the thin I/O edge around the pure decisions. */
 export interface JobWrites {
-  /** Creates the batch Job; false when it already exists (a repeat after a crash or a stale cache). */
-  createBatchJob(owner: TesseraJob, batchJob: k8s.V1Job): Promise<boolean>;
+  createBatchJob(owner: TesseraJob, batchJob: k8s.V1Job): Promise<BatchJobCreation>;
   deleteBatchJob(batchJob: Readonly<k8s.V1Job>): Promise<void>;
   /** Replaces the status subresource at the cached resourceVersion: a 409 means re-read and retry. */
   writeStatus(job: TesseraJob, status: TesseraJobStatus): Promise<void>;
@@ -25,9 +31,11 @@ export function apiJobWrites(deps: JobWritesDeps): JobWrites {
     async createBatchJob(owner, batchJob) {
       try {
         await deps.batch.createNamespacedJob({ namespace: owner.metadata.namespace ?? '', body: batchJob });
-        return true;
+        return 'created';
       } catch (error) {
-        if (isAlreadyExists(error)) return false;
+        if (isAlreadyExists(error)) return 'exists';
+        const refused = refusalMessage(error);
+        if (refused !== undefined) return { refused };
         throw new Error(`creating batch Job ${batchJob.metadata?.name}`, { cause: error });
       }
     },
