@@ -1,5 +1,8 @@
 import type * as k8s from '@kubernetes/client-node';
+import type { ComputePlan } from '../../api/computeplan.ts';
 import type { TesseraJob, TesseraJobStatus } from '../../api/job.ts';
+import { planFinalizer } from '../computeplan/names.ts';
+import { planLink } from './orphan.ts';
 import { JobPhase, JobReason, tesseraJobSpecSchema } from '../../api/job.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
@@ -30,6 +33,8 @@ export interface FileSetDeps {
 /** Everything the Job reconciler reads and writes; caches are read-only views of informers. */
 export interface JobReconcilerDeps {
   jobs: ObjectCache<TesseraJob>;
+  /** ComputePlans, to tell whether the plan behind a Job's finalizer still exists. */
+  plans?: ObjectCache<ComputePlan>;
   batchJobs: ObjectCache<k8s.V1Job>;
   pods: ObjectCache<k8s.V1Pod>;
   lookups: ResolveLookups;
@@ -166,10 +171,32 @@ async function writeStatusIfChanged(job: TesseraJob, status: TesseraJobStatus, d
   if (event) deps.events.record(jobEventSubject(job), event);
 }
 
-/** The cached Job, unless it is gone or being deleted (then its batch Job and pods go with it). */
-function liveJob(key: string, deps: JobReconcilerDeps): TesseraJob | undefined {
+/**
+ * Lets go of a Job whose plan is gone (checked by uid, in the cache and then live): its finalizer
+ * would otherwise hold it, running, in a namespace that could then never be deleted. The plan would
+ * have deleted it, so it is deleted. Returns true when it acted.
+ */
+async function releaseOrphan(job: Readonly<TesseraJob>, deps: JobReconcilerDeps, log: Logger): Promise<boolean> {
+  const link = planLink(job, (ns, name) => deps.plans?.get(ns, name)?.metadata.uid);
+  if (link.kind === 'none' || link.kind === 'alive' || !deps.plans) return false;
+  if (link.kind === 'check' && (await deps.writes.readPlanUid(link.plan.namespace, link.plan.name)) === link.plan.uid) return false;
+  const plan = link.kind === 'check' ? `${link.plan.namespace}/${link.plan.name}` : 'unnamed';
+  if (!job.metadata.deletionTimestamp) {
+    await deps.writes.deleteJob(job);
+    log.info({ plan }, 'the plan of this Job is gone: deleting the Job');
+  }
+  await deps.writes.dropFinalizer(job, planFinalizer);
+  return true;
+}
+
+/**
+ * The cached Job, unless it is gone, being deleted (then its batch Job and pods go with it), or let
+ * go of because its plan is gone.
+ */
+async function liveJob(key: string, deps: JobReconcilerDeps, log: Logger): Promise<TesseraJob | undefined> {
   const job = deps.jobs.get(...splitKey(key));
-  if (job && !job.metadata.deletionTimestamp) return job;
+  const orphaned = job !== undefined && (await releaseOrphan(job, deps, log));
+  if (job && !orphaned && !job.metadata.deletionTimestamp) return job;
   deps.unseenWrites.forget(key);
   return undefined;
 }
@@ -181,7 +208,7 @@ function liveJob(key: string, deps: JobReconcilerDeps): TesseraJob | undefined {
  */
 export async function reconcileJob(key: string, log: Logger, deps: JobReconcilerDeps): Promise<ReconcileResult | void> {
   const [namespace, name] = splitKey(key);
-  const job = liveJob(key, deps);
+  const job = await liveJob(key, deps, log);
   if (!job) return;
   // The informer reports the last status write soon, and that enqueues this Job again; a status
   // computed before then would start from the past and be refused with a Conflict.
