@@ -180,13 +180,18 @@ async function releaseOrphan(job: Readonly<TesseraJob>, deps: JobReconcilerDeps,
   const link = planLink(job, (ns, name) => deps.plans?.get(ns, name)?.metadata.uid);
   if (link.kind === 'none' || link.kind === 'alive' || !deps.plans) return false;
   if (link.kind === 'check' && (await deps.writes.readPlanUid(link.plan.namespace, link.plan.name)) === link.plan.uid) return false;
-  const plan = link.kind === 'check' ? `${link.plan.namespace}/${link.plan.name}` : 'unnamed';
-  if (!job.metadata.deletionTimestamp) {
-    await deps.writes.deleteJob(job);
-    log.info({ plan }, 'the plan of this Job is gone: deleting the Job');
-  }
-  await deps.writes.dropFinalizer(job, planFinalizer);
+  log.info({ plan: link.kind === 'check' ? `${link.plan.namespace}/${link.plan.name}` : 'unnamed' }, 'the plan of this Job is gone: deleting the Job');
+  await deleteOrphan(job, deps, log);
   return true;
+}
+
+/** Deletes a Job whose plan is gone, stops its run, and removes the plan's finalizer (only that). */
+async function deleteOrphan(job: Readonly<TesseraJob>, deps: JobReconcilerDeps, log: Logger): Promise<void> {
+  if (!job.metadata.deletionTimestamp) await deps.writes.deleteJob(job);
+  // Another controller's finalizer may hold the Job for a while yet; its run stops now all the same.
+  const batchJob = deps.batchJobs.get(job.metadata.namespace ?? '', batchJobName(job.metadata.name, job.metadata.uid ?? '', job.status?.run ?? 0));
+  await stopRun(batchJob, deps, log);
+  await deps.writes.dropFinalizer(job, planFinalizer);
 }
 
 /**
