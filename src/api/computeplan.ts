@@ -95,7 +95,7 @@ export const maxRetryTokens = 100;
 /** The most Jobs status.ignoredJobs lists. */
 export const maxIgnoredJobs = 32;
 /** The most tasks status.refusedTasks lists. */
-export const maxRefusedTasks = 100;
+export const maxRefusedTasks = 32;
 
 /** One input of a task: a Dataset, or an output of another task in the plan. */
 export const taskInputSchema = z
@@ -260,7 +260,7 @@ export const computePlanStatusSchema = z.object({
     .optional()
     .describe("Jobs (namespace/name) labelled as this plan's that it does not stand a task on; each was reported once in an event"),
   refusedTasks: z
-    .array(z.object({ task: dnsLabelSchema, message: z.string().max(2048) }))
+    .array(z.object({ task: dnsLabelSchema, message: z.string().max(1024) }))
     .max(maxRefusedTasks)
     .optional()
     .describe('tasks whose Job the API server refused to create, with its message: they failed with reason InvalidSpec'),

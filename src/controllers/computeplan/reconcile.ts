@@ -92,7 +92,7 @@ async function createJobs(decision: PlanDecision, deps: PlanReconcilerDeps, log:
     for (const grant of grants) if (deps.store) await grantAccess(deps.store, grant.namespace, grant.digest);
     const created = await deps.writes.createJob(job);
     if (created === 'created') log.info({ job: `${job.metadata.namespace}/${job.metadata.name}`, task }, 'started a task');
-    if (typeof created === 'object') refused.push({ task, message: `the API server refused Job ${job.metadata.namespace}/${job.metadata.name}: ${created.refused}`.slice(0, 2048) });
+    if (typeof created === 'object') refused.push({ task, message: `the API server refused Job ${job.metadata.namespace}/${job.metadata.name}: ${created.refused}`.slice(0, 1024) });
   });
   return refused;
 }
