@@ -71,10 +71,26 @@ afterAll(async () => {
   }
 });
 
+const trainIn = (namespace: string): Record<string, unknown> => ({ tasks: [{ name: 'train', namespace, algoRef: { name: 'train' }, inputs: [{ name: 'data', datasetRef: { name: 'hospital' } }] }] });
+
+describe('a plan deleted the ordinary way', () => {
+  it("deletes its Job in the data namespace removing only Tessera's finalizer, and goes", async () => {
+    planOwner.kubectl(['apply', '-n', orgA.name, '-f', '-'], tesseraObject('ComputePlan', { name: 'plain', annotations: { 'sim.tessera.dev/run-for': '600s' } }, trainIn(orgB.name)));
+    const running = await waitFor('the task to run in B', () => jobsInB().find((j) => j.metadata.labels?.['tessera.dev/plan'] === 'plain' && j.status?.phase === 'Running'));
+    dataOwner.kubectl(['patch', 'jobs.tessera.dev', running.metadata.name, '-n', orgB.name, '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/metadata/finalizers/-', value: keeper }])]);
+    planOwner.kubectl(['delete', 'computeplan', 'plain', '-n', orgA.name, '--wait=false']);
+    await waitFor('the plan to go', () => (planOwner.tryKubectl(['get', 'computeplan', 'plain', '-n', orgA.name]).status !== 0 ? true : undefined));
+    const left = jobsInB().find((j) => j.metadata.name === running.metadata.name);
+    expect(left?.metadata.deletionTimestamp).toBeDefined();
+    expect(left?.metadata.finalizers).toEqual([keeper]);
+    dataOwner.kubectl(['patch', 'jobs.tessera.dev', running.metadata.name, '-n', orgB.name, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    await waitFor('the Job to be gone', () => (jobsInB().length === 0 ? true : undefined));
+  }, 120_000);
+});
+
 describe('a plan deleted with its finalizer stripped while the operator is away', () => {
   it('leaves no Job running in the data namespace, keeps other controllers\' finalizers, and lets that namespace be deleted', async () => {
-    const spec = { tasks: [{ name: 'train', namespace: orgB.name, algoRef: { name: 'train' }, inputs: [{ name: 'data', datasetRef: { name: 'hospital' } }] }] };
-    planOwner.kubectl(['apply', '-n', orgA.name, '-f', '-'], tesseraObject('ComputePlan', { name: 'fl', annotations: { 'sim.tessera.dev/run-for': '600s' } }, spec));
+    planOwner.kubectl(['apply', '-n', orgA.name, '-f', '-'], tesseraObject('ComputePlan', { name: 'fl', annotations: { 'sim.tessera.dev/run-for': '600s' } }, trainIn(orgB.name)));
     const running = await waitFor('the task to run in B', () => jobsInB().find((j) => j.status?.phase === 'Running'));
     expect(running.metadata.finalizers).toEqual(['tessera.dev/compute-plan']);
     // Another controller of the data organization holds the Job too.

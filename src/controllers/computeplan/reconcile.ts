@@ -60,7 +60,9 @@ async function finalize(plan: Readonly<ComputePlan>, deps: PlanReconcilerDeps, l
   const foreign = foreignJobs(plan, deps);
   await releaseDeletedJobs(foreign, deps);
   for (const job of foreign.filter((j) => !j.metadata.deletionTimestamp)) await deps.writes.deleteJob({ namespace: job.metadata.namespace ?? '', name: job.metadata.name, uid: job.metadata.uid });
-  if (foreign.length > 0) {
+  // A deleted Job that only another controller's finalizer holds is no longer the plan's to wait for.
+  const holding = foreign.filter((j) => !j.metadata.deletionTimestamp || j.metadata.finalizers?.includes(planFinalizer));
+  if (holding.length > 0) {
     log.info({ jobs: foreign.length }, 'deleting the plan: deleting its Jobs in other namespaces');
     return;
   }

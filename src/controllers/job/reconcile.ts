@@ -189,19 +189,24 @@ async function releaseOrphan(job: Readonly<TesseraJob>, deps: JobReconcilerDeps,
 async function deleteOrphan(job: Readonly<TesseraJob>, deps: JobReconcilerDeps, log: Logger): Promise<void> {
   if (!job.metadata.deletionTimestamp) await deps.writes.deleteJob(job);
   // Another controller's finalizer may hold the Job for a while yet; its run stops now all the same.
-  const batchJob = deps.batchJobs.get(job.metadata.namespace ?? '', batchJobName(job.metadata.name, job.metadata.uid ?? '', job.status?.run ?? 0));
-  await stopRun(batchJob, deps, log);
+  await stopRun(currentBatchJob(job, deps), deps, log);
   await deps.writes.dropFinalizer(job, planFinalizer);
 }
 
+function currentBatchJob(job: Readonly<TesseraJob>, deps: JobReconcilerDeps): Readonly<k8s.V1Job> | undefined {
+  return deps.batchJobs.get(job.metadata.namespace ?? '', batchJobName(job.metadata.name, job.metadata.uid ?? '', job.status?.run ?? 0));
+}
+
 /**
- * The cached Job, unless it is gone, being deleted (then its batch Job and pods go with it), or let
- * go of because its plan is gone.
+ * The cached Job, unless it is gone, being deleted, or let go of because its plan is gone. A Job
+ * being deleted stops its run at once: garbage collection would take the batch Job only once the
+ * Job is gone, and another controller's finalizer may hold it for long.
  */
 async function liveJob(key: string, deps: JobReconcilerDeps, log: Logger): Promise<TesseraJob | undefined> {
   const job = deps.jobs.get(...splitKey(key));
   const orphaned = job !== undefined && (await releaseOrphan(job, deps, log));
   if (job && !orphaned && !job.metadata.deletionTimestamp) return job;
+  if (job?.metadata.deletionTimestamp) await stopRun(currentBatchJob(job, deps), deps, log);
   deps.unseenWrites.forget(key);
   return undefined;
 }
