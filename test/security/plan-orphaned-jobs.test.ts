@@ -62,7 +62,8 @@ beforeAll(async () => {
   planOwner.kubectl(['apply', '-n', orgA.name, '-f', '-'], tesseraObject('Algo', { name: 'train' }, { image: 'local/sim:1', category: 'train', outputs: [{ name: 'model' }] }));
 });
 afterAll(async () => {
-  await sim?.stop();
+  // The simulated movers of the runs this test deletes mid-run wait for pods that are gone: give them a moment only.
+  await Promise.race([sim?.stop(), new Promise((resolve) => setTimeout(resolve, 5000))]);
   await operator?.stop();
   await rm(scratch, { recursive: true, force: true });
   if (!(await namespaceGone())) {
