@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeAlgo, makeDataset, makePlan, makeTask, observe, taskJob, type PlanBuilder, type TaskJobBuilder } from '../../../test/support/plan-builders.ts';
-import { recordedTokens, retryTokensOf, specDifferences } from './identity.ts';
+import { namedByPlan, recordedTokens, retryTokensOf, specDifferences } from './identity.ts';
 import { taskJobName } from './names.ts';
 import { decide, type PlanDecision } from './schedule.ts';
 
@@ -154,5 +154,19 @@ describe('retry tokens', () => {
 
   it('records the newest tokens, without the empty one', () => {
     expect(recordedTokens(['', 'r1', 'r2', 'r3'], 2)).toEqual(['r2', 'r3']);
+  });
+});
+
+describe('namedByPlan: what a deleted plan cleans up', () => {
+  const plan = federated().status({ appliedRetry: 'r1', retryTokens: ['r1'] }).obj();
+  const tasks = plan.spec.tasks!;
+  it.each([
+    { name: 'its Job under the first token', job: taskJob('train-b', 'org-b'), want: true },
+    { name: 'its Job under a later token', job: taskJob('train-b', 'org-b').token('r1'), want: true },
+    { name: 'a name it never gave', job: taskJob('train-b', 'org-b').named('train-b-fake'), want: false },
+    { name: 'its name in another namespace', job: taskJob('train-b', 'org-c'), want: false },
+    { name: 'a task it does not have', job: taskJob('ghost', 'org-b'), want: false },
+  ])('$name: $want', ({ job, want }) => {
+    expect(namedByPlan(plan, tasks, job.obj())).toBe(want);
   });
 });
