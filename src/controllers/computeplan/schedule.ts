@@ -23,7 +23,7 @@ import { validPlanTasks } from './validation.ts';
 /** What the reconciler observed: the plan, its Jobs, and lookups into its informers' caches. */
 export interface PlanObservation {
   plan: Readonly<ComputePlan>;
-  /** The plan's Jobs in every namespace (by the tessera.dev/plan-uid label); others are ignored. */
+  /** Jobs labelled with the plan's uid, in every namespace: identifyJobs decides which are its own. */
   jobs: ReadonlyArray<Readonly<TesseraJob>>;
   /** An Algo of the plan's namespace, undefined when there is none. */
   algo: (name: string) => Readonly<Algo> | undefined;
