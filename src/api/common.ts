@@ -84,6 +84,12 @@ export const quantitySchema = z
 /** A Kubernetes quantity: a number or a string such as `4Gi`. */
 export type Quantity = z.infer<typeof quantitySchema>;
 
+/**
+ * The size limit of a run's work directories (inputs, outputs, code) when `resources.disk` is unset:
+ * a run that fills the node's disk would evict its neighbours, a limit evicts only itself.
+ */
+export const defaultWorkDirSize = '20Gi';
+
 /** The most GPUs one container may ask for. */
 export const maxGpus = 64;
 
@@ -93,6 +99,9 @@ export const resourcesSchema = z.object({
   memory: quantitySchema.optional().describe('memory, e.g. 4Gi'),
   gpu: z.int().min(0).max(maxGpus).optional().describe('whole GPUs (nvidia.com/gpu)'),
   gpuProduct: labelValueSchema.optional().describe('the nvidia.com/gpu.product node label to run on, e.g. NVIDIA-A100-SXM4-80GB'),
+  disk: quantitySchema
+    .optional()
+    .describe(`scratch disk, e.g. 50Gi: the ephemeral-storage request and limit, and the size limit of the work directories (${defaultWorkDirSize} when unset)`),
 });
 
 /** CPU, memory and GPUs for one container. */
@@ -131,21 +140,35 @@ export const envSchema = z
 /** The most tolerations a spec may carry (CEL's cost estimate needs a bound). */
 export const maxTolerations = 32;
 
+/**
+ * A label key (a qualified name): an optional DNS-subdomain prefix and "/", then a name of at most 63
+ * letters, digits, "-", "_" or ".", alphanumeric at both ends. The API server refuses anything else in
+ * a pod's nodeSelector or a toleration's key; checking here refuses the Job, not its run.
+ */
+export const labelKeyPattern = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelKeyMessage = 'must be a label key: an optional DNS-subdomain prefix and "/", then at most 63 letters, digits, "-", "_" or ".", alphanumeric at both ends';
+/** labelKeyPattern in CEL (RE2) syntax. */
+const labelKeyCel = labelKeyPattern.source.replaceAll('\\', '\\\\');
+
+/** A label key: `zone`, `example.com/pool`. */
+export const labelKeySchema = z.string().max(316).regex(labelKeyPattern, labelKeyMessage);
+
 /** A pod toleration, as in the core API. */
 export const tolerationSchema = z
   .object({
-    key: z.string().max(316).optional(),
+    key: labelKeySchema.optional(),
     operator: z.enum(['Exists', 'Equal']).optional(),
-    value: z.string().max(63).optional(),
+    value: labelValueSchema.optional(),
     effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
     tolerationSeconds: z.int().optional(),
   })
-  .refine((t) => t.operator !== 'Exists' || t.value === undefined, 'a toleration with operator Exists must not set value');
+  .refine((t) => t.operator !== 'Exists' || t.value === undefined, 'a toleration with operator Exists must not set value')
+  .refine((t) => t.tolerationSeconds === undefined || t.effect === 'NoExecute', 'tolerationSeconds needs effect NoExecute');
 
 /** A pod toleration. */
 export type Toleration = z.infer<typeof tolerationSchema>;
 
-/** The CEL twin of `tolerationSchema`'s refinement, for a list of tolerations at `path`. */
+/** The CEL twin of `tolerationSchema`'s refinements, for a list of tolerations at `path`. */
 export function tolerationCelRules(path: string): CelRule[] {
   return [
     {
@@ -153,14 +176,32 @@ export function tolerationCelRules(path: string): CelRule[] {
       rule: "!has(self.operator) || self.operator != 'Exists' || !has(self.value)",
       message: 'a toleration with operator Exists must not set value',
     },
+    {
+      path: `${path}[]`,
+      rule: "!has(self.tolerationSeconds) || (has(self.effect) && self.effect == 'NoExecute')",
+      message: 'tolerationSeconds needs effect NoExecute',
+    },
   ];
 }
 
-/** Node labels a pod must match. */
-export const nodeSelectorSchema = z.record(z.string().max(316), z.string().max(63));
+/** The most labels a nodeSelector may name (CEL's cost estimate needs a bound). */
+export const maxNodeSelectorLabels = 32;
+
+/** Node labels a pod must match: label keys to label values. */
+export const nodeSelectorSchema = z
+  .record(z.string(), labelValueSchema)
+  // A refinement, not a key schema: zod reports a bad key only as "Invalid key in record".
+  .refine((m) => Object.keys(m).every((k) => k.length <= 316 && labelKeyPattern.test(k)), `every key ${labelKeyMessage}`)
+  .refine((m) => Object.keys(m).length <= maxNodeSelectorLabels, `at most ${maxNodeSelectorLabels} labels`)
+  .meta({ maxProperties: maxNodeSelectorLabels });
 
 /** Node labels a pod must match. */
 export type NodeSelector = z.infer<typeof nodeSelectorSchema>;
+
+/** The CEL twin of nodeSelectorSchema's key pattern (record keys have no schema in a CRD). */
+export function nodeSelectorCelRules(path: string): CelRule[] {
+  return [{ path, rule: `self.all(k, k.size() <= 316 && k.matches('${labelKeyCel}'))`, message: `every key ${labelKeyMessage}` }];
+}
 
 /** The status of a condition, as in metav1.Condition. */
 export const conditionStatusSchema = z.enum(['True', 'False', 'Unknown']);

@@ -58,6 +58,8 @@ export const ComputePlanReason = {
   CycleDetected: 'CycleDetected',
   DependencyNotFound: 'DependencyNotFound',
   InvalidSpec: 'InvalidSpec',
+  /** A Job the plan did not create holds the name of a task's Job: the task fails rather than adopt it. */
+  NameTaken: 'NameTaken',
 } as const;
 
 /**
@@ -85,6 +87,15 @@ export const maxTrainers = 100;
 export const maxPerformances = 500;
 /** The longest retry annotation kept verbatim in status.appliedRetry; longer ones are kept hashed. */
 export const maxRetryTokenLength = 253;
+/**
+ * The most retry tokens status.retryTokens keeps, newest last. A Job named under an older token no
+ * longer stands for its task (it is re-run): a plan retried this often has other problems.
+ */
+export const maxRetryTokens = 100;
+/** The most Jobs status.ignoredJobs lists. */
+export const maxIgnoredJobs = 32;
+/** The most tasks status.refusedTasks lists. */
+export const maxRefusedTasks = 32;
 
 /** One input of a task: a Dataset, or an output of another task in the plan. */
 export const taskInputSchema = z
@@ -238,6 +249,21 @@ export const computePlanStatusSchema = z.object({
     .max(maxRetryTokenLength)
     .optional()
     .describe(`the ${retryAnnotation} annotation last acted on (hashed when long)`),
+  retryTokens: z
+    .array(z.string().max(maxRetryTokenLength))
+    .max(maxRetryTokens)
+    .optional()
+    .describe('every retry token the plan named Jobs with, oldest first: a Job stands for a task only under a name the plan gave it'),
+  ignoredJobs: z
+    .array(z.string().max(317))
+    .max(maxIgnoredJobs)
+    .optional()
+    .describe("Jobs (namespace/name) labelled as this plan's that it does not stand a task on; each was reported once in an event"),
+  refusedTasks: z
+    .array(z.object({ task: dnsLabelSchema, message: z.string().max(1024) }))
+    .max(maxRefusedTasks)
+    .optional()
+    .describe('tasks whose Job the API server refused to create, with its message: they failed with reason InvalidSpec'),
 });
 
 /** The status of a ComputePlan. */

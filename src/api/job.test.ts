@@ -46,6 +46,11 @@ describe('tesseraJobSchema', () => {
     expect(parsed.retries).toBeUndefined();
   });
 
+  it('accepts prefixed label keys in a nodeSelector and tolerations', () => {
+    const ok = spec({ nodeSelector: { 'topology.kubernetes.io/zone': 'eu-west-1a', pool: 'gpu' }, tolerations: [{ key: 'example.com/team', value: 'a_b.c', effect: 'NoExecute', tolerationSeconds: 30 }] });
+    expect(tesseraJobSpecSchema.safeParse(ok).success).toBe(true);
+  });
+
   it('accepts an algoRef in place of an image', () => {
     expect(tesseraJobSpecSchema.safeParse({ algoRef: { name: 'train' } }).success).toBe(true);
   });
@@ -73,6 +78,13 @@ describe('tesseraJobSpecSchema rejects bad specs with readable messages', () => 
       wantMessage: /operator Exists must not set value/,
     },
     { name: 'GPU product no label can hold', spec: spec({ resources: { gpuProduct: 'A100 80GB' } }), wantPath: 'resources.gpuProduct', wantMessage: /label value/ },
+    { name: 'nodeSelector value with a space', spec: spec({ nodeSelector: { zone: 'eu west' } }), wantPath: 'nodeSelector.zone', wantMessage: /label value/ },
+    { name: 'nodeSelector key with a space', spec: spec({ nodeSelector: { 'my zone': 'eu' } }), wantPath: 'nodeSelector', wantMessage: /label key/ },
+    { name: 'toleration key no label can hold', spec: spec({ tolerations: [{ key: 'a b', operator: 'Exists' }] }), wantPath: 'tolerations.0.key', wantMessage: /label key/ },
+    { name: 'toleration value no label can hold', spec: spec({ tolerations: [{ key: 'k', value: 'a b' }] }), wantPath: 'tolerations.0.value', wantMessage: /label value/ },
+    { name: 'tolerationSeconds without NoExecute', spec: spec({ tolerations: [{ key: 'k', effect: 'NoSchedule', tolerationSeconds: 5 }] }), wantPath: 'tolerations.0', wantMessage: /NoExecute/ },
+    { name: 'image with a space', spec: spec({ image: 'local/train :1' }), wantPath: 'image', wantMessage: /without spaces/ },
+    { name: 'disk of "lots"', spec: spec({ resources: { disk: 'lots' } }), wantPath: 'resources.disk', wantMessage: /Kubernetes quantity/ },
     { name: 'upper-case service account', spec: spec({ serviceAccountName: 'Trainer' }), wantPath: 'serviceAccountName', wantMessage: /DNS subdomain/ },
   ];
 

@@ -10,6 +10,7 @@ import {
   isDistinct,
   labelValueSchema,
   nameFitsLabelRule,
+  nodeSelectorCelRules,
   nodeSelectorSchema,
   objectMetaSchema,
   objectRefSchema,
@@ -114,7 +115,12 @@ const ioListMeta = { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-key
 export const tesseraJobSpecSchema = z
   .object({
     algoRef: objectRefSchema.optional().describe('the Algo to run; exclusive with image'),
-    image: z.string().min(1).max(1024).optional().describe('a container image to run; exclusive with algoRef'),
+    image: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^\S+$/, 'must be an image reference, without spaces')
+      .optional().describe('a container image to run; exclusive with algoRef'),
     command: z.array(z.string()).optional().describe("the container's entrypoint"),
     args: z.array(z.string()).optional().describe("the entrypoint's arguments"),
     env: envSchema.optional().describe("the container's environment variables"),
@@ -249,6 +255,7 @@ export const tesseraJobCelRules: readonly CelRule[] = [
     fieldPath: '.cancel',
   },
   ...tolerationCelRules('spec.tolerations'),
+  ...nodeSelectorCelRules('spec.nodeSelector'),
   {
     path: 'spec.inputs[]',
     rule: '[has(self.dataset), has(self.fileSet), has(self.jobOutput)].filter(x, x).size() == 1',

@@ -78,6 +78,7 @@ function jobDeps(wiring: ControllerWiring): JobReconcilerDeps {
   const { informers, clients, fileSets } = wiring;
   return {
     jobs: informers.jobs,
+    plans: informers.plans,
     batchJobs: informers.batchJobs,
     pods: informers.pods,
     lookups: {
@@ -148,7 +149,11 @@ function wireEvents(informers: Informers, controllers: Controllers): void {
   const plansReading = (key: string): void => {
     for (const plan of informers.plans.byIndex(planIndex.dependency, key)) controllers.plan.enqueue(keyOf(plan));
   };
-  informers.plans.onChange((plan) => controllers.plan.enqueue(keyOf(plan)));
+  informers.plans.onChange((plan, kind) => {
+    controllers.plan.enqueue(keyOf(plan));
+    // A plan gone without releasing its Jobs (its finalizer stripped): the Job controller lets them go.
+    if (kind === 'delete') for (const job of informers.jobs.byIndex(planIndex.jobs, plan.metadata.uid ?? '')) controllers.job.enqueue(keyOf(job));
+  });
   const waiting = (index: string, key: string): void => {
     for (const job of informers.jobs.byIndex(index, key)) controllers.job.enqueue(keyOf(job));
   };

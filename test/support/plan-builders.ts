@@ -6,6 +6,9 @@ import { digestOf } from './digest.ts';
 import { InputDatasetBuilder, ReadyAlgoBuilder } from './job-builders.ts';
 import { outputsReleasedAnnotation, planLabels, taskJobName } from '../../src/controllers/computeplan/names.ts';
 import type { PlanObservation } from '../../src/controllers/computeplan/schedule.ts';
+import { desiredTaskJob } from '../../src/controllers/computeplan/desired.ts';
+import type { BoundInput } from '../../src/controllers/computeplan/readiness.ts';
+import { validPlanTasks } from '../../src/controllers/computeplan/validation.ts';
 
 // Builders for ComputePlans, their tasks, the Algos and Datasets they name and the Jobs they create,
 // so a table test states only what differs, e.g.
@@ -107,6 +110,10 @@ export class PlanBuilder {
  */
 export class TaskJobBuilder {
   private readonly job: TesseraJob;
+  /** Set by spec(), in() or named(): the Job keeps what it was given, as an impostor would. */
+  ownSpec = false;
+  /** The retry token it is named under. */
+  retryToken = '';
 
   constructor(task: string, namespace: string) {
     this.job = {
@@ -177,6 +184,26 @@ export class TaskJobBuilder {
     const task = this.job.metadata.labels![planLabels.task]!;
     this.job.metadata.name = taskJobName('plan', task, 'uid-plan', token);
     this.job.metadata.uid = `uid-job-${task}-${token}`;
+    this.retryToken = token;
+    return this;
+  }
+
+  /** A spec of its own (an impostor's), not the one the plan would create. */
+  spec(fields: Partial<TesseraJob['spec']>): this {
+    this.job.spec = { ...this.job.spec, ...fields };
+    this.ownSpec = true;
+    return this;
+  }
+
+  in(namespace: string): this {
+    this.job.metadata.namespace = namespace;
+    this.ownSpec = true;
+    return this;
+  }
+
+  named(name: string): this {
+    this.job.metadata.name = name;
+    this.ownSpec = true;
     return this;
   }
 
@@ -212,9 +239,34 @@ export class ObservationBuilder {
     return this;
   }
 
+  /**
+   * Jobs of the plan. Those from taskJob() get the spec the plan creates for their task (its Algo,
+   * its parents' outputs among these Jobs), as if the plan had created them, unless given a spec().
+   */
   jobs(...jobs: Array<TaskJobBuilder | TesseraJob>): this {
     this.jobList.push(...jobs.map((j) => (j instanceof TaskJobBuilder ? j.obj() : j)));
+    this.asCreated.push(...jobs.map((j) => (j instanceof TaskJobBuilder && !j.ownSpec ? j.retryToken : undefined)));
     return this;
+  }
+
+  /** The retry token of each Job the plan created; undefined for a Job given as it is. */
+  private readonly asCreated: Array<string | undefined> = [];
+
+  /** `job` as the plan creates it for its task under `token`, when the task and its Algo are known. */
+  private created(job: TesseraJob, token: string, known: { tasks: ReadonlyMap<string, Task>; algos: ReadonlyMap<string, Algo> }, succeeded: ReadonlyMap<string, TesseraJob>): TesseraJob {
+    const task = known.tasks.get(job.metadata.labels?.[planLabels.task] ?? '');
+    const algo = task && known.algos.get(task.algoRef.name);
+    if (!task || !algo) return job;
+    const inputs: BoundInput[] = task.inputs.map((input) => {
+      if (input.datasetRef) return { name: input.name, dataset: input.datasetRef.name };
+      const parent = succeeded.get(input.taskOutput!.task);
+      const output = parent?.status?.outputs?.find((o) => o.name === input.taskOutput!.output);
+      return { name: input.name, digest: output?.digest ?? digestOf('missing'), namespace: parent?.metadata.namespace ?? '' };
+    });
+    const desired = desiredTaskJob({ plan: this.plan, task, algo, inputs, retryToken: token }).job;
+    const labels = { ...desired.metadata.labels, ...job.metadata.labels };
+    const spec = { ...desired.spec, ...(job.spec.cancel ? { cancel: true } : {}) };
+    return { ...job, metadata: { ...job.metadata, name: desired.metadata.name, labels }, spec };
   }
 
   at(now: Date): this {
@@ -225,9 +277,16 @@ export class ObservationBuilder {
   obj(): PlanObservation {
     const algos = new Map(this.algoList.map((a) => [a.metadata.name, a]));
     const datasets = new Map(this.datasetList.map((d) => [`${d.metadata.namespace}/${d.metadata.name}`, d]));
+    const planned = validPlanTasks(this.plan.spec);
+    const tasks = new Map(planned.ok ? planned.tasks.map((t) => [t.name, t]) : []);
+    const succeeded = new Map(this.jobList.filter((j) => j.status?.phase === 'Succeeded').map((j) => [j.metadata.labels?.[planLabels.task] ?? '', j]));
+    const jobs = this.jobList.map((job, i) => {
+      const token = this.asCreated[i];
+      return token === undefined ? job : this.created(job, token, { tasks, algos }, succeeded);
+    });
     return {
       plan: this.plan,
-      jobs: [...this.jobList],
+      jobs,
       algo: (name) => algos.get(name),
       dataset: (namespace, name) => datasets.get(`${namespace}/${name}`),
       now: this.now,

@@ -15,6 +15,14 @@ export interface TaskView {
   job?: Readonly<TesseraJob>;
   /** Why a task without a Job waits, may start, or failed before it could start. */
   readiness?: Readiness;
+  /** Why a task without a Job failed although it was ready: its Job could not be created. */
+  refusal?: TaskRefusal;
+}
+
+/** Why a task's Job could not be created: its name is taken (NameTaken), or the API refused it. */
+export interface TaskRefusal {
+  reason: string;
+  message: string;
 }
 
 /** The plan's tasks, their graph, and what readiness and Jobs are looked up in. */
@@ -25,6 +33,8 @@ export interface TaskWorld {
   order: readonly number[];
   /** The Job standing for each task, by task name. */
   jobs: ReadonlyMap<string, Readonly<TesseraJob>>;
+  /** Tasks without a Job whose Job cannot be created, by task name. */
+  refusals?: ReadonlyMap<string, TaskRefusal>;
   readiness: ReadinessContext;
 }
 
@@ -33,13 +43,16 @@ function viewOf(i: number, world: TaskWorld, views: readonly TaskView[]): TaskVi
   const job = world.jobs.get(task.name);
   if (job) return { state: jobState(job), job };
   if (blockedByParents(world.dag.parents[i]!.map((p) => views[p]!.state))) return { state: 'canceled' };
+  const refusal = world.refusals?.get(task.name);
+  if (refusal) return { state: 'failed', refusal };
   const readiness = taskReadiness(task, world.dag.unknownParents[i]!, world.readiness);
   return { state: readiness.kind === 'failed' ? 'failed' : 'pending', readiness };
 }
 
 /**
  * Each task's view, indexed like `world.tasks`: its Job's state; else canceled when a parent failed
- * or was canceled; else failed when it may never run (Unauthorized, InvalidSpec); else pending,
+ * or was canceled; else failed when its Job cannot be created (NameTaken, refused by the API) or it
+ * may never run (Unauthorized, InvalidSpec); else pending,
  * with its readiness.
  */
 export function classifyTasks(world: TaskWorld): TaskView[] {

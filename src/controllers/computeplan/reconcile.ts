@@ -1,5 +1,5 @@
 import type { Algo } from '../../api/algo.ts';
-import type { ComputePlan } from '../../api/computeplan.ts';
+import { ComputePlanReason, maxRefusedTasks, type ComputePlan, type ComputePlanStatus } from '../../api/computeplan.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
 import type { Clock } from '../../runtime/clock.ts';
@@ -12,7 +12,9 @@ import type { BlobStore } from '../../storage/object-store.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
 import { conditionEvent, subjectOf } from '../shared/transition-events.ts';
-import { planFinalizer } from './names.ts';
+import { namedByPlan } from './identity.ts';
+import { planFinalizer, planLabels } from './names.ts';
+import { validPlanTasks } from './validation.ts';
 import { decide, type PlanDecision } from './schedule.ts';
 import type { PlanWrites } from './writes.ts';
 
@@ -42,15 +44,25 @@ function isForeign(job: Readonly<TesseraJob>, plan: Readonly<ComputePlan>): bool
   return job.metadata.namespace !== plan.metadata.namespace;
 }
 
+/** The plan's Jobs in other namespaces, by name: others labelled as its own are not its to delete. */
+function foreignJobs(plan: Readonly<ComputePlan>, deps: PlanReconcilerDeps): Array<Readonly<TesseraJob>> {
+  const planned = validPlanTasks(plan.spec);
+  const tasks = planned.ok ? planned.tasks : [];
+  return deps.jobsOfPlan(plan.metadata.uid ?? '').filter((job) => isForeign(job, plan) && namedByPlan(plan, tasks, job));
+}
+
 /**
  * A deleted plan takes its Jobs in other namespaces with it (those in its own are garbage-collected
- * through their ownerReference): delete each, drop the finalizer that holds it, and let the plan go
- * once none is left.
+ * through their ownerReference): delete each, drop the plan's finalizer from those being deleted,
+ * and let the plan go once none is left.
  */
 async function finalize(plan: Readonly<ComputePlan>, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
-  const foreign = deps.jobsOfPlan(plan.metadata.uid ?? '').filter((job) => isForeign(job, plan));
-  for (const job of foreign) await deps.writes.deleteJob({ namespace: job.metadata.namespace ?? '', name: job.metadata.name, uid: job.metadata.uid });
-  if (foreign.length > 0) {
+  const foreign = foreignJobs(plan, deps);
+  await releaseDeletedJobs(foreign, deps);
+  for (const job of foreign.filter((j) => !j.metadata.deletionTimestamp)) await deps.writes.deleteJob({ namespace: job.metadata.namespace ?? '', name: job.metadata.name, uid: job.metadata.uid });
+  // A deleted Job that only another controller's finalizer holds is no longer the plan's to wait for.
+  const holding = foreign.filter((j) => !j.metadata.deletionTimestamp || j.metadata.finalizers?.includes(planFinalizer));
+  if (holding.length > 0) {
     log.info({ jobs: foreign.length }, 'deleting the plan: deleting its Jobs in other namespaces');
     return;
   }
@@ -70,22 +82,42 @@ async function releaseDeletedJobs(jobs: ReadonlyArray<Readonly<TesseraJob>>, dep
  */
 const createConcurrency = 16;
 
-async function createJobs(decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
+/** A task whose Job the API server refused to create, in its words (status.refusedTasks). */
+type RefusedTask = NonNullable<ComputePlanStatus['refusedTasks']>[number];
+
+async function createJobs(decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<RefusedTask[]> {
+  const refused: RefusedTask[] = [];
   await forEachBounded(decision.create, createConcurrency, async ({ job, grants }) => {
+    const task = job.metadata.labels?.[planLabels.task] ?? '';
     // Grants first: a Job that exists can be started, and must then be able to read its inputs.
-    if (grants.length > 0 && !deps.store) throw new Error(`task ${job.metadata.labels?.['tessera.dev/task']} reads another namespace's output, which needs the object store`);
+    if (grants.length > 0 && !deps.store) throw new Error(`task ${task} reads another namespace's output, which needs the object store`);
     for (const grant of grants) if (deps.store) await grantAccess(deps.store, grant.namespace, grant.digest);
-    if (await deps.writes.createJob(job)) log.info({ job: `${job.metadata.namespace}/${job.metadata.name}`, task: job.metadata.labels?.['tessera.dev/task'] }, 'started a task');
+    const created = await deps.writes.createJob(job);
+    if (created === 'created') log.info({ job: `${job.metadata.namespace}/${job.metadata.name}`, task }, 'started a task');
+    if (typeof created === 'object') refused.push({ task, message: `the API server refused Job ${job.metadata.namespace}/${job.metadata.name}: ${created.refused}`.slice(0, 1024) });
   });
+  return refused;
 }
 
-async function apply(decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
-  await createJobs(decision, deps, log);
+/** Acts on the decision; returns the tasks whose Job the API server refused. */
+async function apply(decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<RefusedTask[]> {
+  const refused = await createJobs(decision, deps, log);
   for (const ref of decision.cancel) await deps.writes.cancelJob(ref);
   for (const ref of decision.delete) await deps.writes.deleteJob(ref);
   for (const ref of decision.release) await deps.writes.releaseOutputs(ref);
   if (decision.cancel.length > 0) log.info({ jobs: decision.cancel.length }, 'canceling running tasks');
   if (decision.delete.length > 0) log.info({ jobs: decision.delete.length }, 'retrying: deleting the Jobs of failed and canceled tasks');
+  return refused;
+}
+
+/**
+ * The decided status with refused tasks recorded: a refusal is final (retrying the create would be
+ * refused again), so the next decide fails those tasks, and the plan's failure policy applies.
+ */
+function withRefusals(status: ComputePlanStatus, refused: readonly RefusedTask[]): ComputePlanStatus {
+  if (refused.length === 0) return status;
+  const kept = (status.refusedTasks ?? []).filter((r) => !refused.some((n) => n.task === r.task));
+  return { ...status, refusedTasks: [...kept, ...refused].slice(-maxRefusedTasks) };
 }
 
 function isFinished(plan: Readonly<ComputePlan>, decision: PlanDecision): boolean {
@@ -117,14 +149,37 @@ export async function reconcilePlan(key: string, log: Logger, deps: PlanReconcil
     dataset: (ns, dataset) => deps.datasets.get(ns, dataset),
     now: new Date(deps.clock.now()),
   });
-  await apply(decision, deps, log);
-  await writeStatusIfChanged(plan, decision, deps, log);
+  const refused = await apply(decision, deps, log);
+  await writeStatusIfChanged(plan, { ...decision, status: withRefusals(decision.status, refused) }, deps, log);
+  reportRefusals(plan, refused, deps, log);
   if (!isFinished(plan, decision)) return { requeueAfterMs: resyncMs };
+}
+
+function reportRefusals(plan: Readonly<ComputePlan>, refused: readonly RefusedTask[], deps: PlanReconcilerDeps, log: Logger): void {
+  for (const { task, message } of refused) {
+    log.warn({ task }, message);
+    deps.events?.record(subjectOf(plan), { type: 'Warning', reason: ComputePlanReason.InvalidSpec, action: 'CreateJob', note: `task ${task}: ${message}` });
+  }
+}
+
+/** One Warning for the Jobs newly ignored: status.ignoredJobs remembers those already reported. */
+function reportIgnored(plan: Readonly<ComputePlan>, decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): void {
+  const reported = new Set(plan.status?.ignoredJobs ?? []);
+  const listed = new Set(decision.status.ignoredJobs ?? []);
+  const fresh = decision.ignored.filter(({ job }) => {
+    const ref = `${job.metadata.namespace}/${job.metadata.name}`;
+    return listed.has(ref) && !reported.has(ref);
+  });
+  if (fresh.length === 0) return;
+  const note = fresh.map(({ job, why }) => `Job ${job.metadata.namespace}/${job.metadata.name}: ${why}`).join('; ');
+  log.warn({ jobs: fresh.length }, `ignoring Jobs labelled as this plan's: ${note}`);
+  deps.events?.record(subjectOf(plan), { type: 'Warning', reason: 'JobIgnored', action: 'Reconcile', note: `not this plan's, ignored: ${note}`.slice(0, 1024) });
 }
 
 async function writeStatusIfChanged(plan: Readonly<ComputePlan>, decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
   if (plan.status && jsonEqual(plan.status, decision.status)) return;
   await deps.writes.writeStatus(plan, decision.status);
+  reportIgnored(plan, decision, deps, log);
   if (plan.status?.phase !== decision.status.phase) log.info({ phase: decision.status.phase, progress: decision.status.progress }, `plan ${decision.status.phase}`);
   const [before, after] = [plan.status?.conditions, decision.status.conditions];
   const event = conditionEvent(before, after, { good: 'Succeeded', bad: 'Failed' }) ?? conditionEvent(before, after, { good: 'Ready', bad: 'Stalled' });

@@ -1,18 +1,19 @@
 import type { Algo } from '../../api/algo.ts';
-import { ComputePlanReason, type ComputePlan, type ComputePlanStatus, type Task } from '../../api/computeplan.ts';
+import { ComputePlanReason, maxIgnoredJobs, maxRetryTokens, type ComputePlan, type ComputePlanStatus, type Task } from '../../api/computeplan.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
-import { classifyTasks, type TaskView } from './classify.ts';
+import { classifyTasks, type TaskRefusal, type TaskView } from './classify.ts';
 import { buildDag, orderDag, type PlanDag } from './dag.ts';
 import { desiredTaskJob, type DesiredTaskJob } from './desired.ts';
 import { stopCause, stoppedState, type StopCause } from './failure-policy.ts';
+import { identifyJobs, recordedTokens, retryTokensOf, type IgnoredJob, type PlanJobs } from './identity.ts';
 import { cycleText } from './messages.ts';
 import type { ReadinessContext } from './readiness.ts';
 import { outputsToRelease } from './release.ts';
 import { retryStep, type RetryStep } from './retry.ts';
 import { planStatus, type PlanSituation } from './status.ts';
 import { summarizeTasks } from './summary.ts';
-import { isActive, isDeleting, jobsByTask, jobState, ownJobs } from './task-jobs.ts';
+import { isActive, isDeleting, jobsByTask, jobState } from './task-jobs.ts';
 import { validPlanTasks } from './validation.ts';
 
 // The ComputePlan controller's one decision: from a plan and what was observed around it, which Jobs
@@ -22,7 +23,7 @@ import { validPlanTasks } from './validation.ts';
 /** What the reconciler observed: the plan, its Jobs, and lookups into its informers' caches. */
 export interface PlanObservation {
   plan: Readonly<ComputePlan>;
-  /** The plan's Jobs in every namespace (by the tessera.dev/plan-uid label); others are ignored. */
+  /** Jobs labelled with the plan's uid, in every namespace: identifyJobs decides which are its own. */
   jobs: ReadonlyArray<Readonly<TesseraJob>>;
   /** An Algo of the plan's namespace, undefined when there is none. */
   algo: (name: string) => Readonly<Algo> | undefined;
@@ -48,6 +49,8 @@ export interface PlanDecision {
   delete: JobRef[];
   /** Jobs to annotate tessera.dev/outputs-released: "true". */
   release: JobRef[];
+  /** Jobs labelled as the plan's that it ignores, and why (status.ignoredJobs lists them). */
+  ignored: IgnoredJob[];
   status: ComputePlanStatus;
 }
 
@@ -66,7 +69,7 @@ function halted(observed: PlanObservation, tasks: readonly Task[], halt: PlanSit
     return job ? { state: jobState(job), job } : { state: 'pending' };
   });
   const situation: PlanSituation = { summary: summarizeTasks(tasks, views), suspended: false, halt, appliedRetry: plan.status?.appliedRetry };
-  return { create: [], cancel: [], delete: [], release: [], status: planStatus(plan, situation, observed.now) };
+  return { create: [], cancel: [], delete: [], release: [], ignored: [], status: planStatus(plan, situation, observed.now) };
 }
 
 function readinessContext(observed: PlanObservation, tasks: readonly Task[], dag: PlanDag, jobs: ReadonlyMap<string, Readonly<TesseraJob>>): ReadinessContext {
@@ -129,6 +132,32 @@ function cancellations(jobs: ReadonlyArray<Readonly<TesseraJob>>, stop: StopCaus
 }
 
 /**
+ * Tasks whose Job cannot be created: a Job the plan did not create holds its name (NameTaken), or the
+ * API server refused it (status.refusedTasks, until a retry names new Jobs).
+ */
+function refusalsOf(plan: Readonly<ComputePlan>, identified: PlanJobs, retry: RetryStep): Map<string, TaskRefusal> {
+  const refusals = new Map<string, TaskRefusal>();
+  const retried = retry.appliedRetry !== plan.status?.appliedRetry;
+  for (const { task, message } of retried ? [] : (plan.status?.refusedTasks ?? [])) refusals.set(task, { reason: ComputePlanReason.InvalidSpec, message });
+  for (const [task, taken] of identified.taken) refusals.set(task, { reason: ComputePlanReason.NameTaken, message: taken.message });
+  return refusals;
+}
+
+/** status.ignoredJobs: namespace/name of each ignored Job, sorted, at most maxIgnoredJobs. */
+function ignoredRefs(ignored: readonly IgnoredJob[]): string[] {
+  return ignored.map(({ job }) => `${job.metadata.namespace}/${job.metadata.name}`).sort().slice(0, maxIgnoredJobs);
+}
+
+/** The status records of identity: tokens used, Jobs ignored, tasks refused (cleared by a retry). */
+function identitySituation(plan: Readonly<ComputePlan>, identified: PlanJobs, retry: RetryStep): Pick<PlanSituation, 'retryTokens' | 'ignoredJobs' | 'refusedTasks'> {
+  return {
+    retryTokens: recordedTokens(retryTokensOf(plan, retry.token), maxRetryTokens),
+    ignoredJobs: ignoredRefs(identified.ignored),
+    refusedTasks: retry.appliedRetry === plan.status?.appliedRetry ? plan.status?.refusedTasks : undefined,
+  };
+}
+
+/**
  * What to do about a plan, given what was observed. A plan whose tasks clash or exceed the limit, or
  * read each other's outputs in a circle, creates nothing and stalls (InvalidSpec, CycleDetected).
  * Otherwise each task gets a state from its Job, its parents and its readiness; spec.cancel, and
@@ -146,19 +175,21 @@ export function decide(observed: PlanObservation): PlanDecision {
   const ordered = orderDag(dag);
   if (!ordered.acyclic) return halted(observed, tasks, { reason: ComputePlanReason.CycleDetected, message: `tasks read each other's outputs in a cycle: ${cycleText(ordered.cycle)}` });
 
-  const uid = plan.metadata.uid ?? '';
-  const jobs = ownJobs(observed.jobs, uid);
-  const standing = jobsByTask(jobs, uid);
-  const classified = classifyTasks({ tasks, dag, order: ordered.order, jobs: standing, readiness: readinessContext(observed, tasks, dag, standing) });
+  const identified = identifyJobs(observed.jobs, { plan, tasks, order: ordered.order, algo: observed.algo, tokens: retryTokensOf(plan, plan.status?.appliedRetry ?? '') });
+  const jobs = identified.own;
+  const standing = identified.standing;
+  const retry = retryStep(plan, jobs);
+  const refusals = refusalsOf(plan, identified, retry);
+  const classified = classifyTasks({ tasks, dag, order: ordered.order, jobs: standing, refusals, readiness: readinessContext(observed, tasks, dag, standing) });
   const stop = stopCause(plan.spec, classified.some((v) => v.state === 'failed'));
   const views = stop ? classified.map((v) => ({ ...v, state: stoppedState(v.state) })) : classified;
-  const retry = retryStep(plan, jobs);
 
   const created = mayCreate(plan, stop, retry) ? creations({ plan, tasks, views, ranks: ordered.ranks, jobs }, retry.token) : [];
   const situation: PlanSituation = {
     summary: summarizeTasks(tasks, withCreated(views, created)),
     suspended: plan.spec.suspend === true,
     appliedRetry: retry.appliedRetry,
+    ...identitySituation(plan, identified, retry),
   };
   if (stop) situation.stop = stop;
   if (retry.pending) situation.retrying = retry.remaining;
@@ -167,6 +198,7 @@ export function decide(observed: PlanObservation): PlanDecision {
     cancel: cancellations(jobs, stop, retry),
     delete: retry.deletions.map(refOf),
     release: plan.spec.cleanIntermediateOutputs ? outputsToRelease(dag, views).map(refOf) : [],
+    ignored: identified.ignored,
     status: planStatus(plan, situation, observed.now),
   };
 }

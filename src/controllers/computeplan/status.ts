@@ -34,6 +34,12 @@ export interface PlanSituation {
   /** A problem no task can run with (CycleDetected, InvalidSpec): the plan stalls. */
   halt?: { reason: string; message: string };
   appliedRetry?: string;
+  /** status.retryTokens: every retry token Jobs were named with ('' left out). */
+  retryTokens?: string[];
+  /** status.ignoredJobs: Jobs labelled as the plan's that it does not stand a task on. */
+  ignoredJobs?: string[];
+  /** status.refusedTasks: tasks whose Job the API server refused. */
+  refusedTasks?: Array<{ task: string; message: string }>;
 }
 
 const verdict = (phase: Phase, reason: string, message: string): PlanVerdict => ({ phase, reason, message });
@@ -122,6 +128,15 @@ function conditionUpdates(situation: PlanSituation, plan: PlanVerdict): Conditio
   ];
 }
 
+/** What the plan keeps to tell its own Jobs from others': tokens, ignored Jobs, refused tasks. */
+function identityRecords(situation: PlanSituation): Pick<ComputePlanStatus, 'retryTokens' | 'ignoredJobs' | 'refusedTasks'> {
+  const records: Pick<ComputePlanStatus, 'retryTokens' | 'ignoredJobs' | 'refusedTasks'> = {};
+  if (situation.retryTokens?.length) records.retryTokens = situation.retryTokens;
+  if (situation.ignoredJobs?.length) records.ignoredJobs = situation.ignoredJobs;
+  if (situation.refusedTasks?.length) records.refusedTasks = situation.refusedTasks;
+  return records;
+}
+
 /**
  * The status a plan should have in `situation`. Pure: the same inputs give the same status, so the
  * reconciler writes only when it differs; lastTransitionTime moves only when a condition flips.
@@ -142,5 +157,5 @@ export function planStatus(plan: Readonly<ComputePlan>, situation: PlanSituation
   const best = bestOf(summary.performances);
   if (best) status.best = best;
   if (situation.appliedRetry !== undefined) status.appliedRetry = situation.appliedRetry;
-  return status;
+  return { ...status, ...identityRecords(situation) };
 }

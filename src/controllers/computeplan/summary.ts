@@ -15,7 +15,7 @@ export interface TaskSummary {
   waitingOnMissing: number;
   /** Failed tasks as `name (reason)`, in plan order. */
   failed: string[];
-  /** The first failure that is the plan's to fix, not the task's: Unauthorized or InvalidSpec. */
+  /** The first failure that is the plan's to fix, not the task's: Unauthorized, InvalidSpec, NameTaken. */
   refusal?: { reason: string; message: string };
   round?: number;
   performances: Performance[];
@@ -40,7 +40,7 @@ export function currentRound(tasks: ReadonlyArray<Pick<Task, 'round'>>, views: r
 }
 
 function failureOf(task: Readonly<Task>, view: TaskView): string {
-  const reason = view.readiness?.kind === 'failed' ? view.readiness.reason : (view.job?.status?.reason ?? ComputePlanReason.TaskFailed);
+  const reason = view.refusal?.reason ?? (view.readiness?.kind === 'failed' ? view.readiness.reason : (view.job?.status?.reason ?? ComputePlanReason.TaskFailed));
   return `${task.name} (${reason})`;
 }
 
@@ -68,6 +68,7 @@ class Summarizer {
 
   private addFailure(task: Readonly<Task>, view: TaskView): void {
     this.summary.failed.push(failureOf(task, view));
+    if (view.refusal) this.summary.refusal ??= { ...view.refusal };
     if (view.readiness?.kind === 'failed') this.summary.refusal ??= { reason: view.readiness.reason, message: view.readiness.message };
   }
 }

@@ -45,7 +45,8 @@ function standing(job: Readonly<TesseraJob>): number {
   return state === 'failed' || state === 'canceled' ? 0 : 1;
 }
 
-function stands(candidate: Readonly<TesseraJob>, current: Readonly<TesseraJob> | undefined): boolean {
+/** Whether `candidate` rather than `current` stands for their task. */
+export function stands(candidate: Readonly<TesseraJob>, current: Readonly<TesseraJob> | undefined): boolean {
   if (!current) return true;
   const [a, b] = [standing(candidate), standing(current)];
   // Ties go to the smaller name, so the choice does not depend on the order the cache lists Jobs in.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type * as k8s from '@kubernetes/client-node';
 import { makeJob, readyRun } from '../../../test/support/job-builders.ts';
 import { digestOf } from '../../../test/support/plan-builders.ts';
+import { defaultWorkDirSize } from '../../api/common.ts';
 import type { TesseraJob } from '../../api/job.ts';
 import { defaultJobRuntimeConfig, desiredBatchJob, type JobRuntimeConfig } from './desired.ts';
 import { batchJobName } from './names.ts';
@@ -16,6 +17,19 @@ describe('desiredBatchJob', () => {
     const want = { cpu: '2', memory: '8Gi', 'nvidia.com/gpu': '2' };
     expect(resources.requests).toEqual(want);
     expect(resources.limits).toEqual(want);
+  });
+
+  it('asks for resources.disk as ephemeral-storage and bounds the work directory by it', () => {
+    const job = makeJob('train').outputs('model').spec({ resources: { disk: '50Gi' } }).obj();
+    const pod = desiredFor(job).spec!.template.spec!;
+    expect(pod.containers[0]!.resources).toEqual({ requests: { 'ephemeral-storage': '50Gi' }, limits: { 'ephemeral-storage': '50Gi' } });
+    expect(pod.volumes?.find((v) => v.emptyDir)?.emptyDir).toEqual({ sizeLimit: '50Gi' });
+  });
+
+  it('bounds the work directory by the default without asking for disk when resources.disk is unset', () => {
+    const pod = desiredFor(makeJob('train').outputs('model').obj()).spec!.template.spec!;
+    expect(pod.containers[0]!.resources).toBeUndefined();
+    expect(pod.volumes?.find((v) => v.emptyDir)?.emptyDir).toEqual({ sizeLimit: defaultWorkDirSize });
   });
 
   it.each([

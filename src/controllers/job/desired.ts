@@ -1,4 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
+import { defaultWorkDirSize } from '../../api/common.ts';
 import type { TesseraJob } from '../../api/job.ts';
 import { indexComponent } from '../../storage/transfer-api/authorize.ts';
 import { indexerParts, moverPodParts, usesFileSets, type MoverConfig, type MoverPodParts } from './mover-containers.ts';
@@ -27,6 +28,7 @@ export const defaultJobRuntimeConfig: JobRuntimeConfig = {
 };
 
 const gpuResource = 'nvidia.com/gpu';
+const ephemeralStorage = 'ephemeral-storage';
 const gpuProductLabel = 'nvidia.com/gpu.product';
 /** What the kernel's OOM killer leaves as the exit code (128 + SIGKILL). */
 const oomExitCode = 137;
@@ -66,6 +68,9 @@ function containerResources(run: EffectiveRun): k8s.V1ResourceRequirements | und
   if (wanted.cpu !== undefined) amounts.cpu = String(wanted.cpu);
   if (wanted.memory !== undefined) amounts.memory = String(wanted.memory);
   if (wanted.gpu) amounts[gpuResource] = String(wanted.gpu);
+  // Only when asked: nodes that report no ephemeral-storage (kwok's, some virtual kubelets) could
+  // never schedule a default request. The work directories are bounded either way (workDirSize).
+  if (wanted.disk !== undefined) amounts[ephemeralStorage] = String(wanted.disk);
   return Object.keys(amounts).length ? { requests: { ...amounts }, limits: { ...amounts } } : undefined;
 }
 
@@ -121,10 +126,21 @@ function isIndexJob(job: TesseraJob): boolean {
   return controlledByDataset && job.metadata.labels?.['app.kubernetes.io/component'] === indexComponent;
 }
 
+/** The work directories' size limit: the run's disk, else defaultWorkDirSize. */
+export function workDirSize(run: EffectiveRun): string {
+  return String(run.resources?.disk ?? defaultWorkDirSize);
+}
+
+/** Every emptyDir of the pod limited to `size`: a run that fills it is evicted, not the node's disk. */
+function withWorkDirLimit(parts: MoverPodParts, size: string): MoverPodParts {
+  const volumes = parts.volumes.map((v) => (v.emptyDir ? { ...v, emptyDir: { ...v.emptyDir, sizeLimit: size } } : v));
+  return { ...parts, volumes };
+}
+
 function podParts(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): PodParts {
   if (isIndexJob(job)) return indexerParts(config);
   if (!usesFileSets(run)) return {};
-  const mover: MoverPodParts = moverPodParts(run, config);
+  const mover: MoverPodParts = withWorkDirLimit(moverPodParts(run, config), workDirSize(run));
   // The push sidecar uploads after the main container exits, within this grace period.
   return { ...mover, graceSeconds: config.uploadGraceSeconds };
 }

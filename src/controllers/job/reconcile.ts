@@ -1,5 +1,8 @@
 import type * as k8s from '@kubernetes/client-node';
+import type { ComputePlan } from '../../api/computeplan.ts';
 import type { TesseraJob, TesseraJobStatus } from '../../api/job.ts';
+import { planFinalizer } from '../computeplan/names.ts';
+import { planLink } from './orphan.ts';
 import { JobPhase, JobReason, tesseraJobSpecSchema } from '../../api/job.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
@@ -19,7 +22,7 @@ import { moverContainerNames, usesFileSets } from './mover-containers.ts';
 import { batchJobName, labels } from './names.ts';
 import { resolveRun, type EffectiveRun, type Resolution, type ResolveLookups } from './resolve.ts';
 import { specHashAnnotation, runSpecHash } from './spec-hash.ts';
-import { hasFinished, invalidSpecStatus, jobStatus, resolutionStatus, type ObservedRun } from './status.ts';
+import { hasFinished, invalidSpecStatus, jobStatus, refusedStatus, resolutionStatus, type ObservedRun } from './status.ts';
 import type { JobWrites } from './writes.ts';
 
 /** The object store, when the operator has one: file sets need it, bare runs do not. */
@@ -34,6 +37,8 @@ export interface FileSetDeps {
 /** Everything the Job reconciler reads and writes; caches are read-only views of informers. */
 export interface JobReconcilerDeps {
   jobs: ObjectCache<TesseraJob>;
+  /** ComputePlans, to tell whether the plan behind a Job's finalizer still exists. */
+  plans?: ObjectCache<ComputePlan>;
   batchJobs: ObjectCache<k8s.V1Job>;
   pods: ObjectCache<k8s.V1Pod>;
   lookups: ResolveLookups;
@@ -143,8 +148,10 @@ async function startRun(job: TesseraJob, deps: JobReconcilerDeps, log: Logger): 
   if (resolution.kind !== 'ready') return true;
   const desired = desiredBatchJob(job, resolution.run, deps.config);
   const created = await deps.writes.createBatchJob(job, desired);
-  if (created) log.info({ batchJob: desired.metadata?.name }, 'created the batch Job');
-  else log.debug({ batchJob: desired.metadata?.name }, 'the batch Job exists but is not cached yet');
+  if (created === 'created') log.info({ batchJob: desired.metadata?.name }, 'created the batch Job');
+  else if (created === 'exists') log.debug({ batchJob: desired.metadata?.name }, 'the batch Job exists but is not cached yet');
+  // Refused for good: retrying would repeat the refusal forever. Said once, in status and an event.
+  else await writeStatusIfChanged(job, refusedStatus(job, created.refused, now), deps, log);
   return true;
 }
 
@@ -170,10 +177,42 @@ async function writeStatusIfChanged(job: TesseraJob, status: TesseraJobStatus, d
   if (event) deps.events.record(jobEventSubject(job), event);
 }
 
-/** The cached Job, unless it is gone or being deleted (then its batch Job and pods go with it). */
-function liveJob(key: string, deps: JobReconcilerDeps): TesseraJob | undefined {
+/**
+ * Lets go of a Job whose plan is gone (checked by uid, in the cache and then live): its finalizer
+ * would otherwise hold it, running, in a namespace that could then never be deleted. The plan would
+ * have deleted it, so it is deleted. Returns true when it acted.
+ */
+async function releaseOrphan(job: Readonly<TesseraJob>, deps: JobReconcilerDeps, log: Logger): Promise<boolean> {
+  const link = planLink(job, (ns, name) => deps.plans?.get(ns, name)?.metadata.uid);
+  if (link.kind === 'none' || link.kind === 'alive' || !deps.plans) return false;
+  if (link.kind === 'check' && (await deps.writes.readPlanUid(link.plan.namespace, link.plan.name)) === link.plan.uid) return false;
+  log.info({ plan: link.kind === 'check' ? `${link.plan.namespace}/${link.plan.name}` : 'unnamed' }, 'the plan of this Job is gone: deleting the Job');
+  await deleteOrphan(job, deps, log);
+  return true;
+}
+
+/** Deletes a Job whose plan is gone, stops its run, and removes the plan's finalizer (only that). */
+async function deleteOrphan(job: Readonly<TesseraJob>, deps: JobReconcilerDeps, log: Logger): Promise<void> {
+  if (!job.metadata.deletionTimestamp) await deps.writes.deleteJob(job);
+  // Another controller's finalizer may hold the Job for a while yet; its run stops now all the same.
+  await stopRun(currentBatchJob(job, deps), deps, log);
+  await deps.writes.dropFinalizer(job, planFinalizer);
+}
+
+function currentBatchJob(job: Readonly<TesseraJob>, deps: JobReconcilerDeps): Readonly<k8s.V1Job> | undefined {
+  return deps.batchJobs.get(job.metadata.namespace ?? '', batchJobName(job.metadata.name, job.metadata.uid ?? '', job.status?.run ?? 0));
+}
+
+/**
+ * The cached Job, unless it is gone, being deleted, or let go of because its plan is gone. A Job
+ * being deleted stops its run at once: garbage collection would take the batch Job only once the
+ * Job is gone, and another controller's finalizer may hold it for long.
+ */
+async function liveJob(key: string, deps: JobReconcilerDeps, log: Logger): Promise<TesseraJob | undefined> {
   const job = deps.jobs.get(...splitKey(key));
-  if (job && !job.metadata.deletionTimestamp) return job;
+  const orphaned = job !== undefined && (await releaseOrphan(job, deps, log));
+  if (job && !orphaned && !job.metadata.deletionTimestamp) return job;
+  if (job?.metadata.deletionTimestamp) await stopRun(currentBatchJob(job, deps), deps, log);
   deps.unseenWrites.forget(key);
   return undefined;
 }
@@ -185,7 +224,7 @@ function liveJob(key: string, deps: JobReconcilerDeps): TesseraJob | undefined {
  */
 export async function reconcileJob(key: string, log: Logger, deps: JobReconcilerDeps): Promise<ReconcileResult | void> {
   const [namespace, name] = splitKey(key);
-  const job = liveJob(key, deps);
+  const job = await liveJob(key, deps, log);
   if (!job) return;
   // The informer reports the last status write soon, and that enqueues this Job again; a status
   // computed before then would start from the past and be refused with a Conflict.

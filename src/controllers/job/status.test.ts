@@ -4,7 +4,7 @@ import { digestOf } from '../../../test/support/plan-builders.ts';
 import type { Condition } from '../../api/common.ts';
 import type { TesseraJobStatus } from '../../api/job.ts';
 import type { EffectiveRun, Resolution } from './resolve.ts';
-import { jobStatus, resolutionStatus, type ObservedRun } from './status.ts';
+import { jobStatus, refusedStatus, resolutionStatus, type ObservedRun } from './status.ts';
 
 const now = new Date('2026-01-01T01:00:00Z');
 const run = (fields: Partial<ObservedRun>): ObservedRun => ({ batchJob: undefined, pods: [], specChangedAfterStart: false, ...fields });
@@ -244,5 +244,25 @@ describe('resolutionStatus', () => {
     expect(condition(status, 'Stalled')).toMatchObject({ status: 'True', reason: 'Unauthorized' });
     expect(condition(status, 'Failed')).toMatchObject({ status: 'True', reason: 'Unauthorized' });
     expect(condition(status, 'Reconciling')).toMatchObject({ status: 'False' });
+  });
+});
+
+describe('refusedStatus', () => {
+  const inputs = [{ name: 'data', digest: digestOf('data'), source: 'file set' }];
+  const condition = (status: TesseraJobStatus, type: string): Condition | undefined => status.conditions?.find((c) => c.type === type);
+
+  it('fails the Job InvalidSpec and Stalled in the API server words, keeping the resolved inputs', () => {
+    const job = makeJob('train').status({ phase: 'Pending', reason: 'Pending', inputs }).obj();
+    const status = refusedStatus(job, 'Job.batch "x" is invalid: spec.template.spec.nodeSelector: Invalid value: "eu west"', now);
+    expect(status).toMatchObject({ phase: 'Failed', reason: 'InvalidSpec', inputs, message: 'the API server refused the batch Job: Job.batch "x" is invalid: spec.template.spec.nodeSelector: Invalid value: "eu west"' });
+    expect(condition(status, 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidSpec' });
+    expect(condition(status, 'Failed')).toMatchObject({ status: 'True', reason: 'InvalidSpec' });
+  });
+
+  it('is what the next pass computes again, so a repeated refusal writes nothing', () => {
+    const first = refusedStatus(makeJob('train').status({ inputs }).obj(), 'no', now);
+    const again = refusedStatus(makeJob('train').status(first).obj(), 'no', new Date(now.getTime() + 60_000));
+    expect(again).toEqual(first);
+    expect(resolutionStatus(makeJob('train').status(first).obj(), { kind: 'ready', run: { image: 'i', inputs, outputs: [], digestsToCheck: [] } }, now)).toBeUndefined();
   });
 });

@@ -319,6 +319,27 @@ export function invalidSpecStatus(job: TesseraJob, issues: readonly SpecIssue[],
   };
 }
 
+/**
+ * The status of a Job whose batch Job the API server refused for good (422, 403): Failed with reason
+ * InvalidSpec and Stalled, in the server's words. The resolved inputs stay, so the next pass does not
+ * take the Job for one about to start; a changed spec (or a lifted policy) still starts it.
+ */
+export function refusedStatus(job: TesseraJob, serverMessage: string, now: Date): TesseraJobStatus {
+  const message = `the API server refused the batch Job: ${serverMessage}`;
+  const verdict: PhaseVerdict = { phase: JobPhase.Failed, reason: JobReason.InvalidSpec, message };
+  const updates = conditionUpdates(verdict, { batchJob: undefined, pods: [], specChangedAfterStart: false });
+  const stalled = updates.map((u) => (u.type === JobConditionType.Stalled ? { ...u, status: 'True' as const } : u));
+  const generation = job.metadata.generation;
+  return {
+    ...job.status,
+    phase: verdict.phase,
+    reason: verdict.reason,
+    message,
+    observedGeneration: generation,
+    conditions: mergeConditions(job.status?.conditions, stalled, { now, generation }),
+  };
+}
+
 function sameResolvedInputs(status: TesseraJobStatus | undefined, run: EffectiveRun): boolean {
   return jsonEqual(status?.inputs ?? [], run.inputs) && jsonEqual(status?.code, run.code);
 }

@@ -1,14 +1,37 @@
-import type * as k8s from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node';
 import type { TesseraJob, TesseraJobStatus } from '../../api/job.ts';
 import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
+import { refusalMessage } from '../shared/refusal.ts';
+
+/**
+ * What creating the batch Job came to: created, already there (a repeat after a crash or a stale
+ * cache), or refused for good by the API server, with its message (see refusal.ts).
+ */
+export type BatchJobCreation = 'created' | 'exists' | { refused: string };
 
 /** The Job controller's writes to the API: the thin I/O edge around the pure decisions. */
 export interface JobWrites {
-  /** Creates the batch Job; false when it already exists (a repeat after a crash or a stale cache). */
-  createBatchJob(owner: TesseraJob, batchJob: k8s.V1Job): Promise<boolean>;
+  createBatchJob(owner: TesseraJob, batchJob: k8s.V1Job): Promise<BatchJobCreation>;
   deleteBatchJob(batchJob: Readonly<k8s.V1Job>): Promise<void>;
   /** Replaces the status subresource at the cached resourceVersion: a 409 means re-read and retry. */
   writeStatus(job: TesseraJob, status: TesseraJobStatus): Promise<void>;
+  /** The uid of a ComputePlan as the API server has it now (a live read); undefined when there is none. */
+  readPlanUid(namespace: string, name: string): Promise<string | undefined>;
+  /** Removes one finalizer, at the cached resourceVersion (a 409 means re-read): others' stay. */
+  dropFinalizer(job: Readonly<TesseraJob>, finalizer: string): Promise<void>;
+  /** Deletes the Tessera Job (only the one with its uid); its batch Job and pods go with it. */
+  deleteJob(job: Readonly<TesseraJob>): Promise<void>;
+}
+
+const tesseraGroup = { group: 'tessera.dev', version: 'v1alpha1' } as const;
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+async function ignoreNotFound(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
 }
 
 export interface JobWritesDeps {
@@ -25,9 +48,11 @@ export function apiJobWrites(deps: JobWritesDeps): JobWrites {
     async createBatchJob(owner, batchJob) {
       try {
         await deps.batch.createNamespacedJob({ namespace: owner.metadata.namespace ?? '', body: batchJob });
-        return true;
+        return 'created';
       } catch (error) {
-        if (isAlreadyExists(error)) return false;
+        if (isAlreadyExists(error)) return 'exists';
+        const refused = refusalMessage(error);
+        if (refused !== undefined) return { refused };
         throw new Error(`creating batch Job ${batchJob.metadata?.name}`, { cause: error });
       }
     },
@@ -41,6 +66,24 @@ export function apiJobWrites(deps: JobWritesDeps): JobWrites {
       } catch (error) {
         if (!isNotFound(error)) throw new Error(`deleting batch Job ${batchJob.metadata?.name}`, { cause: error });
       }
+    },
+    async readPlanUid(namespace, name) {
+      try {
+        const plan = (await deps.custom.getNamespacedCustomObject({ ...tesseraGroup, plural: 'computeplans', namespace, name })) as { metadata?: { uid?: string } };
+        return plan.metadata?.uid;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw new Error(`reading ComputePlan ${namespace}/${name}`, { cause: error });
+      }
+    },
+    async dropFinalizer(job, finalizer) {
+      const finalizers = (job.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+      const body = { metadata: { finalizers, resourceVersion: job.metadata.resourceVersion } };
+      await ignoreNotFound(deps.custom.patchNamespacedCustomObject({ ...tesseraGroup, plural: 'jobs', namespace: job.metadata.namespace ?? '', name: job.metadata.name, body }, mergePatch));
+    },
+    async deleteJob(job) {
+      const body = { preconditions: { uid: job.metadata.uid } };
+      await ignoreNotFound(deps.custom.deleteNamespacedCustomObject({ ...tesseraGroup, plural: 'jobs', namespace: job.metadata.namespace ?? '', name: job.metadata.name, propagationPolicy: 'Background', body }));
     },
     async writeStatus(job, status) {
       await deps.custom.replaceNamespacedCustomObjectStatus({
