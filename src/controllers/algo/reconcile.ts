@@ -4,7 +4,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
-import { hasAccess } from '../../storage/access.ts';
+import { holdsAccess } from '../../storage/access.ts';
 import { manifestKey } from '../../storage/manifest.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
 import { isConditionTrue } from '../shared/conditions.ts';
@@ -26,7 +26,9 @@ async function checkCode(algo: Readonly<Algo>, store: BlobStore | undefined): Pr
   const digest = algo.spec.code?.digest;
   if (!digest) return 'none';
   if (!store || !(await store.has(manifestKey(digest)))) return 'missing';
-  return (await hasAccess(store, algo.metadata.namespace ?? '', digest)) ? 'ok' : 'ungranted';
+  // Held, not borrowed: a plan lends its code to a task's namespace for its runs only, and an Algo
+  // there naming the loan must not become code that namespace can run or lend on.
+  return (await holdsAccess(store, algo.metadata.namespace ?? '', digest)) ? 'ok' : 'ungranted';
 }
 
 function specProblemOf(algo: Readonly<Algo>): string | undefined {

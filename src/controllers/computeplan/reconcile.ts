@@ -6,14 +6,17 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
-import { grantAccess } from '../../storage/access.ts';
+import { holdsAccess, lendAccess, loansOf, withdrawLoans } from '../../storage/access.ts';
 import { forEachBounded } from '../../storage/bounded.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
 import { conditionEvent, subjectOf } from '../shared/transition-events.ts';
 import { planFinalizer } from './names.ts';
+import type { DesiredTaskJob } from './desired.ts';
+import { loanDecision, loanId, type LoanDecision } from './loans.ts';
 import { decide, type PlanDecision } from './schedule.ts';
+import { ownJobs } from './task-jobs.ts';
 import type { PlanWrites } from './writes.ts';
 
 /** What the ComputePlan reconciler reads and writes. */
@@ -48,6 +51,7 @@ function isForeign(job: Readonly<TesseraJob>, plan: Readonly<ComputePlan>): bool
  * once none is left.
  */
 async function finalize(plan: Readonly<ComputePlan>, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
+  await withdrawUnbacked(plan, { sweep: true, keep: new Set() }, deps, log);
   const foreign = deps.jobsOfPlan(plan.metadata.uid ?? '').filter((job) => isForeign(job, plan));
   for (const job of foreign) await deps.writes.deleteJob({ namespace: job.metadata.namespace ?? '', name: job.metadata.name, uid: job.metadata.uid });
   if (foreign.length > 0) {
@@ -70,17 +74,45 @@ async function releaseDeletedJobs(jobs: ReadonlyArray<Readonly<TesseraJob>>, dep
  */
 const createConcurrency = 16;
 
-async function createJobs(decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
-  await forEachBounded(decision.create, createConcurrency, async ({ job, grants }) => {
-    // Grants first: a Job that exists can be started, and must then be able to read its inputs.
-    if (grants.length > 0 && !deps.store) throw new Error(`task ${job.metadata.labels?.['tessera.dev/task']} reads another namespace's output, which needs the object store`);
-    for (const grant of grants) if (deps.store) await grantAccess(deps.store, grant.namespace, grant.digest);
+/**
+ * Lends each file set a task's Job borrows, after checking that the namespace it comes from holds
+ * it: a plan passes on only what it was given, whatever its Algos or its cache say. Returns false
+ * (and creates nothing) when one is not held.
+ */
+async function lend(plan: Readonly<ComputePlan>, { job, grants }: DesiredTaskJob, deps: PlanReconcilerDeps, log: Logger): Promise<boolean> {
+  const task = job.metadata.labels?.['tessera.dev/task'];
+  if (grants.length > 0 && !deps.store) throw new Error(`task ${task} reads a file set of another namespace, which needs the object store`);
+  for (const grant of grants) {
+    if (!deps.store) continue;
+    if (!(await holdsAccess(deps.store, grant.from, grant.digest))) {
+      log.warn({ task, digest: grant.digest, from: grant.from }, 'not starting a task: the namespace it would borrow a file set from does not hold it');
+      return false;
+    }
+    await lendAccess(deps.store, plan.metadata.uid ?? '', grant);
+  }
+  return true;
+}
+
+async function createJobs(plan: Readonly<ComputePlan>, decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
+  await forEachBounded(decision.create, createConcurrency, async (desired) => {
+    // Loans first: a Job that exists can be started, and must then be able to read its inputs.
+    if (!(await lend(plan, desired, deps, log))) return;
+    const { job } = desired;
     if (await deps.writes.createJob(job)) log.info({ job: `${job.metadata.namespace}/${job.metadata.name}`, task: job.metadata.labels?.['tessera.dev/task'] }, 'started a task');
   });
 }
 
-async function apply(decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
-  await createJobs(decision, deps, log);
+/** Withdraws the plan's loans that no authorization in force backs any more (loans.ts). */
+async function withdrawUnbacked(plan: Readonly<ComputePlan>, loans: LoanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
+  if (!loans.sweep || !deps.store) return;
+  const uid = plan.metadata.uid ?? '';
+  const stale = (await loansOf(deps.store, uid)).filter((loan) => !loans.keep.has(loanId(loan)));
+  await withdrawLoans(deps.store, uid, stale);
+  if (stale.length > 0) log.info({ loans: stale.map(loanId) }, 'withdrew file sets the plan had lent: their authorization ended');
+}
+
+async function apply(plan: Readonly<ComputePlan>, decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
+  await createJobs(plan, decision, deps, log);
   for (const ref of decision.cancel) await deps.writes.cancelJob(ref);
   for (const ref of decision.delete) await deps.writes.deleteJob(ref);
   for (const ref of decision.release) await deps.writes.releaseOutputs(ref);
@@ -117,7 +149,9 @@ export async function reconcilePlan(key: string, log: Logger, deps: PlanReconcil
     dataset: (ns, dataset) => deps.datasets.get(ns, dataset),
     now: new Date(deps.clock.now()),
   });
-  await apply(decision, deps, log);
+  const loans = loanDecision({ plan, jobs: ownJobs(jobs, plan.metadata.uid ?? ''), creating: decision.create, finished: isFinished(plan, decision), dataset: (ns, name) => deps.datasets.get(ns, name) });
+  await withdrawUnbacked(plan, loans, deps, log);
+  await apply(plan, decision, deps, log);
   await writeStatusIfChanged(plan, decision, deps, log);
   if (!isFinished(plan, decision)) return { requeueAfterMs: resyncMs };
 }

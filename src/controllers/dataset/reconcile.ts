@@ -5,7 +5,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
-import { hasAccess } from '../../storage/access.ts';
+import { holdsAccess } from '../../storage/access.ts';
 import type { ManifestCache } from '../../storage/manifest-cache.ts';
 import { ObjectNotFoundError, type BlobStore } from '../../storage/object-store.ts';
 import type { EventDetails, EventRecorder } from '../../runtime/events.ts';
@@ -50,7 +50,8 @@ async function checkFileSet(dataset: Readonly<Dataset>, digest: string, deps: Da
   if (!deps.fileSets) return problem(DatasetReason.NoObjectStore, 'the operator runs without an object store (--s3-endpoint)', true);
   const totals = await manifestTotals(deps.fileSets.manifests, digest);
   if (!totals) return problem(DatasetReason.NotFound, `no file set ${digest} in the store; push one with \`tessera dataset push\``);
-  if (!(await hasAccess(deps.fileSets.store, dataset.metadata.namespace ?? '', digest))) {
+  // Held, not borrowed: a file set a plan lent for one run must not become a Dataset to share on.
+  if (!(await holdsAccess(deps.fileSets.store, dataset.metadata.namespace ?? '', digest))) {
     return problem(DatasetReason.Unauthorized, `the file set ${digest} was never pushed to namespace ${dataset.metadata.namespace}`);
   }
   return { kind: 'found', digest, ...totals };
