@@ -127,6 +127,16 @@ describe('taskReadiness', () => {
       want: { kind: 'waiting', missing: ['a Ready algo org-a/train'] },
     },
     {
+      name: "an Algo naming code its namespace does not hold (another organization's file set): the task fails",
+      task: makeTask('t').in('org-b').dataset('data', 'cifar'),
+      world: {
+        algos: [coded().status({ conditions: [{ type: 'Ready', status: 'False', reason: 'Unauthorized', message: 'the file set x was never pushed to this namespace', lastTransitionTime: '2026-01-01T00:00:00.000Z' }] })],
+        datasets: [makeDataset('cifar', 'org-b').authorize('org-a')],
+      },
+      want: { kind: 'failed', reason: 'Unauthorized' },
+      wantMessage: /^task t: algo org-a\/train may not run: the file set x was never pushed to this namespace$/,
+    },
+    {
       name: 'an Algo Ready for an older generation: its new code was not checked yet',
       task: makeTask('t').in('org-b').dataset('data', 'cifar'),
       world: { algos: [coded().spec({ image: 'local/train:2' }).status({ observedGeneration: 0 })], datasets: [makeDataset('cifar', 'org-b').authorize('org-a')] },

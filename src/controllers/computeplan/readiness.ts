@@ -50,14 +50,31 @@ export function taskNamespace(task: Pick<Task, 'namespace'>, planNamespace: stri
  * controller checks). A status from before a spec change says nothing about the new code.
  */
 export function isAlgoReady(algo: Readonly<Algo>): boolean {
+  return isConditionTrue(algo.status?.conditions, 'Ready') && isCurrent(algo);
+}
+
+/** Its status speaks of its current spec. */
+function isCurrent(algo: Readonly<Algo>): boolean {
   const generation = algo.metadata.generation;
-  return isConditionTrue(algo.status?.conditions, 'Ready') && (algo.status?.observedGeneration ?? generation) === generation;
+  return (algo.status?.observedGeneration ?? generation) === generation;
 }
 
 /** What a task runs, as a Dataset's owner approves it: exactly what its Job will run. */
 export function algoRunCode(algo: Readonly<Algo>): RunCode {
   const { image, command, args, code } = algo.spec;
   return { image, command, args, code: code?.digest };
+}
+
+/**
+ * An Algo refused for code its namespace does not hold (Ready False, Unauthorized, for its current
+ * generation): another organization's file set named as code. Its tasks fail rather than wait.
+ */
+function unauthorizedAlgo(task: Readonly<Task>, ctx: ReadinessContext): Readiness | undefined {
+  const algo = ctx.algo(task.algoRef.name);
+  if (!algo || !isCurrent(algo)) return undefined;
+  const ready = algo.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status !== 'False' || ready.reason !== ComputePlanReason.Unauthorized) return undefined;
+  return { kind: 'failed', reason: ComputePlanReason.Unauthorized, message: `task ${task.name}: algo ${ctx.planNamespace}/${algo.metadata.name} may not run: ${ready.message}` };
 }
 
 function missingDependencies(task: Readonly<Task>, unknownParents: readonly string[], ctx: ReadinessContext): string[] {
@@ -124,13 +141,16 @@ function bindInputs(task: Readonly<Task>, ctx: ReadinessContext): Readiness {
 }
 
 /**
- * Whether `task`'s Job can be created: waiting while a task, Dataset or Ready Algo it names is
- * missing (listed, so the plan can say so), failed when its data does not authorize the plan or
- * approve its code (Unauthorized), when it may train on test-only data or reads an output its
+ * Whether `task`'s Job can be created: failed when its Algo names code its namespace does not hold
+ * (Unauthorized); waiting while a task, Dataset or Ready Algo it names is missing (listed, so the
+ * plan can say so); failed when its data does not authorize the plan or approve its code
+ * (Unauthorized), when it may train on test-only data or reads an output its
  * parent's Algo does not declare (InvalidSpec), waiting while a parent has
  * not succeeded or a Dataset is not Ready, else ready with every input bound to what the Job reads.
  */
 export function taskReadiness(task: Readonly<Task>, unknownParents: readonly string[], ctx: ReadinessContext): Readiness {
+  const refusedAlgo = unauthorizedAlgo(task, ctx);
+  if (refusedAlgo) return refusedAlgo;
   const missing = missingDependencies(task, unknownParents, ctx);
   if (missing.length > 0) return waiting(missing);
   const namespace = taskNamespace(task, ctx.planNamespace);
