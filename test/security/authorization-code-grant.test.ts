@@ -34,6 +34,8 @@ beforeAll(async () => {
   await pushDataset(orgC.name, 'c-data', ['--authorize', orgB.name]);
 });
 afterAll(async () => {
+  // The plans go while the operator runs: their Jobs in other namespaces carry its finalizer.
+  kubectl(['delete', 'computeplans.tessera.dev', '--all', '-n', orgB.name, '--wait=true', '--timeout=90s']);
   await operator?.stop();
 });
 

@@ -26,6 +26,8 @@ beforeAll(async () => {
   await pushDataset(orgC.name, 'holdout', ['--authorize', orgB.name, '--test-only']);
 });
 afterAll(async () => {
+  // The plans go while the operator runs: their Jobs in other namespaces carry its finalizer.
+  kubectl(['delete', 'computeplans.tessera.dev', '--all', '-n', orgB.name, '--wait=true', '--timeout=90s']);
   await operator?.stop();
 });
 

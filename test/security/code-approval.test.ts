@@ -37,6 +37,8 @@ beforeAll(async () => {
   await pushDataset(orgC.name, 'c-read', ['--read', orgB.name, '--approve-code', approved]);
 });
 afterAll(async () => {
+  // The plans go while the operator runs: their Jobs in other namespaces carry its finalizer.
+  kubectl(['delete', 'computeplans.tessera.dev', '--all', '-n', orgB.name, '--wait=true', '--timeout=90s']);
   await operator?.stop();
 });
 
