@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Algo } from '../../src/api/algo.ts';
 import type { ComputePlan } from '../../src/api/computeplan.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
-import { applyAs, eventsAs, getAs, grantsOf, podsAnywhere, pushDataset, tesseraObject } from '../support/authorization.ts';
+import { applyAs, eventsOf, getAs, grantsOf, podsAnywhere, pushDataset, tesseraObject } from '../support/authorization.ts';
 import { useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectl } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
@@ -63,7 +63,7 @@ describe("a plan whose Algo names another organization's file set as its code", 
       reason: 'Unauthorized',
       message: expect.stringContaining(`task t: algo ${orgB.name}/steal may not run: the file set ${victimDigest} was never pushed to this namespace`) as unknown,
     });
-    await waitFor('a Warning event on plan exfil', () => eventsAs(tenantB, 'exfil').some((e) => e.startsWith('Warning/Unauthorized')));
+    await waitFor('a Warning event on plan exfil', () => eventsOf(tenantB.namespace, 'exfil').some((e) => e.startsWith('Warning/Unauthorized')));
     expect(planJobs('exfil')).toEqual([]);
     expect(await podsAnywhere('tessera.dev/plan=exfil')).toEqual([]);
     // Only the victim's own holding names the digest: nothing was granted or lent to B or C.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TesseraJob } from '../../src/api/job.ts';
-import { applyAs, eventsAs, getAs, podsAnywhere, pushDataset, tesseraObject } from '../support/authorization.ts';
+import { applyAs, eventsOf, getAs, podsAnywhere, pushDataset, tesseraObject } from '../support/authorization.ts';
 import { useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectl } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
@@ -45,7 +45,7 @@ describe("a tenant allowed to compute on another organization's Dataset", () => 
     });
     expect(job.status?.inputs ?? []).toEqual([]);
     expect(job.status?.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'Unauthorized' });
-    await waitFor('a Warning event on pull-raw', () => eventsAs(tenantB, 'pull-raw').some((e) => e.startsWith('Warning/Unauthorized: input data: Dataset')));
+    await waitFor('a Warning event on pull-raw', () => eventsOf(tenantB.namespace, 'pull-raw').some((e) => e.startsWith('Warning/Unauthorized: input data: Dataset')));
     expect(await podsAnywhere('tessera.dev/job=pull-raw')).toEqual([]);
     expect(kubectl(['get', 'jobs.batch', '-A', '-l', 'tessera.dev/job=pull-raw', '-o', 'name']).trim()).toBe('');
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComputePlan } from '../../src/api/computeplan.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
-import { applyAs, eventsAs, getAs, podsAnywhere, pushDataset, tesseraObject } from '../support/authorization.ts';
+import { applyAs, eventsOf, getAs, podsAnywhere, pushDataset, tesseraObject } from '../support/authorization.ts';
 import { useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectl } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
@@ -49,7 +49,7 @@ describe('a test-only Dataset', () => {
       reason: 'InvalidSpec',
       message: expect.stringContaining(`task r1-train-0 may learn from its data (category: train, metric), but Dataset ${orgC.name}/holdout is test-only`) as unknown,
     });
-    await waitFor('a Warning event on plan peek', () => eventsAs(tenantB, 'peek').some((e) => e.startsWith('Warning/InvalidSpec')));
+    await waitFor('a Warning event on plan peek', () => eventsOf(tenantB.namespace, 'peek').some((e) => e.startsWith('Warning/InvalidSpec')));
     expect(kubectl(['get', 'jobs.tessera.dev', '-A', '-l', 'tessera.dev/plan=peek', '-o', 'name']).trim()).toBe('');
     expect(await podsAnywhere('tessera.dev/plan=peek')).toEqual([]);
   });
@@ -60,7 +60,7 @@ describe('a test-only Dataset', () => {
     applyAs(tenantC, reader('no-category'));
     const job = await failed<TesseraJob>(tenantC, 'jobs.tessera.dev', 'no-category');
     expect(job.status).toMatchObject({ reason: 'InvalidSpec', message: expect.stringContaining('is test-only; a run that may learn from its data (category: none') as unknown });
-    await waitFor('a Warning event on no-category', () => eventsAs(tenantC, 'no-category').some((e) => e.startsWith('Warning/InvalidSpec')));
+    await waitFor('a Warning event on no-category', () => eventsOf(tenantC.namespace, 'no-category').some((e) => e.startsWith('Warning/InvalidSpec')));
     expect(await podsAnywhere('tessera.dev/job=no-category')).toEqual([]);
 
     applyAs(tenantC, reader('scorer', { 'tessera.dev/category': 'metric' }));

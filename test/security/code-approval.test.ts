@@ -3,7 +3,7 @@ import type { Algo } from '../../src/api/algo.ts';
 import type { ComputePlan } from '../../src/api/computeplan.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
 import { runDigest } from '../../src/controllers/shared/run-digest.ts';
-import { applyAs, eventsAs, getAs, podsAnywhere, pushDataset, tesseraObject } from '../support/authorization.ts';
+import { applyAs, eventsOf, getAs, podsAnywhere, pushDataset, tesseraObject } from '../support/authorization.ts';
 import { useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectl } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
@@ -59,7 +59,7 @@ describe('code the data owner did not approve', () => {
       reason: 'Unauthorized',
       message: expect.stringContaining(`CodeNotApproved: task t: Dataset ${orgC.name}/c-data does not approve this code (run digest ${evilDigest}`) as unknown,
     });
-    await waitFor('a Warning event on evil-plan', () => eventsAs(tenantB, 'evil-plan').some((e) => e.startsWith('Warning/Unauthorized') && e.includes('CodeNotApproved')));
+    await waitFor('a Warning event on evil-plan', () => eventsOf(tenantB.namespace, 'evil-plan').some((e) => e.startsWith('Warning/Unauthorized') && e.includes('CodeNotApproved')));
     expect(planJobs('evil-plan')).toEqual([]);
     expect(await podsAnywhere('tessera.dev/plan=evil-plan')).toEqual([]);
   });
@@ -73,7 +73,7 @@ describe('code the data owner did not approve', () => {
     });
     expect(job.status).toMatchObject({ reason: 'CodeNotApproved', message: expect.stringContaining(`Dataset ${orgC.name}/c-read does not approve this code (run digest ${evilDigest}`) as unknown });
     expect(kubectl(['get', 'jobs.tessera.dev', '-n', orgB.name])).toMatch(/evil-job\s+Failed\s+CodeNotApproved/);
-    await waitFor('a Warning event on evil-job', () => eventsAs(tenantB, 'evil-job').some((e) => e.startsWith('Warning/CodeNotApproved')));
+    await waitFor('a Warning event on evil-job', () => eventsOf(tenantB.namespace, 'evil-job').some((e) => e.startsWith('Warning/CodeNotApproved')));
     expect(await podsAnywhere('tessera.dev/job=evil-job')).toEqual([]);
   });
 

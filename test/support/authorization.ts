@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dataset } from '../../src/api/dataset.ts';
 import { kube } from './kube.ts';
-import { kubectlGet } from './kubectl.ts';
+import { kubectl, kubectlGet } from './kubectl.ts';
 import type { Tenant } from './tenant.ts';
 import { tesseraCli } from './tessera-cli.ts';
 import { adminS3, fileSetBucket } from './transfer-calls.ts';
@@ -40,9 +40,13 @@ export function getAs<T>(tenant: Tenant, resource: string, name: string): T {
   return JSON.parse(tenant.kubectl(['get', '-n', tenant.namespace, resource, name, '-o', 'json'])) as T;
 }
 
-/** `type/reason: note` of the events about `name` in the tenant's namespace, as the tenant lists them. */
-export function eventsAs(tenant: Tenant, name: string): string[] {
-  const list = JSON.parse(tenant.kubectl(['get', 'events', '-n', tenant.namespace, '--field-selector', `involvedObject.name=${name}`, '-o', 'json'])) as {
+/**
+ * `type/reason: note` of the events about `name` in `namespace`, as `kubectl events` shows them. Read
+ * with the cluster's kubeconfig: the local cluster runs no ClusterRole aggregation, so the built-in
+ * `admin` role a tenant holds does not include events there.
+ */
+export function eventsOf(namespace: string, name: string): string[] {
+  const list = JSON.parse(kubectl(['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${name}`, '-o', 'json'])) as {
     items: Array<{ type?: string; reason?: string; note?: string; message?: string }>;
   };
   return list.items.map((e) => `${e.type}/${e.reason}: ${e.note ?? e.message ?? ''}`);
