@@ -1,36 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { digestOf } from '../../test/support/digest.ts';
 import { grantAccess, hasAccess, holdsAccess, lendAccess, loansOf, withdrawLoans } from './access.ts';
-import type { BlobStore, StoredObject } from './object-store.ts';
-
-/** The part of a store grants use, in memory. */
-function memoryStore(): BlobStore & { keys(): string[] } {
-  const objects = new Map<string, StoredObject>();
-  const unused = (): never => {
-    throw new Error('not used by grants');
-  };
-  return {
-    keys: () => [...objects.keys()].sort(),
-    has: (key) => Promise.resolve(objects.has(key)),
-    put: (key) => {
-      objects.set(key, { key, size: 0, lastModified: new Date(0) });
-      return Promise.resolve();
-    },
-    delete: (keys) => {
-      for (const key of keys) objects.delete(key);
-      return Promise.resolve();
-    },
-    list(prefix) {
-      const found = [...objects.keys()].sort().filter((key) => key.startsWith(prefix)).map((key) => objects.get(key)!);
-      return (async function* listed(): AsyncGenerator<StoredObject> {
-        yield* await Promise.resolve(found);
-      })();
-    },
-    get: unused,
-    presignGet: unused,
-    presignPut: unused,
-  };
-}
+import { memoryStore } from '../../test/support/memory-store.ts';
 
 const code = digestOf('code');
 const hex = code.slice('sha256:'.length);
