@@ -57,28 +57,40 @@ export function resetFederation(federation: Federation): void {
 }
 
 const algos = [
-  { name: 'train', category: 'train', output: 'model' },
-  { name: 'aggregate', category: 'aggregate', output: 'model' },
-  { name: 'evaluate', category: 'metric', output: 'performance' },
+  { name: 'train', category: 'train', output: 'model', readsData: true },
+  { name: 'aggregate', category: 'aggregate', output: 'model', readsData: false },
+  { name: 'evaluate', category: 'metric', output: 'performance', readsData: true },
 ] as const;
 
+/** The run digest `tessera algo push` prints: what a hospital approves to let that code touch its data. */
+function runDigestOf(pushOutput: string): string {
+  const digest = /^run digest (sha256:[a-f0-9]{64})$/m.exec(pushOutput)?.[1];
+  if (!digest) throw new Error(`tessera algo push printed no run digest:\n${pushOutput}`);
+  return digest;
+}
+
 /**
- * Namespaces, each hospital's synthetic data pushed as its Dataset (authorizing the aggregator),
- * and the three Algos pushed from examples/federated/algos into the aggregator's namespace.
+ * Namespaces, the three Algos pushed from examples/federated/algos into the aggregator's namespace,
+ * then each hospital's synthetic data pushed as its Dataset: compute-only for the aggregator (its
+ * tasks run in the hospital's namespace; only models leave), and only the reviewed training and
+ * evaluation code approved, by the run digests the Algo pushes printed.
  */
 export function prepareFederation(federation: Federation, image: string, say: (line: string) => void): void {
   const scratch = mkdtempSync(join(tmpdir(), 'tessera-federated-'));
   try {
+    ensureNamespace(federation.aggregator);
+    const approved: string[] = [];
+    for (const algo of algos) {
+      const args = ['algo', 'push', join(example, 'algos'), '--name', algo.name, '-n', federation.aggregator, '--image', image];
+      const output = tessera([...args, '--category', algo.category, '--command', 'node', `/tessera/code/${algo.name}.js`, '--output', algo.output]);
+      say(output.trim());
+      if (algo.readsData) approved.push(runDigestOf(output));
+    }
     for (const [i, hospital] of federation.hospitals.entries()) {
       ensureNamespace(hospital);
       const dir = join(scratch, hospital);
       execFileSync(process.execPath, [join(example, 'generate-data.js'), dir, String(i + 2)], { stdio: 'pipe' });
-      say(tessera(['dataset', 'push', dir, '--name', 'patients', '-n', hospital, '--authorize', federation.aggregator]).trim());
-    }
-    ensureNamespace(federation.aggregator);
-    for (const algo of algos) {
-      const args = ['algo', 'push', join(example, 'algos'), '--name', algo.name, '-n', federation.aggregator, '--image', image];
-      say(tessera([...args, '--category', algo.category, '--command', 'node', `/tessera/code/${algo.name}.js`, '--output', algo.output]).trim());
+      say(tessera(['dataset', 'push', dir, '--name', 'patients', '-n', hospital, '--authorize', federation.aggregator, '--approve-code', approved.join(',')]).trim());
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -76,6 +76,9 @@ export type AlgoSpec = z.infer<typeof algoSpecSchema>;
 
 /** What the controller observed of an Algo. */
 export const algoStatusSchema = z.object({
+  runDigest: digestSchema
+    .optional()
+    .describe("what a Dataset's owner approves (spec.permissions.approvedCode): the digest of image, command, args and code"),
   conditions: conditionsSchema.optional(),
   observedGeneration: z.int().min(0).optional(),
 });

@@ -11,7 +11,8 @@ import {
   type CelRule,
 } from './common.ts';
 
-// The Dataset kind: a named, versioned file set, with the namespaces allowed to compute on it.
+// The Dataset kind: a named, versioned file set, with the namespaces allowed to compute on it or
+// read it, and the code allowed to touch it.
 
 /** The condition types a Dataset reports. */
 export const DatasetConditionType = {
@@ -63,17 +64,48 @@ export const datasetSourceSchema = z
     message: 'exactly one of fileSet, prefix or url must be set',
   });
 
-/** Who may compute on a Dataset besides its own namespace. */
+/** The most code approvals one Dataset may hold. */
+export const maxApprovedCode = 256;
+
+/**
+ * An approval of code: the run digest of an Algo (`sha256:…`, shown in its status.runDigest), or an
+ * image pinned by digest (`registry/name@sha256:…`).
+ */
+export const approvedCodePattern = /^(sha256:[a-f0-9]{64}|[^\s@]+@sha256:[a-f0-9]{64})$/;
+
+const namespaceListSchema = z
+  .array(dnsLabelSchema)
+  .max(maxAuthorizedNamespaces)
+  .refine(isDistinct, 'namespaces must be unique')
+  .meta({ 'x-kubernetes-list-type': 'set' });
+
+/** Who may pull a Dataset's raw bytes into pods of their own namespace. */
+export const datasetReadPermissionsSchema = z.object({
+  public: z.boolean().optional().describe('every namespace may read the raw bytes'),
+  authorizedNamespaces: namespaceListSchema.optional().describe('namespaces that may read the raw bytes into their own pods'),
+});
+
+/**
+ * Who may use a Dataset besides its own namespace, at two levels. `public` and
+ * `authorizedNamespaces` grant compute: runs on the data in the Dataset's namespace on behalf of
+ * those namespaces, which receive only the outputs. `read` grants the raw bytes (and compute).
+ * `approvedCode`, when set, limits every run on the data on behalf of another namespace to that code.
+ */
 export const datasetPermissionsSchema = z.object({
-  public: z.boolean().describe('every namespace may compute on this Dataset'),
-  authorizedNamespaces: z
-    .array(dnsLabelSchema)
-    .max(maxAuthorizedNamespaces)
-    .refine(isDistinct, 'namespaces must be unique')
+  public: z.boolean().optional().describe('every namespace may compute on this Dataset (in its namespace; outputs only leave)'),
+  authorizedNamespaces: namespaceListSchema.optional().describe('namespaces that may compute on this Dataset (in its namespace; outputs only leave)'),
+  read: datasetReadPermissionsSchema.optional().describe('namespaces that may pull the raw bytes into their own pods'),
+  approvedCode: z
+    .array(z.string().max(1024).regex(approvedCodePattern, 'must be a run digest (sha256:<64 hex>) or an image by digest (name@sha256:<64 hex>)'))
+    .max(maxApprovedCode)
+    .refine(isDistinct, 'approvals must be unique')
     .optional()
     .meta({ 'x-kubernetes-list-type': 'set' })
-    .describe('namespaces that may compute on this Dataset'),
+    .describe("the only code other namespaces may run on this Dataset: Algo run digests (an Algo's status.runDigest) or images by digest; unset: any code"),
 });
+
+/** A Dataset's permissions. */
+export type DatasetPermissions = z.infer<typeof datasetPermissionsSchema>;
 
 /** What a user declares about a Dataset. */
 export const datasetSpecSchema = z.object({
@@ -84,7 +116,7 @@ export const datasetSpecSchema = z.object({
     .max(64)
     .optional()
     .describe('globs over paths in the file set; each match is a sample'),
-  permissions: datasetPermissionsSchema.optional().describe('other namespaces that may compute on this Dataset'),
+  permissions: datasetPermissionsSchema.optional().describe('other namespaces that may compute on (or read) this Dataset, and the code they may run'),
 });
 
 /** The spec of a Dataset. */

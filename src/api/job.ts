@@ -57,6 +57,7 @@ export const JobReason = {
   InputNotReady: 'InputNotReady',
   InputNotFound: 'InputNotFound',
   Unauthorized: 'Unauthorized',
+  CodeNotApproved: 'CodeNotApproved',
   InvalidSpec: 'InvalidSpec',
   ImmutableAfterStart: 'ImmutableAfterStart',
   ResultMissing: 'ResultMissing',

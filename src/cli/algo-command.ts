@@ -44,6 +44,9 @@ async function pushAlgo(dir: string, flags: AlgoFlags): Promise<void> {
     };
     await applyTessera(kc, { apiVersion: 'tessera.dev/v1alpha1', kind: 'Algo', metadata: { name: flags.name, namespace }, spec });
     console.log(`Algo ${namespace}/${flags.name}: code ${result.digest} (${result.manifest.entries.length} files, ${result.uploadedBytes} bytes uploaded)`);
+    // What a Dataset's owner approves (permissions.approvedCode) to let this Algo run on the data.
+    const { runDigest } = await import('../controllers/shared/run-digest.ts');
+    console.log(`run digest ${runDigest({ image: spec.image, command: spec.command, args: spec.args, code: result.digest })}`);
   });
 }
 

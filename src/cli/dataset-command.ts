@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { Dataset } from '../api/dataset.ts';
+import type { Dataset, DatasetPermissions } from '../api/dataset.ts';
 
 // `tessera dataset push|versions|import` and `tessera fileset pull`: what a data owner runs on their
 // workstation (push, versions, pull) and what a Dataset's import Job runs in its pod (import).
@@ -9,14 +9,29 @@ interface PushFlags {
   namespace?: string;
   public?: boolean;
   authorize?: string;
+  read?: string;
+  approveCode?: string;
   testOnly?: boolean;
   wait: boolean;
 }
 
+const listOf = (flag: string | undefined): string[] | undefined => flag?.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** The permissions a push applies: compute (--public, --authorize), read (--read) and approved code. */
+function permissionsOf(flags: PushFlags): DatasetPermissions | undefined {
+  const [authorized, readers, approved] = [listOf(flags.authorize), listOf(flags.read), listOf(flags.approveCode)];
+  if (!flags.public && !authorized && !readers && !approved) return undefined;
+  return {
+    public: flags.public === true,
+    ...(authorized ? { authorizedNamespaces: authorized } : {}),
+    ...(readers ? { read: { authorizedNamespaces: readers } } : {}),
+    ...(approved ? { approvedCode: approved } : {}),
+  };
+}
+
 /** The Dataset spec a push applies: the file set, and the permissions and flags given. */
 function datasetSpec(digest: string, flags: PushFlags): Dataset['spec'] {
-  const authorized = flags.authorize?.split(',').map((s) => s.trim()).filter(Boolean);
-  const permissions = flags.public || authorized ? { public: flags.public === true, ...(authorized ? { authorizedNamespaces: authorized } : {}) } : undefined;
+  const permissions = permissionsOf(flags);
   return { source: { fileSet: { digest } }, ...(flags.testOnly ? { testOnly: true } : {}), ...(permissions ? { permissions } : {}) };
 }
 
@@ -59,8 +74,10 @@ export function registerDataset(program: Command): void {
     .argument('<dir>', 'the directory to push')
     .requiredOption('--name <name>', 'the Dataset')
     .option('-n, --namespace <ns>', "the Dataset's namespace; default: the kubeconfig context's")
-    .option('--public', 'let every namespace compute on it')
-    .option('--authorize <namespaces>', 'comma-separated namespaces that may compute on it')
+    .option('--public', 'let every namespace compute on it (in its namespace; only outputs leave)')
+    .option('--authorize <namespaces>', 'comma-separated namespaces that may compute on it (in its namespace; only outputs leave)')
+    .option('--read <namespaces>', 'comma-separated namespaces that may pull its raw bytes into their own pods')
+    .option('--approve-code <digests>', "comma-separated code other namespaces may run on it: Algo run digests (status.runDigest) or images by digest")
     .option('--test-only', 'every sample is a test sample, never trained on')
     .option('--no-wait', 'do not wait for the Dataset to report the new version')
     .action((dir: string, flags: PushFlags) => pushDataset(dir, flags));

@@ -9,6 +9,8 @@ export interface MemoryStore extends BlobStore {
   objects: Map<string, { bytes: Buffer; lastModified: Date }>;
   /** Every key deleted so far, in order. */
   deletedKeys: string[];
+  /** The keys there now, sorted. */
+  keys(): string[];
 }
 
 async function bodyBytes(body: Readable | Buffer): Promise<Buffer> {
@@ -25,6 +27,7 @@ export function memoryStore(now: () => Date = () => new Date()): MemoryStore {
   return {
     objects,
     deletedKeys,
+    keys: () => [...objects.keys()].sort(),
     has: (key) => Promise.resolve(objects.has(key)),
     stat(key) {
       const object = objects.get(key);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import type { Algo } from '../../src/api/algo.ts';
 import type { ComputePlan } from '../../src/api/computeplan.ts';
 import type { Dataset } from '../../src/api/dataset.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
@@ -58,6 +59,16 @@ describe('the federated example', () => {
     const board = tessera(['plan', 'leaderboard', federation.plan.metadata.name, '-n', federation.aggregator]);
     expect(board).toMatch(/^1\s+accuracy\s+0\.\d+\s+5\s+r5-test-\d/m);
   }, 900_000);
+
+  it("runs on compute-only Datasets that approve exactly the training and evaluation code", () => {
+    const runDigests = ['train', 'evaluate'].map((algo) => kubectlGet<Algo>(federation.aggregator, 'algos.tessera.dev', algo).status?.runDigest);
+    for (const hospital of federation.hospitals) {
+      const permissions = kubectlGet<Dataset>(hospital, 'datasets.tessera.dev', 'patients').spec.permissions;
+      expect(permissions?.authorizedNamespaces).toEqual([federation.aggregator]);
+      expect(permissions?.read).toBeUndefined();
+      expect(permissions?.approvedCode).toEqual(runDigests);
+    }
+  });
 
   it("never let a hospital's data reach the aggregator: its runs read models only", () => {
     const plan = kubectlGet<ComputePlan>(federation.aggregator, 'computeplans.tessera.dev', federation.plan.metadata.name);

@@ -99,13 +99,13 @@ describe("a Job in namespace A and namespace B's Datasets", () => {
 
   beforeAll(async () => {
     privateDigest = await pushDataset(nsB.name, 'private', privateFiles);
-    sharedDigest = await pushDataset(nsB.name, 'shared', sharedFiles, ['--authorize', nsA.name]);
+    sharedDigest = await pushDataset(nsB.name, 'shared', sharedFiles, ['--read', nsA.name]);
   });
 
-  it("fails Unauthorized, naming B, without a batch Job, when B's Dataset does not authorize A; runs when it does", async () => {
+  it("fails Unauthorized, naming B, without a batch Job, when B's Dataset does not let A read it; runs when it does", async () => {
     applyTesseraJob(nsA.name, 'steal', { image: 'local/sim:1', inputs: [{ name: 'data', dataset: { name: 'private', namespace: nsB.name } }] });
     const denied = await waitForTesseraJob(nsA.name, 'steal', refused, { what: 'Failed' });
-    expect(denied.status).toMatchObject({ reason: 'Unauthorized', message: `input data: Dataset ${nsB.name}/private does not authorize namespace ${nsA.name}` });
+    expect(denied.status).toMatchObject({ reason: 'Unauthorized', message: `input data: Dataset ${nsB.name}/private does not let namespace ${nsA.name} read its bytes` });
     expect(denied.status?.inputs ?? []).toEqual([]);
     expect(await batchJobsOf(nsA.name, 'steal')).toHaveLength(0);
 

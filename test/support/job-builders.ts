@@ -350,6 +350,11 @@ export class ReadyAlgoBuilder {
     return this;
   }
 
+  status(fields: Partial<NonNullable<Algo['status']>>): this {
+    this.algo.status = { ...this.algo.status, ...fields };
+    return this;
+  }
+
   obj(): Algo {
     return structuredClone(this.algo);
   }

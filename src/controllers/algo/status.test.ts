@@ -3,6 +3,7 @@ import { makeReadyAlgo } from '../../../test/support/job-builders.ts';
 import { digestOf } from '../../../test/support/plan-builders.ts';
 import type { AlgoStatus } from '../../api/algo.ts';
 import type { Condition } from '../../api/common.ts';
+import { runDigest } from '../shared/run-digest.ts';
 import { algoStatus, type CodeCheck } from './status.ts';
 
 const now = new Date('2026-01-02T00:00:00Z');
@@ -29,6 +30,12 @@ describe('algoStatus', () => {
       expect(condition(status, 'Stalled')).toMatchObject({ status: wantStalled, reason: wantReason });
     },
   );
+
+  it('carries the run digest an owner approves, from image, command, args and code', () => {
+    const algo = makeReadyAlgo('train').spec({ code: { digest: code }, command: ['node'] }).obj();
+    expect(algoStatus(algo, 'ok', undefined, now).runDigest).toBe(runDigest({ image: 'local/train:1', command: ['node'], code }));
+    expect(algoStatus(algo, 'ok', 'spec.image: Too small', now).runDigest).toBeUndefined();
+  });
 
   it('names the missing digest', () => {
     const status = algoStatus(makeReadyAlgo('train').spec({ code: { digest: code } }).obj(), 'missing', undefined, now);

@@ -1,8 +1,10 @@
 import { AlgoConditionType, type Algo, type AlgoStatus } from '../../api/algo.ts';
 import { mergeConditions } from '../shared/conditions.ts';
+import { runDigest } from '../shared/run-digest.ts';
 
 // An Algo is Ready when Jobs can run it: its spec is valid and its code file set (if any) is in the
-// store and readable by its namespace. Pure: the reconciler checks the store and says what it found.
+// store and held by its namespace (pushed there, not lent by a plan). Pure: the reconciler checks the
+// store and says what it found. status.runDigest is what a Dataset's owner approves to let it run.
 
 /** Why an Algo is (not) Ready. */
 export const AlgoReason = {
@@ -44,5 +46,7 @@ export function algoStatus(algo: Readonly<Algo>, check: CodeCheck, specProblem: 
     ],
     { now, generation },
   );
-  return { conditions, observedGeneration: generation };
+  if (specProblem) return { conditions, observedGeneration: generation };
+  const { image, command, args, code } = algo.spec;
+  return { runDigest: runDigest({ image, command, args, code: code?.digest }), conditions, observedGeneration: generation };
 }

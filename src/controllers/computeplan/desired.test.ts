@@ -37,10 +37,24 @@ describe('desiredTaskJob', () => {
     expect(tesseraJobSchema.safeParse(job).success).toBe(true);
   });
 
-  it("takes the task's resources over the Algo's, whole", () => {
+  it("merges the task's resources over the Algo's field by field, as a Job's", () => {
     const algo = makeAlgo().spec({ resources: { cpu: 2, memory: '4Gi' } }).obj();
-    const { job } = desiredTaskJob(source({ algo, task: makeTask('t').set({ resources: { gpu: 1 } }).obj() }));
-    expect(job.spec.resources).toEqual({ gpu: 1 });
+    const { job } = desiredTaskJob(source({ algo, task: makeTask('t').set({ resources: { gpu: 1, memory: '8Gi' } }).obj() }));
+    expect(job.spec.resources).toEqual({ cpu: 2, memory: '8Gi', gpu: 1 });
+  });
+
+  it.each([
+    { name: 'a task of a train Algo', algo: makeAlgo().category('train'), fedAvg: false, task: 't', want: 'train' },
+    { name: 'a task of a metric Algo', algo: makeAlgo().category('metric'), fedAvg: false, task: 't', want: 'metric' },
+    { name: 'a fedAvg train task whose Algo claims to be a metric', algo: makeAlgo().category('metric'), fedAvg: true, task: 'r1-train-0', want: 'train' },
+    { name: 'a fedAvg test task of a metric Algo', algo: makeAlgo().category('metric'), fedAvg: true, task: 'r1-test-0', want: 'metric' },
+    { name: 'a fedAvg test task of a composite Algo', algo: makeAlgo().category('composite'), fedAvg: true, task: 'r1-test-0', want: 'composite' },
+    { name: 'a fedAvg aggregate task', algo: makeAlgo().category('aggregate'), fedAvg: true, task: 'r1-aggregate', want: 'aggregate' },
+  ])('labels the category of $name: $want', ({ algo, fedAvg, task, want }) => {
+    const strategy = { fedAvg: { rounds: 1, trainers: [{ namespace: 'org-b', datasetRef: { name: 'd' } }], trainAlgo: { name: 'x' }, aggregateAlgo: { name: 'y' }, testAlgo: { name: 'z' } } };
+    const plan = fedAvg ? makePlan().spec({ strategy }).obj() : makePlan().obj();
+    const { job } = desiredTaskJob(source({ plan, algo: algo.obj(), task: makeTask(task).obj() }));
+    expect(job.metadata.labels?.['tessera.dev/category']).toBe(want);
   });
 
   it('binds Datasets by name and parent outputs by digest', () => {
@@ -62,6 +76,7 @@ describe('desiredTaskJob', () => {
       'tessera.dev/plan-uid': 'uid-plan',
       'tessera.dev/task': 'r2-train-0',
       'tessera.dev/round': '2',
+      'tessera.dev/category': 'train',
     });
   });
 
@@ -83,7 +98,7 @@ describe('desiredTaskJob', () => {
 
   it.each([
     { name: 'an output of the same namespace needs no grant', task: makeTask('t'), from: 'org-a', wantGrants: [] },
-    { name: 'an output of another namespace is granted to the reader', task: makeTask('t').in('org-b'), from: 'org-a', wantGrants: [{ namespace: 'org-b', digest: digestOf('m') }] },
+    { name: 'an output of another namespace is lent to the reader, from there', task: makeTask('t').in('org-b'), from: 'org-a', wantGrants: [{ namespace: 'org-b', digest: digestOf('m'), from: 'org-a' }] },
   ])('$name', ({ task, from, wantGrants }) => {
     const inputs = [{ name: 'model', digest: digestOf('m'), namespace: from }];
     expect(desiredTaskJob(source({ task: task.obj(), inputs })).grants).toEqual(wantGrants);
@@ -91,7 +106,7 @@ describe('desiredTaskJob', () => {
 
   it.each([
     { name: "in the plan's namespace its code needs no grant", task: makeTask('t'), wantGrants: [] },
-    { name: 'in another namespace it is granted the code the Algo was pushed with', task: makeTask('t').in('org-b'), wantGrants: [{ namespace: 'org-b', digest: digestOf('code') }] },
+    { name: "in another namespace it borrows the code from the plan's namespace", task: makeTask('t').in('org-b'), wantGrants: [{ namespace: 'org-b', digest: digestOf('code'), from: 'org-a' }] },
   ])('a task running an Algo with code: $name', ({ task, wantGrants }) => {
     const algo = makeAlgo().obj();
     algo.spec.code = { digest: digestOf('code') };
@@ -100,7 +115,7 @@ describe('desiredTaskJob', () => {
 
   it('grants a digest once, however many inputs read it', () => {
     const inputs = ['m-0', 'm-1'].map((name) => ({ name, digest: digestOf('same'), namespace: 'org-b' }));
-    expect(desiredTaskJob(source({ inputs })).grants).toEqual([{ namespace: 'org-a', digest: digestOf('same') }]);
+    expect(desiredTaskJob(source({ inputs })).grants).toEqual([{ namespace: 'org-a', digest: digestOf('same'), from: 'org-b' }]);
   });
 });
 

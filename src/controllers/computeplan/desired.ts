@@ -3,18 +3,27 @@ import type { Algo } from '../../api/algo.ts';
 import { groupVersion } from '../../api/common.ts';
 import type { ComputePlan, Task } from '../../api/computeplan.ts';
 import { logsOutputName, type JobInput, type TesseraJob, type TesseraJobSpec } from '../../api/job.ts';
+import { algoRun } from '../shared/algo-run.ts';
+import { categoryLabel, isTrainingRun } from '../shared/data-permissions.ts';
+import { strategyRole } from './expand.ts';
 import { managedByValue, planFinalizer, planLabels, taskComponent, taskJobName } from './names.ts';
 import type { BoundInput } from './readiness.ts';
 import { taskNamespace } from './readiness.ts';
 
 // The Tessera Job of one task. The Algo is inlined (image, command, code, outputs) rather than
 // referenced: the Algo lives in the plan's namespace and the Job may run in another, where no Algo
-// of that name exists, or a different one does.
+// of that name exists, or a different one does. Its category travels as a label, so the Job
+// controller keeps it off test-only data too.
 
-/** A namespace that may read a file set written in another namespace: the reconciler records it. */
+/**
+ * A file set the plan lends to the namespace a task runs in, and the namespace it lends it from,
+ * which must hold it: the plan's namespace its Ready Algo's code, a parent's namespace its output.
+ * The reconciler checks the holding before it lends (storage/access.ts).
+ */
 export interface OutputGrant {
   namespace: string;
   digest: string;
+  from: string;
 }
 
 /** A Job to create, and the reads of other namespaces' outputs to grant before creating it. */
@@ -31,6 +40,16 @@ export interface TaskJobSource {
   inputs: readonly BoundInput[];
   /** status.appliedRetry, or '' before any retry. */
   retryToken: string;
+}
+
+/**
+ * The category a task's Job declares: a training one if its Algo's or its strategy role is one (a
+ * fedAvg train task trains, whatever its Algo claims), else its role, else its Algo's.
+ */
+export function taskCategory(role: string | undefined, algoCategory: string): string {
+  if (isTrainingRun([algoCategory])) return algoCategory;
+  if (role !== undefined && isTrainingRun([role])) return role;
+  return role ?? algoCategory;
 }
 
 /** The labels every Job of the plan carries, so the plan finds its Jobs in every namespace. */
@@ -64,8 +83,9 @@ function jobInput(input: BoundInput): JobInput {
 
 /** Reads of outputs written in another namespace than the one the Job runs in, each digest once. */
 function grantsFor(inputs: readonly BoundInput[], namespace: string): OutputGrant[] {
-  const digests = new Set(inputs.flatMap((i) => ('digest' in i && i.namespace !== namespace ? [i.digest] : [])));
-  return [...digests].map((digest) => ({ namespace, digest }));
+  const from = new Map<string, string>();
+  for (const input of inputs) if ('digest' in input && input.namespace !== namespace && !from.has(input.digest)) from.set(input.digest, input.namespace);
+  return [...from].map(([digest, source]) => ({ namespace, digest, from: source }));
 }
 
 function withoutUndefined<T extends object>(value: T): T {
@@ -74,18 +94,20 @@ function withoutUndefined<T extends object>(value: T): T {
 
 function jobSpec(source: TaskJobSource): TesseraJobSpec {
   const { task, algo, inputs } = source;
+  // The one Algo → run rule Jobs follow too: the task's resources over the Algo's, field by field.
+  const run = algoRun(algo, { resources: task.resources });
   // Every run writes its log as the output "logs"; a Job may not declare it again.
-  const outputs = algo.spec.outputs?.filter((o) => o.name !== logsOutputName).map((o) => ({ name: o.name }));
+  const outputs = run.outputs.filter((name) => name !== logsOutputName).map((name) => ({ name }));
   return withoutUndefined({
-    image: algo.spec.image,
-    command: algo.spec.command,
-    args: algo.spec.args,
-    code: algo.spec.code ? { digest: algo.spec.code.digest } : undefined,
-    resources: task.resources ?? algo.spec.resources,
+    image: run.image,
+    command: run.command,
+    args: run.args,
+    code: run.code,
+    resources: run.resources,
     retries: task.retries,
     timeoutSeconds: task.timeoutSeconds,
     inputs: inputs.length > 0 ? inputs.map(jobInput) : undefined,
-    outputs: outputs?.length ? outputs : undefined,
+    outputs: outputs.length ? outputs : undefined,
   });
 }
 
@@ -121,15 +143,15 @@ export function desiredTaskJob(source: TaskJobSource): DesiredTaskJob {
     metadata: withoutUndefined({
       name: taskJobName(plan.metadata.name, task.name, plan.metadata.uid ?? '', retryToken),
       namespace,
-      labels: taskJobLabels(plan, task),
+      labels: { ...taskJobLabels(plan, task), [categoryLabel]: taskCategory(strategyRole(plan.spec, task.name), source.algo.spec.category) },
       annotations: simulationAnnotations(plan, task.name),
       ownerReferences: sameNamespace ? [ownerReference(plan)] : undefined,
       finalizers: sameNamespace ? undefined : [planFinalizer],
     }),
     spec: jobSpec(source),
   };
-  // The Algo's code was pushed to the plan's namespace: a task elsewhere is granted it like an input.
-  const code = source.algo.spec.code?.digest;
-  const codeGrant = code && !sameNamespace ? [{ namespace, digest: code }] : [];
+  // The Algo's code is held by the plan's namespace (the Algo is Ready): a task elsewhere borrows it.
+  const code = job.spec.code?.digest;
+  const codeGrant = code && !sameNamespace ? [{ namespace, digest: code, from: planNamespace }] : [];
   return { job, grants: [...grantsFor(inputs, namespace), ...codeGrant] };
 }

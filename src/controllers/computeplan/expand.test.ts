@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fedAvgTaskCount, type FedAvg } from '../../api/computeplan.ts';
 import { makeTask } from '../../../test/support/plan-builders.ts';
-import { duplicateTaskNames, expandFedAvg, planTasks } from './expand.ts';
+import { duplicateTaskNames, expandFedAvg, planTasks, strategyRole } from './expand.ts';
 
 const fedAvg = (fields: Partial<FedAvg> = {}): FedAvg => ({
   rounds: 2,
@@ -98,5 +98,41 @@ describe('duplicateTaskNames', () => {
     { names: ['a', 'b', 'a', 'a', 'b'], want: ['a', 'b'] },
   ])('$names → $want', ({ names, want }) => {
     expect(duplicateTaskNames(names.map((name) => ({ name })))).toEqual(want);
+  });
+});
+
+describe('strategyRole', () => {
+  const spec = {
+    strategy: {
+      fedAvg: {
+        rounds: 2,
+        trainers: [{ namespace: 'org-b', datasetRef: { name: 'd' } }, { namespace: 'org-c', datasetRef: { name: 'd' } }],
+        trainAlgo: { name: 'train' },
+        aggregateAlgo: { name: 'agg' },
+        testAlgo: { name: 'eval' },
+      },
+    },
+  };
+
+  it.each([
+    { task: 'r1-train-0', want: 'train' },
+    { task: 'r2-train-1', want: 'train' },
+    { task: 'r2-aggregate', want: 'aggregate' },
+    { task: 'r1-test-1', want: 'metric' },
+    { task: 'r3-train-0', want: undefined },
+    { task: 'r1-train-2', want: undefined },
+    { task: 'r01-train-0', want: undefined },
+    { task: 'custom', want: undefined },
+  ])('$task → $want', ({ task, want }) => {
+    expect(strategyRole(spec, task)).toBe(want);
+  });
+
+  it('gives no role without a strategy', () => {
+    expect(strategyRole({}, 'r1-train-0')).toBeUndefined();
+  });
+
+  it('matches every task the expansion writes', () => {
+    const roles = expandFedAvg(spec.strategy.fedAvg).map((t) => strategyRole(spec, t.name));
+    expect(roles.every((r) => r !== undefined)).toBe(true);
   });
 });

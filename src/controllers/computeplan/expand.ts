@@ -86,3 +86,30 @@ export function duplicateTaskNames(tasks: readonly Pick<Task, 'name'>[]): string
   }
   return [...repeated];
 }
+
+const roleNames: ReadonlyArray<{ pattern: RegExp; category: 'train' | 'aggregate' | 'metric'; name: (round: number, trainer: number) => string }> = [
+  { pattern: /^r(\d+)-train-(\d+)$/, category: 'train', name: trainTaskName },
+  { pattern: /^r(\d+)-aggregate$/, category: 'aggregate', name: aggregateTaskName },
+  { pattern: /^r(\d+)-test-(\d+)$/, category: 'metric', name: testTaskName },
+];
+
+/**
+ * What a task expanded from the strategy does, whatever its Algo declares: a fedAvg train task
+ * trains (so it never reads test-only data even with an Algo that claims to be a metric), an
+ * aggregate aggregates, a test measures. Undefined for tasks written out in spec.tasks: names
+ * cannot clash with expanded ones (duplicateTaskNames), so a name in the expansion's range is one.
+ */
+export function strategyRole(spec: Pick<ComputePlanSpec, 'strategy'>, task: string): 'train' | 'aggregate' | 'metric' | undefined {
+  const fedAvg = spec.strategy?.fedAvg;
+  if (!fedAvg) return undefined;
+  const role = roleNames.find(({ pattern }) => pattern.test(task));
+  if (!role || (role.category === 'metric' && !fedAvg.testAlgo)) return undefined;
+  const [round, trainer] = roundAndTrainer(role.pattern, task);
+  const expanded = role.name(round, trainer) === task && round >= 1 && round <= fedAvg.rounds && trainer < fedAvg.trainers.length;
+  return expanded ? role.category : undefined;
+}
+
+function roundAndTrainer(pattern: RegExp, task: string): [number, number] {
+  const match = pattern.exec(task);
+  return [Number(match?.[1] ?? 0), Number(match?.[2] ?? 0)];
+}

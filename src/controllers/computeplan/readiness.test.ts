@@ -3,6 +3,7 @@ import type { Task } from '../../api/computeplan.ts';
 import type { TesseraJob } from '../../api/job.ts';
 import type { InputDatasetBuilder, ReadyAlgoBuilder } from '../../../test/support/job-builders.ts';
 import { digestOf, makeAlgo, makeDataset, makeTask, taskJob, type TaskJobBuilder } from '../../../test/support/plan-builders.ts';
+import { runDigest } from '../shared/run-digest.ts';
 import { taskReadiness, type ReadinessContext } from './readiness.ts';
 
 interface World {
@@ -10,6 +11,8 @@ interface World {
   datasets?: InputDatasetBuilder[];
   tasks?: ReturnType<typeof makeTask>[];
   jobs?: TaskJobBuilder[];
+  /** Strategy roles by task name. */
+  roles?: Record<string, string | undefined>;
 }
 
 function context(world: World): ReadinessContext {
@@ -23,8 +26,14 @@ function context(world: World): ReadinessContext {
     dataset: (namespace, name) => datasets.get(`${namespace}/${name}`),
     task: (name) => tasks.get(name),
     job: (task) => jobs.get(task),
+    role: (task) => world.roles?.[task],
   };
 }
+
+/** The Algo `train` with code, and what an owner approves to let it run. */
+const coded = (): ReadyAlgoBuilder => makeAlgo().spec({ code: { digest: digestOf('code') } });
+const codedDigest = runDigest({ image: 'local/train:1', code: digestOf('code') });
+const approving = (...approvedCode: string[]): InputDatasetBuilder => makeDataset('cifar', 'org-b').spec({ permissions: { authorizedNamespaces: ['org-a'], approvedCode } });
 
 const parent = makeTask('a');
 
@@ -110,6 +119,60 @@ describe('taskReadiness', () => {
       task: makeTask('t').in('org-b').dataset('data', 'cifar').from('model', 'a'),
       world: { datasets: [makeDataset('cifar', 'org-b').authorize('org-a')], tasks: [parent], jobs: [taskJob('a').succeeded()] },
       want: { kind: 'ready', inputs: [{ name: 'data', dataset: 'cifar' }, { name: 'model', digest: digestOf('a/model'), namespace: 'org-a' }] },
+    },
+    {
+      name: 'an Algo that is not Ready: nothing of it is run or lent',
+      task: makeTask('t').in('org-b').dataset('data', 'cifar'),
+      world: { algos: [coded().notReady()], datasets: [makeDataset('cifar', 'org-b').authorize('org-a')] },
+      want: { kind: 'waiting', missing: ['a Ready algo org-a/train'] },
+    },
+    {
+      name: "an Algo naming code its namespace does not hold (another organization's file set): the task fails",
+      task: makeTask('t').in('org-b').dataset('data', 'cifar'),
+      world: {
+        algos: [coded().status({ conditions: [{ type: 'Ready', status: 'False', reason: 'Unauthorized', message: 'the file set x was never pushed to this namespace', lastTransitionTime: '2026-01-01T00:00:00.000Z' }] })],
+        datasets: [makeDataset('cifar', 'org-b').authorize('org-a')],
+      },
+      want: { kind: 'failed', reason: 'Unauthorized' },
+      wantMessage: /^task t: algo org-a\/train may not run: the file set x was never pushed to this namespace$/,
+    },
+    {
+      name: 'an Algo Ready for an older generation: its new code was not checked yet',
+      task: makeTask('t').in('org-b').dataset('data', 'cifar'),
+      world: { algos: [coded().spec({ image: 'local/train:2' }).status({ observedGeneration: 0 })], datasets: [makeDataset('cifar', 'org-b').authorize('org-a')] },
+      want: { kind: 'waiting', missing: ['a Ready algo org-a/train'] },
+    },
+    {
+      name: 'another namespace whose Dataset approves the code',
+      task: makeTask('t').in('org-b').dataset('data', 'cifar'),
+      world: { algos: [coded()], datasets: [approving(codedDigest)] },
+      want: { kind: 'ready', inputs: [{ name: 'data', dataset: 'cifar' }] },
+    },
+    {
+      name: 'another namespace whose Dataset approves other code',
+      task: makeTask('t').in('org-b').dataset('data', 'cifar'),
+      world: { algos: [coded()], datasets: [approving(runDigest({ image: 'local/train:1', code: digestOf('old code') }))] },
+      want: { kind: 'failed', reason: 'Unauthorized' },
+      wantMessage: new RegExp(`^CodeNotApproved: task t: Dataset org-b/cifar does not approve this code \\(run digest ${codedDigest}`),
+    },
+    {
+      name: 'a fedAvg trainer on test-only data, whatever its Algo claims',
+      task: makeTask('r1-train-0').in('org-b').dataset('data', 'cifar'),
+      world: { algos: [makeAlgo().category('metric')], datasets: [makeDataset('cifar', 'org-b').authorize('org-a').testOnly()], roles: { 'r1-train-0': 'train' } },
+      want: { kind: 'failed', reason: 'InvalidSpec' },
+      wantMessage: /task r1-train-0 may learn from its data \(category: train, metric\), but Dataset org-b\/cifar is test-only/,
+    },
+    {
+      name: 'a written-out task of a train Algo on test-only data',
+      task: makeTask('t').dataset('data', 'cifar'),
+      world: { datasets: [makeDataset('cifar').testOnly()] },
+      want: { kind: 'failed', reason: 'InvalidSpec' },
+    },
+    {
+      name: 'a fedAvg test on test-only data',
+      task: makeTask('r1-test-0').in('org-b').dataset('data', 'cifar'),
+      world: { algos: [makeAlgo().category('metric')], datasets: [makeDataset('cifar', 'org-b').authorize('org-a').testOnly()], roles: { 'r1-test-0': 'metric' } },
+      want: { kind: 'ready' },
     },
   ])('$name', ({ task, world, unknownParents, want, wantMessage }) => {
     const readiness = taskReadiness(task.obj(), unknownParents ?? [], context(world));

@@ -2,13 +2,16 @@ import type { Algo } from '../../api/algo.ts';
 import { ComputePlanReason, type Task } from '../../api/computeplan.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import { logsOutputName, type TesseraJob } from '../../api/job.ts';
-import { unauthorizedReason } from './authorization.ts';
+import { isConditionTrue } from '../shared/conditions.ts';
+import type { RunCode } from '../shared/run-digest.ts';
+import { taskRefusal } from './authorization.ts';
 import { outputsReleasedAnnotation } from './names.ts';
 import { jobState } from './task-jobs.ts';
 
 // "Can this task's Job be created now?" as a chain of checks, each a verdict or a pass (after
-// cert-manager's readiness policies): what it names must exist, the data must authorize the plan,
-// the outputs it reads must be declared, and the parents must have produced them.
+// cert-manager's readiness policies): what it names must exist (its Algo Ready: its code held by
+// the plan's namespace), the data must authorize the plan and approve its code, test-only data must
+// not be trained on, the outputs it reads must be declared, and the parents must have produced them.
 
 /** An input of a task, resolved to what its Job reads. */
 export type BoundInput =
@@ -31,6 +34,8 @@ export interface ReadinessContext {
   task: (name: string) => Readonly<Task> | undefined;
   /** The Job that stands for a task of the plan. */
   job: (task: string) => Readonly<TesseraJob> | undefined;
+  /** What a task does in the plan's strategy (strategyRole), whatever its Algo declares. */
+  role?: (task: string) => string | undefined;
 }
 
 const waiting = (missing: string[] = []): Readiness => ({ kind: 'waiting', missing });
@@ -40,10 +45,44 @@ export function taskNamespace(task: Pick<Task, 'namespace'>, planNamespace: stri
   return task.namespace ?? planNamespace;
 }
 
+/**
+ * Ready for the generation it has: its code is in the store and held by its namespace (the Algo
+ * controller checks). A status from before a spec change says nothing about the new code.
+ */
+export function isAlgoReady(algo: Readonly<Algo>): boolean {
+  return isConditionTrue(algo.status?.conditions, 'Ready') && isCurrent(algo);
+}
+
+/** Its status speaks of its current spec. */
+function isCurrent(algo: Readonly<Algo>): boolean {
+  const generation = algo.metadata.generation;
+  return (algo.status?.observedGeneration ?? generation) === generation;
+}
+
+/** What a task runs, as a Dataset's owner approves it: exactly what its Job will run. */
+export function algoRunCode(algo: Readonly<Algo>): RunCode {
+  const { image, command, args, code } = algo.spec;
+  return { image, command, args, code: code?.digest };
+}
+
+/**
+ * An Algo refused for code its namespace does not hold (Ready False, Unauthorized, for its current
+ * generation): another organization's file set named as code. Its tasks fail rather than wait.
+ */
+function unauthorizedAlgo(task: Readonly<Task>, ctx: ReadinessContext): Readiness | undefined {
+  const algo = ctx.algo(task.algoRef.name);
+  if (!algo || !isCurrent(algo)) return undefined;
+  const ready = algo.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status !== 'False' || ready.reason !== ComputePlanReason.Unauthorized) return undefined;
+  return { kind: 'failed', reason: ComputePlanReason.Unauthorized, message: `task ${task.name}: algo ${ctx.planNamespace}/${algo.metadata.name} may not run: ${ready.message}` };
+}
+
 function missingDependencies(task: Readonly<Task>, unknownParents: readonly string[], ctx: ReadinessContext): string[] {
   const namespace = taskNamespace(task, ctx.planNamespace);
   const missing = unknownParents.map((name) => `task ${name}`);
-  if (!ctx.algo(task.algoRef.name)) missing.push(`algo ${ctx.planNamespace}/${task.algoRef.name}`);
+  const algo = ctx.algo(task.algoRef.name);
+  // Only a Ready Algo's code is held by the plan's namespace: nothing else is run or lent.
+  if (!algo || !isAlgoReady(algo)) missing.push(`${algo ? 'a Ready ' : ''}algo ${ctx.planNamespace}/${task.algoRef.name}`);
   for (const { datasetRef } of task.inputs) {
     if (datasetRef && !ctx.dataset(namespace, datasetRef.name)) missing.push(`dataset ${namespace}/${datasetRef.name}`);
   }
@@ -102,17 +141,23 @@ function bindInputs(task: Readonly<Task>, ctx: ReadinessContext): Readiness {
 }
 
 /**
- * Whether `task`'s Job can be created: waiting while a task, Algo or Dataset it names is missing
- * (listed, so the plan can say so), failed when its data does not authorize the plan (Unauthorized)
- * or it reads an output its parent's Algo does not declare (InvalidSpec), waiting while a parent has
+ * Whether `task`'s Job can be created: failed when its Algo names code its namespace does not hold
+ * (Unauthorized); waiting while a task, Dataset or Ready Algo it names is missing (listed, so the
+ * plan can say so); failed when its data does not authorize the plan or approve its code
+ * (Unauthorized), when it may train on test-only data or reads an output its
+ * parent's Algo does not declare (InvalidSpec), waiting while a parent has
  * not succeeded or a Dataset is not Ready, else ready with every input bound to what the Job reads.
  */
 export function taskReadiness(task: Readonly<Task>, unknownParents: readonly string[], ctx: ReadinessContext): Readiness {
+  const refusedAlgo = unauthorizedAlgo(task, ctx);
+  if (refusedAlgo) return refusedAlgo;
   const missing = missingDependencies(task, unknownParents, ctx);
   if (missing.length > 0) return waiting(missing);
   const namespace = taskNamespace(task, ctx.planNamespace);
-  const refusal = unauthorizedReason({ task: task.name, namespace, planNamespace: ctx.planNamespace, datasets: datasetsRead(task, ctx) });
-  if (refusal) return { kind: 'failed', reason: ComputePlanReason.Unauthorized, message: refusal };
+  const algo = ctx.algo(task.algoRef.name)!;
+  const categories = [ctx.role?.(task.name), algo.spec.category];
+  const refusal = taskRefusal({ task: task.name, namespace, planNamespace: ctx.planNamespace, datasets: datasetsRead(task, ctx), code: algoRunCode(algo), categories });
+  if (refusal) return { kind: 'failed', ...refusal };
   const undeclared = undeclaredOutput(task, ctx);
   if (undeclared) return { kind: 'failed', reason: ComputePlanReason.InvalidSpec, message: undeclared };
   return bindInputs(task, ctx);

@@ -6,7 +6,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
-import { grantAccess } from '../../storage/access.ts';
+import { holdsAccess, lendAccess, loansOf, withdrawLoans } from '../../storage/access.ts';
 import { forEachBounded } from '../../storage/bounded.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
@@ -15,7 +15,10 @@ import { conditionEvent, subjectOf } from '../shared/transition-events.ts';
 import { namedByPlan } from './identity.ts';
 import { planFinalizer, planLabels } from './names.ts';
 import { validPlanTasks } from './validation.ts';
+import type { DesiredTaskJob } from './desired.ts';
+import { loanDecision, loanId, type LoanDecision } from './loans.ts';
 import { decide, type PlanDecision } from './schedule.ts';
+import { ownJobs } from './task-jobs.ts';
 import type { PlanWrites } from './writes.ts';
 
 /** What the ComputePlan reconciler reads and writes. */
@@ -57,6 +60,7 @@ function foreignJobs(plan: Readonly<ComputePlan>, deps: PlanReconcilerDeps): Arr
  * and let the plan go once none is left.
  */
 async function finalize(plan: Readonly<ComputePlan>, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
+  await withdrawUnbacked(plan, { sweep: true, keep: new Set() }, deps, log);
   const foreign = foreignJobs(plan, deps);
   await releaseDeletedJobs(foreign, deps);
   for (const job of foreign.filter((j) => !j.metadata.deletionTimestamp)) await deps.writes.deleteJob({ namespace: job.metadata.namespace ?? '', name: job.metadata.name, uid: job.metadata.uid });
@@ -85,13 +89,32 @@ const createConcurrency = 16;
 /** A task whose Job the API server refused to create, in its words (status.refusedTasks). */
 type RefusedTask = NonNullable<ComputePlanStatus['refusedTasks']>[number];
 
-async function createJobs(decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<RefusedTask[]> {
+/**
+ * Lends each file set a task's Job borrows, after checking that the namespace it comes from holds
+ * it: a plan passes on only what it was given, whatever its Algos or its cache say. Returns false
+ * (and creates nothing) when one is not held.
+ */
+async function lend(plan: Readonly<ComputePlan>, { job, grants }: DesiredTaskJob, deps: PlanReconcilerDeps, log: Logger): Promise<boolean> {
+  const task = job.metadata.labels?.[planLabels.task];
+  if (grants.length > 0 && !deps.store) throw new Error(`task ${task} reads a file set of another namespace, which needs the object store`);
+  for (const grant of grants) {
+    if (!deps.store) continue;
+    if (!(await holdsAccess(deps.store, grant.from, grant.digest))) {
+      log.warn({ task, digest: grant.digest, from: grant.from }, 'not starting a task: the namespace it would borrow a file set from does not hold it');
+      return false;
+    }
+    await lendAccess(deps.store, plan.metadata.uid ?? '', grant);
+  }
+  return true;
+}
+
+async function createJobs(plan: Readonly<ComputePlan>, decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<RefusedTask[]> {
   const refused: RefusedTask[] = [];
-  await forEachBounded(decision.create, createConcurrency, async ({ job, grants }) => {
+  await forEachBounded(decision.create, createConcurrency, async (desired) => {
+    // Loans first: a Job that exists can be started, and must then be able to read its inputs.
+    if (!(await lend(plan, desired, deps, log))) return;
+    const { job } = desired;
     const task = job.metadata.labels?.[planLabels.task] ?? '';
-    // Grants first: a Job that exists can be started, and must then be able to read its inputs.
-    if (grants.length > 0 && !deps.store) throw new Error(`task ${task} reads another namespace's output, which needs the object store`);
-    for (const grant of grants) if (deps.store) await grantAccess(deps.store, grant.namespace, grant.digest);
     const created = await deps.writes.createJob(job);
     if (created === 'created') log.info({ job: `${job.metadata.namespace}/${job.metadata.name}`, task }, 'started a task');
     if (typeof created === 'object') refused.push({ task, message: `the API server refused Job ${job.metadata.namespace}/${job.metadata.name}: ${created.refused}`.slice(0, 1024) });
@@ -99,9 +122,18 @@ async function createJobs(decision: PlanDecision, deps: PlanReconcilerDeps, log:
   return refused;
 }
 
+/** Withdraws the plan's loans that no authorization in force backs any more (loans.ts). */
+async function withdrawUnbacked(plan: Readonly<ComputePlan>, loans: LoanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
+  if (!loans.sweep || !deps.store) return;
+  const uid = plan.metadata.uid ?? '';
+  const stale = (await loansOf(deps.store, uid)).filter((loan) => !loans.keep.has(loanId(loan)));
+  await withdrawLoans(deps.store, uid, stale);
+  if (stale.length > 0) log.info({ loans: stale.map(loanId) }, 'withdrew file sets the plan had lent: their authorization ended');
+}
+
 /** Acts on the decision; returns the tasks whose Job the API server refused. */
-async function apply(decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<RefusedTask[]> {
-  const refused = await createJobs(decision, deps, log);
+async function apply(plan: Readonly<ComputePlan>, decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<RefusedTask[]> {
+  const refused = await createJobs(plan, decision, deps, log);
   for (const ref of decision.cancel) await deps.writes.cancelJob(ref);
   for (const ref of decision.delete) await deps.writes.deleteJob(ref);
   for (const ref of decision.release) await deps.writes.releaseOutputs(ref);
@@ -149,7 +181,12 @@ export async function reconcilePlan(key: string, log: Logger, deps: PlanReconcil
     dataset: (ns, dataset) => deps.datasets.get(ns, dataset),
     now: new Date(deps.clock.now()),
   });
-  const refused = await apply(decision, deps, log);
+  // Only Jobs the plan named can keep a loan alive: another carrying its labels cannot.
+  const planned = validPlanTasks(plan.spec);
+  const named = ownJobs(jobs, plan.metadata.uid ?? '').filter((job) => planned.ok && namedByPlan(plan, planned.tasks, job));
+  const loans = loanDecision({ plan, jobs: named, creating: decision.create, finished: isFinished(plan, decision), dataset: (ns, name) => deps.datasets.get(ns, name) });
+  await withdrawUnbacked(plan, loans, deps, log);
+  const refused = await apply(plan, decision, deps, log);
   await writeStatusIfChanged(plan, { ...decision, status: withRefusals(decision.status, refused) }, deps, log);
   reportRefusals(plan, refused, deps, log);
   if (!isFinished(plan, decision)) return { requeueAfterMs: resyncMs };

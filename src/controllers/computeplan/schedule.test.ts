@@ -231,7 +231,7 @@ describe('decide', () => {
   it('reads a parent in another namespace through a grant to the reader', () => {
     const plan = makePlan().task(makeTask('train').in('org-b').dataset('data', 'cifar'), makeTask('agg').from('model', 'train'));
     const d = decide(world(plan, taskJob('train', 'org-b').succeeded()).datasets(makeDataset('cifar', 'org-b').authorize('org-a')).obj());
-    expect(d.create.map((c) => c.grants)).toEqual([[{ namespace: 'org-a', digest: digestOf('train/model') }]]);
+    expect(d.create.map((c) => c.grants)).toEqual([[{ namespace: 'org-a', digest: digestOf('train/model'), from: 'org-b' }]]);
     expect(d.create[0]?.job.spec.inputs).toEqual([{ name: 'model', fileSet: { digest: digestOf('train/model') } }]);
   });
 

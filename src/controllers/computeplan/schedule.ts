@@ -5,6 +5,7 @@ import type { TesseraJob } from '../../api/job.ts';
 import { classifyTasks, type TaskRefusal, type TaskView } from './classify.ts';
 import { buildDag, orderDag, type PlanDag } from './dag.ts';
 import { desiredTaskJob, type DesiredTaskJob } from './desired.ts';
+import { strategyRole } from './expand.ts';
 import { stopCause, stoppedState, type StopCause } from './failure-policy.ts';
 import { identifyJobs, recordedTokens, retryTokensOf, type IgnoredJob, type PlanJobs } from './identity.ts';
 import { cycleText } from './messages.ts';
@@ -82,6 +83,7 @@ function readinessContext(observed: PlanObservation, tasks: readonly Task[], dag
       return i === undefined ? undefined : tasks[i];
     },
     job: (task) => jobs.get(task),
+    role: (task) => strategyRole(observed.plan.spec, task),
   };
 }
 

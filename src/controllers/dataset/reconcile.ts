@@ -5,7 +5,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
-import { hasAccess } from '../../storage/access.ts';
+import { holdsAccess } from '../../storage/access.ts';
 import type { FileSetVerdict, ManifestCache } from '../../storage/manifest-cache.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
 import type { EventDetails, EventRecorder } from '../../runtime/events.ts';
@@ -44,8 +44,9 @@ const problem = (reason: string, message: string, final = false): SourceCheck =>
 async function checkFileSet(dataset: Readonly<Dataset>, digest: string, deps: DatasetReconcilerDeps): Promise<SourceCheck> {
   if (!deps.fileSets) return problem(DatasetReason.NoObjectStore, 'the operator runs without an object store (--s3-endpoint)', true);
   // The grant first, and the same answer whether or not the file set exists: a status must not tell
-  // a namespace which digests the store holds.
-  if (!(await hasAccess(deps.fileSets.store, dataset.metadata.namespace ?? '', digest))) {
+  // a namespace which digests the store holds. Held, not borrowed: a file set a plan lent for one
+  // run must not become a Dataset to share on.
+  if (!(await holdsAccess(deps.fileSets.store, dataset.metadata.namespace ?? '', digest))) {
     return problem(DatasetReason.Unauthorized, `namespace ${dataset.metadata.namespace} holds no file set ${digest}; push it with \`tessera dataset push\``);
   }
   const verdict = await deps.fileSets.manifests.check(digest);

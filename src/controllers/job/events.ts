@@ -14,6 +14,8 @@ const warningReasons: ReadonlySet<string> = new Set([
   JobReason.BackoffLimitExceeded,
   JobReason.ContainerCrashed,
   JobReason.InvalidSpec,
+  JobReason.Unauthorized,
+  JobReason.CodeNotApproved,
 ]);
 
 /** The Event, if any, for a Job whose status goes from `before` to `after`. Pure. */

@@ -9,7 +9,22 @@ import {
   readyRun,
 } from '../../../test/support/job-builders.ts';
 import { digestOf } from '../../../test/support/plan-builders.ts';
-import { authorizes, inputDependencies, planNamespaceLabel, resolveRun } from './resolve.ts';
+import { categoryLabel } from '../shared/data-permissions.ts';
+import { runDigest } from '../shared/run-digest.ts';
+import { inputDependencies, planNamespaceLabel, resolveRun } from './resolve.ts';
+
+/** A Dataset of team-b that lets `compute` compute on it and `read` read it. */
+const shared = (permissions: { compute?: string[]; read?: string[]; approvedCode?: string[] }): ReturnType<typeof makeInputDataset> =>
+  makeInputDataset('cifar', 'team-b').spec({
+    permissions: {
+      public: false,
+      authorizedNamespaces: permissions.compute ?? [],
+      ...(permissions.read ? { read: { authorizedNamespaces: permissions.read } } : {}),
+      ...(permissions.approvedCode ? { approvedCode: permissions.approvedCode } : {}),
+    },
+  });
+/** The run digest of `makeJob(...)`'s image with nothing else. */
+const simDigest = runDigest({ image: 'local/sim:1' });
 
 const modelDigest = digestOf('prep/model');
 const codeDigest = digestOf('code');
@@ -17,18 +32,6 @@ const codeDigest = digestOf('code');
 /** Job `prep` of team-a in `phase`, with output `model` when it succeeded. */
 const producer = (phase: 'Running' | 'Succeeded' | 'Failed' | 'Canceled', outputs = phase === 'Succeeded' ? ['model'] : []): ReturnType<typeof makeJob> =>
   makeJob('prep').status({ phase, outputs: outputs.map((name) => ({ name, digest: digestOf(`prep/${name}`), files: 1, bytes: 1 })) });
-
-describe('authorizes', () => {
-  it.each([
-    { name: 'its own namespace', dataset: makeInputDataset('d', 'team-b'), namespace: 'team-b', want: true },
-    { name: 'another namespace, private', dataset: makeInputDataset('d', 'team-b'), namespace: 'team-a', want: false },
-    { name: 'another namespace, public', dataset: makeInputDataset('d', 'team-b').public(), namespace: 'team-a', want: true },
-    { name: 'another namespace, listed', dataset: makeInputDataset('d', 'team-b').authorize('team-c', 'team-a'), namespace: 'team-a', want: true },
-    { name: 'another namespace, not listed', dataset: makeInputDataset('d', 'team-b').authorize('team-c'), namespace: 'team-a', want: false },
-  ])('$name → $want', ({ dataset, namespace, want }) => {
-    expect(authorizes(dataset.obj(), namespace)).toBe(want);
-  });
-});
 
 describe('resolveRun', () => {
   it.each([
@@ -40,12 +43,27 @@ describe('resolveRun', () => {
       lookups: lookupsOf({ datasets: [makeInputDataset('cifar', 'team-b').obj()] }),
       wantKind: 'refused',
       wantReason: 'Unauthorized',
-      wantMessage: /does not authorize namespace team-a/,
+      wantMessage: /does not let namespace team-a read its bytes$/,
     },
     {
-      name: "a plan's Job reading a Dataset that authorizes its namespace but not the plan's is refused",
+      name: "another namespace's compute-only Dataset is refused: a Job elsewhere would pull the raw bytes",
+      job: makeJob('train').datasetInput('data', 'cifar', { namespace: 'team-b' }),
+      lookups: lookupsOf({ datasets: [shared({ compute: ['team-a'] }).obj()] }),
+      wantKind: 'refused',
+      wantReason: 'Unauthorized',
+      wantMessage: /does not let namespace team-a read its bytes \(it may compute on it in team-b, through a ComputePlan/,
+    },
+    {
+      name: "a public (compute) Dataset is not readable elsewhere either",
+      job: makeJob('train').datasetInput('data', 'cifar', { namespace: 'team-b' }),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar', 'team-b').public().obj()] }),
+      wantKind: 'refused',
+      wantReason: 'Unauthorized',
+    },
+    {
+      name: "a plan's Job reading a Dataset that lets its namespace read but not the plan's compute is refused",
       job: makeJob('train').label(planNamespaceLabel, 'team-p').datasetInput('data', 'cifar', { namespace: 'team-b' }),
-      lookups: lookupsOf({ datasets: [makeInputDataset('cifar', 'team-b').authorize('team-a').obj()] }),
+      lookups: lookupsOf({ datasets: [shared({ read: ['team-a'] }).obj()] }),
       wantKind: 'refused',
       wantReason: 'Unauthorized',
       wantMessage: /does not authorize namespace team-p/,
@@ -93,7 +111,7 @@ describe('resolveRun', () => {
       lookups: lookupsOf({ datasets: [makeInputDataset('holdout').testOnly().obj()], algos: [makeReadyAlgo('train').category('train').obj()] }),
       wantKind: 'refused',
       wantReason: 'InvalidSpec',
-      wantMessage: /test-only; a train Algo may not learn from it/,
+      wantMessage: /test-only; a run that may learn from its data \(category: train/,
     },
     {
       name: 'a test-only Dataset read by a composite Algo is refused',
@@ -101,13 +119,76 @@ describe('resolveRun', () => {
       lookups: lookupsOf({ datasets: [makeInputDataset('holdout').testOnly().obj()], algos: [makeReadyAlgo('train').category('composite').obj()] }),
       wantKind: 'refused',
       wantReason: 'InvalidSpec',
-      wantMessage: /a composite Algo may not learn from it/,
+      wantMessage: /category: composite/,
     },
     {
       name: 'a test-only Dataset read by a metric Algo is fine',
       job: makeJob('score').algo('score').datasetInput('data', 'holdout'),
       lookups: lookupsOf({ datasets: [makeInputDataset('holdout').testOnly().obj()], algos: [makeReadyAlgo('score').category('metric').obj()] }),
       wantKind: 'ready',
+    },
+    {
+      name: 'a test-only Dataset read by an image Job with no category is refused: it counts as training',
+      job: makeJob('peek').datasetInput('data', 'holdout'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('holdout').testOnly().obj()] }),
+      wantKind: 'refused',
+      wantReason: 'InvalidSpec',
+      wantMessage: /category: none/,
+    },
+    {
+      name: 'a test-only Dataset read by an image Job labelled metric is fine',
+      job: makeJob('score').label(categoryLabel, 'metric').datasetInput('data', 'holdout'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('holdout').testOnly().obj()] }),
+      wantKind: 'ready',
+    },
+    {
+      name: 'a metric label does not hide a train Algo',
+      job: makeJob('train').algo('train').label(categoryLabel, 'metric').datasetInput('data', 'holdout'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('holdout').testOnly().obj()], algos: [makeReadyAlgo('train').category('train').obj()] }),
+      wantKind: 'refused',
+      wantReason: 'InvalidSpec',
+    },
+    {
+      name: 'an unknown category label counts as training',
+      job: makeJob('score').label(categoryLabel, 'evaluate').datasetInput('data', 'holdout'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('holdout').testOnly().obj()] }),
+      wantKind: 'refused',
+      wantReason: 'InvalidSpec',
+    },
+    // Code approval
+    {
+      name: "a plan's Job on data whose owner approved other code is refused with CodeNotApproved",
+      job: makeJob('train').label(planNamespaceLabel, 'team-p').datasetInput('data', 'cifar'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar').spec({ permissions: { authorizedNamespaces: ['team-p'], approvedCode: [digestOf('other')] } }).obj()] }),
+      wantKind: 'refused',
+      wantReason: 'CodeNotApproved',
+      wantMessage: new RegExp(`does not approve this code \\(run digest ${simDigest}`),
+    },
+    {
+      name: "a plan's Job running approved code is fine",
+      job: makeJob('train').label(planNamespaceLabel, 'team-p').datasetInput('data', 'cifar'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar').spec({ permissions: { authorizedNamespaces: ['team-p'], approvedCode: [simDigest] } }).obj()] }),
+      wantKind: 'ready',
+    },
+    {
+      name: 'the same approved image with another command is refused: the command is code too',
+      job: makeJob('train').spec({ command: ['sh', '-c', 'cp -r /tessera/inputs /tessera/outputs'] }).label(planNamespaceLabel, 'team-p').datasetInput('data', 'cifar'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar').spec({ permissions: { authorizedNamespaces: ['team-p'], approvedCode: [simDigest] } }).obj()] }),
+      wantKind: 'refused',
+      wantReason: 'CodeNotApproved',
+    },
+    {
+      name: "the owner's own Job is exempt from approvals",
+      job: makeJob('train').datasetInput('data', 'cifar'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar').spec({ permissions: { approvedCode: [digestOf('other')] } }).obj()] }),
+      wantKind: 'ready',
+    },
+    {
+      name: 'a reader in another namespace runs only approved code too',
+      job: makeJob('train').datasetInput('data', 'cifar', { namespace: 'team-b' }),
+      lookups: lookupsOf({ datasets: [shared({ read: ['team-a'], approvedCode: [digestOf('other')] }).obj()] }),
+      wantKind: 'refused',
+      wantReason: 'CodeNotApproved',
     },
     // Job outputs
     { name: 'a producer Job that does not exist waits', job: makeJob('train').jobOutputInput('model', 'prep', 'model'), lookups: emptyLookups, wantKind: 'waiting', wantMessage: /Job prep not found/ },
@@ -190,16 +271,27 @@ describe('resolveRun', () => {
   it.each([
     { name: 'its own namespace, not pinned', job: makeJob('train').datasetInput('data', 'cifar'), dataset: makeInputDataset('cifar').versions(3), wantVersion: 3 },
     {
-      name: 'another namespace that authorizes it',
+      name: 'another namespace that lets it read',
       job: makeJob('train').datasetInput('data', 'cifar', { namespace: 'team-b' }),
-      dataset: makeInputDataset('cifar', 'team-b').authorize('team-a'),
+      dataset: shared({ read: ['team-a'] }),
       wantVersion: 1,
     },
-    { name: 'another namespace, public', job: makeJob('train').datasetInput('data', 'cifar', { namespace: 'team-b' }), dataset: makeInputDataset('cifar', 'team-b').public(), wantVersion: 1 },
     {
-      name: "a plan's Job, both namespaces authorized",
+      name: 'another namespace, public to read',
+      job: makeJob('train').datasetInput('data', 'cifar', { namespace: 'team-b' }),
+      dataset: makeInputDataset('cifar', 'team-b').spec({ permissions: { read: { public: true } } }),
+      wantVersion: 1,
+    },
+    {
+      name: "a plan's Job, its namespace reading and the plan's computing",
       job: makeJob('train').label(planNamespaceLabel, 'team-p').datasetInput('data', 'cifar', { namespace: 'team-b' }),
-      dataset: makeInputDataset('cifar', 'team-b').authorize('team-a', 'team-p'),
+      dataset: shared({ compute: ['team-p'], read: ['team-a'] }),
+      wantVersion: 1,
+    },
+    {
+      name: "a plan's Job in the data's namespace, on behalf of a plan that may compute",
+      job: makeJob('train', 'team-b').label(planNamespaceLabel, 'team-p').datasetInput('data', 'cifar'),
+      dataset: shared({ compute: ['team-p'] }),
       wantVersion: 1,
     },
     { name: 'pinned to a version in the history', job: makeJob('train').datasetInput('data', 'cifar', { version: 4 }), dataset: makeInputDataset('cifar').versions(12), wantVersion: 4 },

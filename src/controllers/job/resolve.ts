@@ -6,7 +6,10 @@ import type { Algo } from '../../api/algo.ts';
 import type { Resources } from '../../api/common.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import { JobPhase, JobReason, type JobInput, type ResolvedInput, type TesseraJob } from '../../api/job.ts';
+import { algoRun, type AlgoRun } from '../shared/algo-run.ts';
 import { isConditionTrue } from '../shared/conditions.ts';
+import { categoryLabel, codeNotApproved, isTrainingRun, mayCompute, mayRead } from '../shared/data-permissions.ts';
+import type { RunCode } from '../shared/run-digest.ts';
 
 /** Cached objects resolution reads. */
 export interface ResolveLookups {
@@ -37,26 +40,33 @@ export type Resolution =
 /** The label a ComputePlan puts on its Jobs: whose compute this is, which datasets must authorize too. */
 export const planNamespaceLabel = 'tessera.dev/plan-namespace';
 
-/** Algo categories that learn from data, and so may never read test-only datasets. */
-const trainingCategories: ReadonlySet<string> = new Set(['train', 'composite']);
-
 type InputAnswer = { kind: 'ok'; input: ResolvedInput; check?: string } | Exclude<Resolution, { kind: 'ready' }>;
 
 const waiting = (message: string): InputAnswer => ({ kind: 'waiting', message });
 const refused = (reason: string, message: string): InputAnswer => ({ kind: 'refused', reason, message });
-
-/** Whether `dataset` lets `namespace` compute on it. */
-export function authorizes(dataset: Readonly<Dataset>, namespace: string): boolean {
-  if (dataset.metadata.namespace === namespace) return true;
-  const permissions = dataset.spec.permissions;
-  return permissions?.public === true || (permissions?.authorizedNamespaces ?? []).includes(namespace);
-}
 
 /** The namespaces on whose behalf a Job computes: its own, and its ComputePlan's. */
 function requesters(job: Readonly<TesseraJob>): string[] {
   const own = job.metadata.namespace ?? '';
   const plan = job.metadata.labels?.[planNamespaceLabel];
   return plan && plan !== own ? [own, plan] : [own];
+}
+
+/**
+ * Why a requester may not use the Dataset as this Job does, or undefined. The Job's own namespace
+ * pulls the bytes into its pods, so reading another namespace's Dataset needs read; a plan's
+ * namespace receives only outputs, so it needs compute. Labels can be forged, but a forged plan
+ * label only adds a requester that must be authorized too.
+ */
+function permissionRefusal(dataset: Readonly<Dataset>, job: Readonly<TesseraJob>, requester: string): string | undefined {
+  const key = `${dataset.metadata.namespace}/${dataset.metadata.name}`;
+  const own = job.metadata.namespace ?? '';
+  if (requester === own) {
+    if (mayRead(dataset, own)) return undefined;
+    const computeOnly = mayCompute(dataset, own) ? ` (it may compute on it in ${dataset.metadata.namespace}, through a ComputePlan, and receive the outputs)` : '';
+    return `Dataset ${key} does not let namespace ${own} read its bytes${computeOnly}`;
+  }
+  return mayCompute(dataset, requester) ? undefined : `Dataset ${key} does not authorize namespace ${requester}`;
 }
 
 function datasetVersion(dataset: Readonly<Dataset>, version: number | undefined): { digest: string; version: number } | undefined {
@@ -71,16 +81,30 @@ function datasetVersion(dataset: Readonly<Dataset>, version: number | undefined)
 interface InputScope {
   job: Readonly<TesseraJob>;
   algo: Readonly<Algo> | undefined;
+  /** What the run executes, as a Dataset's owner approves it. */
+  code: RunCode;
   lookups: ResolveLookups;
+}
+
+function categoriesOf(scope: InputScope): Array<string | undefined> {
+  return [scope.job.metadata.labels?.[categoryLabel], scope.algo?.spec.category];
 }
 
 /** A refusal when the Dataset may not be read by this Job, else undefined. */
 function datasetRefusal(dataset: Readonly<Dataset>, key: string, input: JobInput, scope: InputScope): InputAnswer | undefined {
-  const denied = requesters(scope.job).find((ns) => !authorizes(dataset, ns));
-  if (denied) return refused(JobReason.Unauthorized, `input ${input.name}: Dataset ${key} does not authorize namespace ${denied}`);
-  const category = scope.algo?.spec.category ?? '';
-  if (dataset.spec.testOnly && trainingCategories.has(category)) {
-    return refused(JobReason.InvalidSpec, `input ${input.name}: Dataset ${key} is test-only; a ${category} Algo may not learn from it`);
+  const who = requesters(scope.job);
+  for (const requester of who) {
+    const refusal = permissionRefusal(dataset, scope.job, requester);
+    if (refusal) return refused(JobReason.Unauthorized, `input ${input.name}: ${refusal}`);
+  }
+  for (const requester of who) {
+    const refusal = codeNotApproved(dataset, requester, scope.code);
+    if (refusal) return refused(JobReason.CodeNotApproved, `input ${input.name}: ${refusal}`);
+  }
+  const categories = categoriesOf(scope);
+  if (dataset.spec.testOnly && isTrainingRun(categories)) {
+    const declared = categories.filter(Boolean).join(', ') || 'none';
+    return refused(JobReason.InvalidSpec, `input ${input.name}: Dataset ${key} is test-only; a run that may learn from its data (category: ${declared}; set the ${categoryLabel} label to metric or predict, or run a metric Algo) may not read it`);
   }
   return undefined;
 }
@@ -142,43 +166,38 @@ function resolveAlgo(job: Readonly<TesseraJob>, lookups: ResolveLookups): AlgoAn
   return { kind: 'ok', algo };
 }
 
-function codeOf(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefined): EffectiveRun['code'] {
-  if (job.spec.code) return { digest: job.spec.code.digest, source: 'file set' };
-  const digest = algo?.spec.code?.digest;
-  return digest ? { digest, source: `algo ${algo.metadata.name}` } : undefined;
+function codeOf(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefined, run: AlgoRun): EffectiveRun['code'] {
+  if (!run.code) return undefined;
+  return { digest: run.code.digest, source: job.spec.code || !algo ? 'file set' : `algo ${algo.metadata.name}` };
 }
 
-/** The Job's resources over the Algo's defaults, field by field. */
-function resourcesOf(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefined): Resources | undefined {
-  const defaults = algo?.spec.resources;
-  const own = job.spec.resources;
-  return defaults || own ? { ...defaults, ...own } : undefined;
+/** The Job's run of its Algo (algoRun: its own fields win, resources merge field by field). */
+function runOf(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefined): AlgoRun {
+  return algoRun(algo, job.spec);
 }
 
-/** What to run: the Job's own image and command, else its Algo's. */
-function containerOf(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefined): Pick<EffectiveRun, 'image' | 'command' | 'args'> {
-  const { image, command, args } = job.spec;
-  if (!algo) return { image: image ?? '', command, args };
-  return { image: image ?? algo.spec.image, command: command ?? algo.spec.command, args: args ?? algo.spec.args };
+/** What a Dataset's owner approves of this run. */
+function runCodeOf(job: Readonly<TesseraJob>, run: AlgoRun): RunCode {
+  return { image: run.image, command: run.command, args: run.args, env: job.spec.env, code: run.code?.digest };
 }
 
 function effectiveRun(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefined, inputs: ResolvedInput[], checks: string[]): EffectiveRun {
   const spec = job.spec;
-  return {
-    ...containerOf(job, algo),
-    resources: resourcesOf(job, algo),
-    inputs,
-    code: codeOf(job, algo),
-    outputs: (spec.outputs ?? algo?.spec.outputs ?? []).map((o) => o.name),
-    digestsToCheck: spec.code ? [...checks, spec.code.digest] : checks,
-  };
+  const run = runOf(job, algo);
+  const effective: EffectiveRun = { image: run.image, inputs, outputs: run.outputs, digestsToCheck: spec.code ? [...checks, spec.code.digest] : checks };
+  if (run.command) effective.command = run.command;
+  if (run.args) effective.args = run.args;
+  if (run.resources) effective.resources = run.resources;
+  const code = codeOf(job, algo, run);
+  if (code) effective.code = code;
+  return effective;
 }
 
 /** Resolves the Algo and every input of `job`; the first input that is not ready decides. */
 export function resolveRun(job: Readonly<TesseraJob>, lookups: ResolveLookups): Resolution {
   const algoAnswer = resolveAlgo(job, lookups);
   if (algoAnswer.kind !== 'ok') return algoAnswer;
-  const scope: InputScope = { job, algo: algoAnswer.algo, lookups };
+  const scope: InputScope = { job, algo: algoAnswer.algo, code: runCodeOf(job, runOf(job, algoAnswer.algo)), lookups };
   const inputs: ResolvedInput[] = [];
   const checks: string[] = [];
   for (const input of job.spec.inputs ?? []) {

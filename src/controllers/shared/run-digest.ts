@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import type { EnvVar } from '../../api/common.ts';
+
+// The identity of the code a run executes, which a Dataset's owner approves. The code file set
+// alone is not enough: the image and the command are code too (`sh -c 'cp -r /tessera/inputs …'`
+// with an approved file set mounted would copy the data out), so the digest covers all of them.
+// Content-addressed, so an approval covers exactly those bytes and a changed Algo needs a new one.
+
+/** What a run executes. */
+export interface RunCode {
+  image: string;
+  command?: readonly string[] | undefined;
+  args?: readonly string[] | undefined;
+  env?: readonly EnvVar[] | undefined;
+  /** The code file set's digest. */
+  code?: string | undefined;
+}
+
+/** `sha256:` of the canonical JSON of image, command, args, environment (by name) and code file set. */
+export function runDigest(run: RunCode): string {
+  const env = run.env ? [...run.env].sort((a, b) => (a.name < b.name ? -1 : 1)).map((v) => [v.name, v.value ?? '']) : null;
+  const canonical = JSON.stringify([run.image, run.command ?? null, run.args ?? null, env, run.code ?? null]);
+  return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+}
+
+/** Whether an image reference names its bytes: `name@sha256:<64 hex>`. */
+export function isImageByDigest(image: string): boolean {
+  return /@sha256:[a-f0-9]{64}$/.test(image);
+}
+
+/**
+ * Whether `approved` covers the run: its run digest is listed, or it runs a listed image by digest
+ * as that image is (no command, args, environment or code file set of its own).
+ */
+export function isApprovedRun(approved: readonly string[], run: RunCode): boolean {
+  if (approved.includes(runDigest(run))) return true;
+  const bare = !run.command && !run.args && !run.env?.length && !run.code;
+  return bare && isImageByDigest(run.image) && approved.includes(run.image);
+}
