@@ -6,7 +6,7 @@
 // granted), whether or not the store has the blob, so the answer reveals nothing about other tenants'
 // data; the commit then checks that each such blob was written during the session, at the size the
 // manifest says. Knowing a digest is therefore worth nothing.
-import { grantAccess, hasAccess } from '../storage/access.ts';
+import { grantAccess, holdsAccess } from '../storage/access.ts';
 import { forEachBounded } from '../storage/bounded.ts';
 import type { ManifestCache } from '../storage/manifest-cache.ts';
 import { putManifest } from '../storage/manifest-io.ts';
@@ -52,7 +52,7 @@ function pushActions(namespace: string, target: UploadRequest['for']): ResourceA
 async function heldBlobs(namespace: string, base: readonly string[], deps: WorkstationDeps): Promise<Set<string>> {
   const held = new Set<string>();
   for (const digest of new Set(base)) {
-    if (!(await hasAccess(deps.store, namespace, digest))) continue;
+    if (!(await holdsAccess(deps.store, namespace, digest))) continue;
     const manifest = await deps.manifests.get(digest).catch(() => undefined);
     for (const entry of manifest?.entries ?? []) held.add(entry.digest);
   }
@@ -71,7 +71,7 @@ export async function startUpload(caller: Caller, namespace: string, request: Up
     issuedAtMs: deps.now(),
   };
   const token = signSession(deps.sessionKey, session);
-  if (await hasAccess(deps.store, namespace, request.manifestDigest)) return { session: token, alreadyGranted: true, uploads: [] };
+  if (await holdsAccess(deps.store, namespace, request.manifestDigest)) return { session: token, alreadyGranted: true, uploads: [] };
   const held = await heldBlobs(namespace, session.base, deps);
   const needed = [...new Map(request.blobs.filter((b) => !held.has(b.digest)).map((b) => [b.digest, b])).values()];
   const expires = Math.min(deps.presignSeconds, Math.floor(deps.sessionMaxAgeMs / 1000));
@@ -115,7 +115,7 @@ export async function commitUpload(caller: Caller, namespace: string, request: {
   const manifest = parseManifest(request.manifest);
   const digest = manifestDigest(manifest);
   if (digest !== session.manifestDigest) throw new ApiError('BadRequest', `the manifest hashes to ${digest}, but the session was opened for ${session.manifestDigest}`);
-  if (!(await hasAccess(deps.store, namespace, digest))) {
+  if (!(await holdsAccess(deps.store, namespace, digest))) {
     await checkPossession(manifest, session, deps);
     // Always written: an old unused copy of the same manifest may be collected any moment.
     await putManifest(deps.store, manifest, digest);
@@ -132,7 +132,7 @@ export async function commitUpload(caller: Caller, namespace: string, request: {
 export async function presignFileSet(caller: Caller, namespace: string, digest: string, deps: WorkstationDeps): Promise<DownloadResponse> {
   await requireAny(deps.review, caller, [{ group: filesGroup, resource: 'filesets', verb: 'get', namespace, name: digest }]);
   const notHeld = new ApiError('NotFound', `filesets.${filesGroup} "${digest}" not found in namespace "${namespace}"`);
-  if (!(await hasAccess(deps.store, namespace, digest))) throw notHeld;
+  if (!(await holdsAccess(deps.store, namespace, digest))) throw notHeld;
   const manifest = await deps.manifests.get(digest).catch(() => {
     throw notHeld;
   });
