@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { ComputePlan } from '../../src/api/computeplan.ts';
 import { clusterEnv } from '../../test/support/cluster-env.ts';
+import { workstationEnv } from '../../test/support/tessera-cli.ts';
+import { memberOf } from './members.ts';
 
 // The federated example (examples/federated), run the way a user runs it: kubectl for namespaces
 // and the plan, `tessera dataset push` and `tessera algo push` for data and code. Shared by
@@ -38,13 +40,12 @@ export function kubectl(args: string[], input?: string): string {
   }
 }
 
-/** The tessera CLI as a user on their workstation runs it against the local cluster. */
-export function tessera(args: string[]): string {
-  const env = clusterEnv();
-  return execFileSync(process.execPath, [join(repo, 'src', 'cli', 'main.ts'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, KUBECONFIG: env.kubeconfig, TESSERA_S3_ENDPOINT: env.s3Endpoint, TESSERA_S3_ACCESS_KEY: env.s3AccessKey, TESSERA_S3_SECRET_KEY: env.s3SecretKey },
-  });
+/**
+ * The tessera CLI as a user on their workstation runs it: a kubeconfig (an organization member's, or
+ * the cluster admin's for read-only views) and no object-store keys.
+ */
+export function tessera(args: string[], kubeconfig = clusterEnv().kubeconfig): string {
+  return execFileSync(process.execPath, [join(repo, 'src', 'cli', 'main.ts'), ...args], { encoding: 'utf8', env: workstationEnv(kubeconfig) });
 }
 
 function ensureNamespace(name: string): void {
@@ -75,22 +76,25 @@ function runDigestOf(pushOutput: string): string {
  * tasks run in the hospital's namespace; only models leave), and only the reviewed training and
  * evaluation code approved, by the run digests the Algo pushes printed.
  */
-export function prepareFederation(federation: Federation, image: string, say: (line: string) => void): void {
+export async function prepareFederation(federation: Federation, image: string, say: (line: string) => void): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'tessera-federated-'));
   try {
     ensureNamespace(federation.aggregator);
+    // Each organization acts as its own member (namespace-scoped roles), never as the cluster admin.
+    const aggregator = await memberOf(federation.aggregator);
     const approved: string[] = [];
     for (const algo of algos) {
       const args = ['algo', 'push', join(example, 'algos'), '--name', algo.name, '-n', federation.aggregator, '--image', image];
-      const output = tessera([...args, '--category', algo.category, '--command', 'node', `/tessera/code/${algo.name}.js`, '--output', algo.output]);
+      const output = tessera([...args, '--category', algo.category, '--command', 'node', `/tessera/code/${algo.name}.js`, '--output', algo.output], aggregator.kubeconfig);
       say(output.trim());
       if (algo.readsData) approved.push(runDigestOf(output));
     }
     for (const [i, hospital] of federation.hospitals.entries()) {
       ensureNamespace(hospital);
+      const member = await memberOf(hospital);
       const dir = join(scratch, hospital);
       execFileSync(process.execPath, [join(example, 'generate-data.js'), dir, String(i + 2)], { stdio: 'pipe' });
-      say(tessera(['dataset', 'push', dir, '--name', 'patients', '-n', hospital, '--authorize', federation.aggregator, '--approve-code', approved.join(',')]).trim());
+      say(tessera(['dataset', 'push', dir, '--name', 'patients', '-n', hospital, '--authorize', federation.aggregator, '--approve-code', approved.join(',')], member.kubeconfig).trim());
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

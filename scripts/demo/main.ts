@@ -14,7 +14,7 @@ installTessera();
 const federation = examplePlan();
 say(`federated logistic regression: hospitals ${federation.hospitals.join(', ')} keep their data, ${federation.aggregator} aggregates`);
 resetFederation(federation);
-prepareFederation(federation, 'tessera/operator:dev', (line) => say(line.split('\n').at(-1) ?? line));
+await prepareFederation(federation, 'tessera/operator:dev', (line) => say(line.split('\n').at(-1) ?? line));
 say(`kubectl apply -f examples/federated/plan.yaml`);
 applyPlan();
 

@@ -9,7 +9,10 @@ import type { Dataset } from '../../src/api/dataset.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
 import { applyPlan, examplePlan, followPlan, kubectl, prepareFederation, resetFederation, tessera, type Federation } from '../../scripts/demo/federated.ts';
 import { installTessera, operatorLogs, uninstallTessera } from '../../scripts/demo/install.ts';
+import { auditedWritesTo } from '../support/audit-log.ts';
+import { clusterEnv } from '../support/cluster-env.ts';
 import { useNamespace, waitFor } from '../support/kube.ts';
+import { workstationEnv } from '../support/tessera-cli.ts';
 import { kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { tesseraImage } from '../support/real-node.ts';
 
@@ -19,12 +22,13 @@ import { tesseraImage } from '../support/real-node.ts';
 
 const ns = useNamespace(import.meta.filename);
 let federation: Federation;
+const startedAt = new Date();
 
-beforeAll(() => {
+beforeAll(async () => {
   installTessera({ gcIntervalSeconds: 0 });
   federation = examplePlan();
   resetFederation(federation);
-  prepareFederation(federation, tesseraImage, () => undefined);
+  await prepareFederation(federation, tesseraImage, () => undefined);
 }, 300_000);
 
 afterAll(() => {
@@ -59,6 +63,14 @@ describe('the federated example', () => {
     const board = tessera(['plan', 'leaderboard', federation.plan.metadata.name, '-n', federation.aggregator]);
     expect(board).toMatch(/^1\s+accuracy\s+0\.\d+\s+5\s+r5-test-\d/m);
   }, 900_000);
+
+  it('was pushed by each organization as itself: a member with namespace-scoped roles, never the admin, and no store keys', async () => {
+    const writers = async (namespace: string, resource: string, name: string): Promise<string[]> =>
+      [...new Set((await auditedWritesTo({ apiGroup: 'tessera.dev', resource, namespace, name }, startedAt)).map((e) => e.user?.username ?? ''))];
+    for (const hospital of federation.hospitals) expect(await writers(hospital, 'datasets', 'patients')).toEqual([`system:serviceaccount:${hospital}:member`]);
+    expect(await writers(federation.aggregator, 'algos', 'train')).toEqual([`system:serviceaccount:${federation.aggregator}:member`]);
+    expect(Object.keys(workstationEnv(clusterEnv().kubeconfig)).filter((name) => name.startsWith('TESSERA_S3_'))).toEqual([]);
+  });
 
   it("runs on compute-only Datasets that approve exactly the training and evaluation code", () => {
     const runDigests = ['train', 'evaluate'].map((algo) => kubectlGet<Algo>(federation.aggregator, 'algos.tessera.dev', algo).status?.runDigest);

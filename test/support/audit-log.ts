@@ -10,6 +10,8 @@ const auditLog = join(process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster', 'lo
 /** The fields of an audit event the tests read. */
 export interface AuditEvent {
   verb: string;
+  user?: { username?: string };
+  objectRef?: { resource?: string; namespace?: string; name?: string; apiGroup?: string };
   userAgent?: string;
   requestURI: string;
   requestReceivedTimestamp: string;
@@ -18,14 +20,27 @@ export interface AuditEvent {
 
 /** Mutating requests whose User-Agent satisfies `agent`, received at or after `since`. */
 export async function auditedWrites(agent: (userAgent: string) => boolean, since: Date): Promise<AuditEvent[]> {
+  return auditedEvents((event) => event.userAgent !== undefined && agent(event.userAgent) && new Date(event.requestReceivedTimestamp) >= since);
+}
+
+/** Mutating requests to one object (apiGroup, resource, namespace, name) since `since`: who wrote it, and how. */
+export async function auditedWritesTo(ref: Required<Pick<NonNullable<AuditEvent['objectRef']>, 'apiGroup' | 'resource' | 'namespace' | 'name'>>, since: Date): Promise<AuditEvent[]> {
+  return auditedEvents((event) => {
+    const at = event.objectRef;
+    const same = at?.apiGroup === ref.apiGroup && at.resource === ref.resource && at.namespace === ref.namespace && at.name === ref.name;
+    return same && new Date(event.requestReceivedTimestamp) >= since;
+  });
+}
+
+async function auditedEvents(keep: (event: AuditEvent) => boolean): Promise<AuditEvent[]> {
   if (!existsSync(auditLog)) {
     throw new Error(`no audit log at ${auditLog}: the API server was started without audit flags; restart the cluster (scripts/cluster.sh down && scripts/cluster.sh up)`);
   }
   const found: AuditEvent[] = [];
   for await (const line of createInterface({ input: createReadStream(auditLog), crlfDelay: Infinity })) {
-    if (!line.includes('"userAgent"')) continue;
+    if (!line.startsWith('{')) continue;
     const event = JSON.parse(line) as AuditEvent;
-    if (event.userAgent !== undefined && agent(event.userAgent) && new Date(event.requestReceivedTimestamp) >= since) found.push(event);
+    if (keep(event)) found.push(event);
   }
   return found;
 }
