@@ -1,9 +1,8 @@
 import * as k8s from '@kubernetes/client-node';
 import type { ComputePlan, ComputePlanStatus } from '../../api/computeplan.ts';
 import type { TesseraJob } from '../../api/job.ts';
-import { isNotFound } from '../../runtime/kube-client.ts';
 import { refusalMessage } from '../shared/refusal.ts';
-import { objectCreator, statusWriter } from '../shared/tessera-writes.ts';
+import { ignoreNotFound, mergePatch, objectCreator, statusWriter, tesseraGroup } from '../shared/tessera-writes.ts';
 import { outputsReleasedAnnotation, planFinalizer } from './names.ts';
 import type { JobRef } from './schedule.ts';
 
@@ -33,16 +32,6 @@ export interface PlanWrites {
   writeStatus(plan: Readonly<ComputePlan>, status: ComputePlanStatus): Promise<void>;
 }
 
-const group = { group: 'tessera.dev', version: 'v1alpha1' } as const;
-const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-
-async function ignoreNotFound(call: Promise<unknown>): Promise<void> {
-  try {
-    await call;
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
-}
 
 function withoutFinalizer(finalizers: readonly string[] | undefined): string[] {
   return (finalizers ?? []).filter((f) => f !== planFinalizer);
@@ -51,7 +40,7 @@ function withoutFinalizer(finalizers: readonly string[] | undefined): string[] {
 /** The writes through the API server. */
 export function apiPlanWrites(custom: k8s.CustomObjectsApi): PlanWrites {
   const patchJob = (ref: JobRef, body: object): Promise<void> =>
-    ignoreNotFound(custom.patchNamespacedCustomObject({ ...group, plural: 'jobs', namespace: ref.namespace, name: ref.name, body }, mergePatch));
+    ignoreNotFound(custom.patchNamespacedCustomObject({ ...tesseraGroup, plural: 'jobs', namespace: ref.namespace, name: ref.name, body }, mergePatch));
   const create = objectCreator<TesseraJob>(custom, 'jobs');
   const writes: PlanWrites = {
     async createJob(job) {
@@ -66,7 +55,7 @@ export function apiPlanWrites(custom: k8s.CustomObjectsApi): PlanWrites {
     cancelJob: (ref) => patchJob(ref, { spec: { cancel: true } }),
     async deleteJob(ref) {
       const preconditions = ref.uid ? { uid: ref.uid } : undefined;
-      await ignoreNotFound(custom.deleteNamespacedCustomObject({ ...group, plural: 'jobs', namespace: ref.namespace, name: ref.name, propagationPolicy: 'Background', body: { preconditions } }));
+      await ignoreNotFound(custom.deleteNamespacedCustomObject({ ...tesseraGroup, plural: 'jobs', namespace: ref.namespace, name: ref.name, propagationPolicy: 'Background', body: { preconditions } }));
     },
     releaseOutputs: (ref) => patchJob(ref, { metadata: { annotations: { [outputsReleasedAnnotation]: 'true' } } }),
     dropJobFinalizer: (job) =>
@@ -78,7 +67,7 @@ export function apiPlanWrites(custom: k8s.CustomObjectsApi): PlanWrites {
       const others = withoutFinalizer(plan.metadata.finalizers);
       const finalizers = present ? [...others, planFinalizer] : others;
       const body = { metadata: { finalizers, resourceVersion: plan.metadata.resourceVersion } };
-      await custom.patchNamespacedCustomObject({ ...group, plural: 'computeplans', namespace: plan.metadata.namespace ?? '', name: plan.metadata.name, body }, mergePatch);
+      await custom.patchNamespacedCustomObject({ ...tesseraGroup, plural: 'computeplans', namespace: plan.metadata.namespace ?? '', name: plan.metadata.name, body }, mergePatch);
     },
     writeStatus: statusWriter<ComputePlan, ComputePlanStatus>(custom, 'computeplans'),
   };

@@ -2,6 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { TesseraJob, TesseraJobStatus } from '../../api/job.ts';
 import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
 import { refusalMessage } from '../shared/refusal.ts';
+import { ignoreNotFound, mergePatch, tesseraGroup } from '../shared/tessera-writes.ts';
 
 /**
  * What creating the batch Job came to: created, already there (a repeat after a crash or a stale
@@ -23,16 +24,6 @@ export interface JobWrites {
   deleteJob(job: Readonly<TesseraJob>): Promise<void>;
 }
 
-const tesseraGroup = { group: 'tessera.dev', version: 'v1alpha1' } as const;
-const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-
-async function ignoreNotFound(call: Promise<unknown>): Promise<void> {
-  try {
-    await call;
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
-}
 
 export interface JobWritesDeps {
   batch: k8s.BatchV1Api;

@@ -1,9 +1,24 @@
-import type * as k8s from '@kubernetes/client-node';
-import { isAlreadyExists } from '../../runtime/kube-client.ts';
+import * as k8s from '@kubernetes/client-node';
+import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
 
 // Writes to Tessera's own kinds through the custom-objects API: status through the status
 // subresource at the cached resourceVersion (a 409 means the cache was stale: re-read and retry),
 // objects created by name (AlreadyExists means a repeat after a crash, not a second object).
+
+/** The custom-objects API's group and version of every Tessera kind. */
+export const tesseraGroup = { group: 'tessera.dev', version: 'v1alpha1' } as const;
+
+/** A JSON merge patch (RFC 7386): lists replace whole, null deletes a field. */
+export const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+/** Awaits a write to an object that may already be gone: gone is what the write wanted anyway. */
+export async function ignoreNotFound(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
 
 type TesseraObject = k8s.KubernetesObject & { metadata: { name: string; namespace?: string } };
 
