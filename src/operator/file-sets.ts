@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../runtime/clock.ts';
@@ -6,7 +7,7 @@ import { makeClient } from '../runtime/kube-client.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { ManifestCache } from '../storage/manifest-cache.ts';
 import { s3BlobStore, type S3BlobStore } from '../storage/object-store.ts';
-import { resultSigningKey } from '../storage/result-record.ts';
+import { parseSigningKeys, type SigningKeys } from '../storage/result-record.ts';
 import type { RunLookups } from '../storage/transfer-api/authorize.ts';
 import type { PodAccess } from '../storage/transfer-api/handlers.ts';
 import { cachedTokenReviewer } from '../storage/transfer-api/identity.ts';
@@ -21,12 +22,22 @@ import type { OperatorOptions } from './options.ts';
 export interface FileSetServices {
   store: S3BlobStore;
   manifests: ManifestCache;
-  signingKey: Buffer;
+  /** The result-signing keys (the first signs, any verifies), read from the operator's key file. */
+  signingKey: SigningKeys;
+}
+
+function readSigningKeys(path: string): SigningKeys {
+  try {
+    return parseSigningKeys(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`reading the result-signing keys from ${path}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Connects to the object store; undefined when none is configured. */
 export function makeFileSetServices(options: OperatorOptions): FileSetServices | undefined {
-  if (!options.s3Endpoint || !options.s3AccessKey || !options.s3SecretKey) return undefined;
+  if (!options.s3Endpoint || !options.s3AccessKey || !options.s3SecretKey || !options.resultSigningKeysFile) return undefined;
+  const signingKey = readSigningKeys(options.resultSigningKeysFile);
   const store = s3BlobStore({
     endpoint: options.s3Endpoint,
     region: options.s3Region,
@@ -34,7 +45,7 @@ export function makeFileSetServices(options: OperatorOptions): FileSetServices |
     accessKeyId: options.s3AccessKey,
     secretAccessKey: options.s3SecretKey,
   });
-  return { store, manifests: new ManifestCache(store), signingKey: resultSigningKey(options.s3SecretKey) };
+  return { store, manifests: new ManifestCache(store), signingKey };
 }
 
 function lookupsOf(informers: Informers): RunLookups {
@@ -93,8 +104,9 @@ export async function serveTransfers(address: string, wiring: TransferWiring): P
       store: wiring.services.store,
       manifests: wiring.services.manifests,
       pods: podAccess(core),
-      signingKey: wiring.services.signingKey,
+      signingKeys: wiring.services.signingKey,
       presignSeconds: 900,
+      clock: wiring.clock,
       importBucket: wiring.importBucket,
       logger: wiring.logger.child({ component: 'transfer-api' }),
     },

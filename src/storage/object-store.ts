@@ -36,6 +36,8 @@ export interface PresignedPut {
 export interface BlobStore {
   /** Whether an object exists at `key`. */
   has(key: string): Promise<boolean>;
+  /** The stored size and last write time of `key` (a HEAD), or undefined when there is none. */
+  stat(key: string): Promise<{ size: number; lastModified: Date } | undefined>;
   /** Writes `size` bytes whose SHA-256 is `sha256Hex`; the write is rejected if the bytes differ. */
   put(key: string, body: Readable | Buffer, size: number, sha256Hex: string): Promise<void>;
   /** Streams an object; throws ObjectNotFoundError if there is none. */
@@ -108,6 +110,7 @@ export function s3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
   const presigner = fastPresigner(client, bucket, options.region);
   return {
     has: (key) => hasObject(client, bucket, key),
+    stat: (key) => statObject(client, bucket, key),
     put: (key, body, size, sha256Hex) => putObject({ client, bucket, partSize }, { key, body, size, sha256Hex }),
     get: (key) => getObject(client, bucket, key),
     delete: (keys) => deleteObjects(client, bucket, keys),
@@ -155,6 +158,16 @@ async function hasObject(client: S3Client, bucket: string, key: string): Promise
     return true;
   } catch (error) {
     if (isNotFound(error)) return false;
+    throw new Error(`checking for ${key} in bucket ${bucket}`, { cause: error });
+  }
+}
+
+async function statObject(client: S3Client, bucket: string, key: string): Promise<{ size: number; lastModified: Date } | undefined> {
+  try {
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { size: head.ContentLength ?? 0, lastModified: head.LastModified ?? new Date(0) };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
     throw new Error(`checking for ${key} in bucket ${bucket}`, { cause: error });
   }
 }

@@ -30,7 +30,8 @@ export interface TransferClient {
   run(): Promise<RunPlan>;
   download(digest: string): Promise<DownloadResponse>;
   upload(output: string, manifestDigest: string, blobs: ReadonlyArray<{ digest: string; size: number }>): Promise<UploadResponse>;
-  commit(outputs: ReadonlyArray<{ name: string; manifest: Manifest }>): Promise<CommitResponse>;
+  /** Commits each output's manifest with the upload session its blobs went through. */
+  commit(outputs: ReadonlyArray<{ name: string; manifest: Manifest; session?: string }>): Promise<CommitResponse>;
   indexList(): Promise<IndexList>;
   indexCommit(entries: ReadonlyArray<{ path: string; digest: string; size: number }>): Promise<CommitResponse>;
 }

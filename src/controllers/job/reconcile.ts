@@ -9,7 +9,7 @@ import type { UnseenWrites } from '../../runtime/unseen-writes.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
 import { hasAccess } from '../../storage/access.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
-import { resultAnnotation, verifyResult, type ResultRecord } from '../../storage/result-record.ts';
+import { resultAnnotation, verifyResult, type ResultRecord, type SigningKeys } from '../../storage/result-record.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
 import { desiredBatchJob, type JobRuntimeConfig } from './desired.ts';
 import { eventForTransition, jobEventSubject } from './events.ts';
@@ -23,8 +23,8 @@ import type { JobWrites } from './writes.ts';
 /** The object store, when the operator has one: file sets need it, bare runs do not. */
 export interface FileSetDeps {
   store: BlobStore;
-  /** Verifies the results the transfer API signed onto pods. */
-  signingKey: Buffer;
+  /** Verify the results the transfer API signed onto pods (any key of the ring). */
+  signingKey: SigningKeys;
 }
 
 /** Everything the Job reconciler reads and writes; caches are read-only views of informers. */
