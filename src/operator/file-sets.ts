@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '../runtime/clock.ts';
 import type { ClientOptions } from '../runtime/kube-client.ts';
 import { makeClient } from '../runtime/kube-client.ts';
+import { TokenBucket } from '../runtime/rate-limiter.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { ManifestCache } from '../storage/manifest-cache.ts';
 import { s3BlobStore, type S3BlobStore } from '../storage/object-store.ts';
@@ -78,6 +79,15 @@ function podAccess(core: k8s.CoreV1Api): PodAccess {
   };
 }
 
+/**
+ * New tokens reviewed per second, at most: a pod's token is reviewed once a minute however often it
+ * calls, so 20 a second serves over a thousand pods starting at once, and a flood of forged tokens
+ * costs the API server (which the controllers need) no more than that.
+ */
+function tokenReviewBudget(): TokenBucket {
+  return new TokenBucket({ qps: 20, burst: 100 });
+}
+
 /** What serving the transfer API needs. */
 export interface TransferWiring {
   /** The landing-zone bucket Datasets index prefixes of. */
@@ -98,7 +108,7 @@ export async function serveTransfers(address: string, wiring: TransferWiring): P
   return startTransferServer({
     host: address.slice(0, colon) || '0.0.0.0',
     port: Number(address.slice(colon + 1)),
-    reviewer: cachedTokenReviewer(makeClient(wiring.kc, k8s.AuthenticationV1Api, wiring.clientOptions), { clock: wiring.clock }),
+    reviewer: cachedTokenReviewer(makeClient(wiring.kc, k8s.AuthenticationV1Api, wiring.clientOptions), { clock: wiring.clock, budget: tokenReviewBudget() }),
     lookups: lookupsOf(wiring.informers),
     deps: {
       store: wiring.services.store,
