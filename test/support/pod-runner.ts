@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type * as k8s from '@kubernetes/client-node';
 import { transferAudience } from '../../src/storage/transfer-protocol.ts';
 import { kube } from './kube.ts';
+import type { Tenant } from './tenant.ts';
 
 // Pods on kwok nodes run no containers, so a test plays the kubelet for Tessera's own containers:
 // it asks the API server for a token bound to the pod (as the kubelet does for a projected volume)
@@ -47,11 +48,23 @@ export async function podToken(pod: Readonly<k8s.V1Pod>, audience = transferAudi
   return request.status?.token ?? '';
 }
 
-/** Prepares to run the mover for `pod` against the transfer API at `transferUrl`. */
-export async function podRunner(pod: Readonly<k8s.V1Pod>, transferUrl: string): Promise<PodRunner> {
+/**
+ * A token bound to `pod` for the transfer API, minted by a tenant with its own namespace rights
+ * (`kubectl create token`, as the namespace's admin may): what an attacker in that namespace holds
+ * without any help from the platform.
+ */
+export function tenantPodToken(tenant: Tenant, pod: Readonly<k8s.V1Pod>): string {
+  const { name = '', uid = '' } = pod.metadata ?? {};
+  const account = pod.spec?.serviceAccountName ?? 'default';
+  const args = ['create', 'token', account, '-n', tenant.namespace, '--audience', transferAudience, '--bound-object-kind', 'Pod', '--bound-object-name', name, '--bound-object-uid', uid, '--duration', '1h'];
+  return tenant.kubectl(args).trim();
+}
+
+/** Prepares to run the mover for `pod` against the transfer API at `transferUrl`, with `token` or one the test mints. */
+export async function podRunner(pod: Readonly<k8s.V1Pod>, transferUrl: string, token?: string): Promise<PodRunner> {
   const root = await mkdtemp(join(tmpdir(), `tessera-pod-${pod.metadata?.name ?? 'x'}-`));
   const tokenFile = join(root, '.token');
-  await writeFile(tokenFile, await podToken(pod), { mode: 0o600 });
+  await writeFile(tokenFile, token ?? (await podToken(pod)), { mode: 0o600 });
   const tessera = async (args: string[]): Promise<string> => {
     try {
       const { stdout } = await run(process.execPath, [cli, ...args], { env: { ...process.env, TESSERA_ROOT: root, TESSERA_TRANSFER_URL: transferUrl, TESSERA_TOKEN_FILE: tokenFile }, maxBuffer: 64 * 1024 * 1024 });
