@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { isAlreadyExists } from '../../runtime/kube-client.ts';
+import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
 
 // Writes to Tessera's own kinds through the custom-objects API: status through the status
 // subresource at the cached resourceVersion (a 409 means the cache was stale: re-read and retry),
@@ -30,6 +30,30 @@ export function objectCreator<T extends TesseraObject>(custom: k8s.CustomObjects
     } catch (error) {
       if (isAlreadyExists(error)) return false;
       throw new Error(`creating ${plural} ${obj.metadata.namespace}/${obj.metadata.name}`, { cause: error });
+    }
+  };
+}
+
+/** Creates a Tessera object of kind `plural`; the new object's uid, or undefined when one of that name already exists. */
+export function uidCreator<T extends TesseraObject>(custom: k8s.CustomObjectsApi, plural: string): (obj: T) => Promise<string | undefined> {
+  return async (obj) => {
+    try {
+      const created = (await custom.createNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural, namespace: obj.metadata.namespace ?? '', body: obj })) as TesseraObject;
+      return created.metadata.uid ?? '';
+    } catch (error) {
+      if (isAlreadyExists(error)) return undefined;
+      throw new Error(`creating ${plural} ${obj.metadata.namespace}/${obj.metadata.name}`, { cause: error });
+    }
+  };
+}
+
+/** Deletes a Tessera object of kind `plural`; one already gone is not an error. */
+export function objectDeleter<T extends TesseraObject>(custom: k8s.CustomObjectsApi, plural: string): (obj: Readonly<T>) => Promise<void> {
+  return async (obj) => {
+    try {
+      await custom.deleteNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name, propagationPolicy: 'Background' });
+    } catch (error) {
+      if (!isNotFound(error)) throw new Error(`deleting ${plural} ${obj.metadata.namespace}/${obj.metadata.name}`, { cause: error });
     }
   };
 }
