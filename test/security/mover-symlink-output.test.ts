@@ -8,7 +8,7 @@ import { jobInPhase, podOfJob } from '../support/job-runs.ts';
 import { useNamespace } from '../support/kube.ts';
 import { installCrds } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
-import { podRunner, tenantPodToken, type PodRunner } from '../support/pod-runner.ts';
+import { podRunner, podToken, type PodRunner } from '../support/pod-runner.ts';
 import { tenantOf, type Tenant } from '../support/tenant.ts';
 import { adminS3, objectExists } from '../support/transfer-calls.ts';
 
@@ -38,7 +38,7 @@ async function exitedRun(name: string): Promise<{ runner: PodRunner; secrets: st
   const job = { apiVersion: 'tessera.dev/v1alpha1', kind: 'Job', metadata: { name, annotations: { 'sim.tessera.dev/run-for': '1s' } }, spec: { image: 'local/sim:1', outputs: [{ name: 'model' }, { name: 'extra' }], retries: 0 } };
   tenant.kubectl(['apply', '-f', '-'], JSON.stringify(job));
   const pod = await podOfJob(ns.name, name);
-  const runner = await podRunner(pod, operator.transferUrl, tenantPodToken(tenant, pod));
+  const runner = await podRunner(pod, operator.transferUrl, await podToken(pod));
   runners.push(runner);
   // Where the kubelet projects the token: a timestamped directory behind a `..data` link.
   const secrets = join(runner.root, 'secrets');

@@ -11,7 +11,7 @@ import { getTesseraJob, jobInPhase, podOfJob } from '../support/job-runs.ts';
 import { useNamespace } from '../support/kube.ts';
 import { installCrds, kubectlGet } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
-import { podRunner, tenantPodToken } from '../support/pod-runner.ts';
+import { podRunner, podToken } from '../support/pod-runner.ts';
 import { tenantOf, type Tenant } from '../support/tenant.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
 import { adminS3, callTransfer, objectExists } from '../support/transfer-calls.ts';
@@ -19,8 +19,9 @@ import { adminS3, callTransfer, objectExists } from '../support/transfer-calls.t
 // Threat: a tenant who learns the SHA-256 of another organization's file (a published checksum, a
 // leaked manifest) names it in a commit of its own run's output, and is granted the bytes without
 // ever having had them; or asks the upload endpoint whether a digest exists. The attacker is tenant
-// A with only its namespace rights: it runs a Job of its own and mints its pod's transfer token
-// with `kubectl create token` (as a namespace admin may); B's data is pushed by B.
+// A with only its namespace rights: it creates a Job of its own, and holds what its run's pod holds,
+// the pod's transfer token (minted here as the kubelet projects it; a tenant cannot mint one).
+// B's data is pushed by B.
 
 const nsA = useNamespace(import.meta.filename, 'a');
 const nsB = useNamespace(import.meta.filename, 'b');
@@ -53,7 +54,7 @@ describe("a tenant's run naming another namespace's blob by its digest", () => {
     const job = { apiVersion: 'tessera.dev/v1alpha1', kind: 'Job', metadata: { name: 'thief', annotations: { 'sim.tessera.dev/run-for': '1s' } }, spec: { image: 'local/sim:1', outputs: [{ name: 'model' }], retries: 0 } };
     attacker.kubectl(['apply', '-f', '-'], JSON.stringify(job));
     const pod = await podOfJob(nsA.name, 'thief');
-    const token = tenantPodToken(attacker, pod);
+    const token = await podToken(pod);
     await jobInPhase(nsA.name, 'thief', 'Uploading');
     const call = (route: string, body: unknown): ReturnType<typeof callTransfer> => callTransfer(operator.transferUrl, route, token, body);
 

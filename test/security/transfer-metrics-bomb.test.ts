@@ -8,14 +8,15 @@ import { getTesseraJob, jobInPhase, podOfJob } from '../support/job-runs.ts';
 import { useNamespace } from '../support/kube.ts';
 import { installCrds } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
-import { podRunner, tenantPodToken } from '../support/pod-runner.ts';
+import { podRunner, podToken } from '../support/pod-runner.ts';
 import { tenantOf, type Tenant } from '../support/tenant.ts';
 import { adminS3, callTransfer, operatorRssBytes, readObject } from '../support/transfer-calls.ts';
 
 // Threat: a run takes the operator down for every tenant by committing a huge blob it already
 // owns a second time as `metrics.json` with a claimed size of 1 byte; the operator used to trust
 // the claim and read the whole blob into memory. The attacker is tenant A, acting through its own
-// runs and their pod tokens (minted with its namespace rights).
+// Jobs (created with its namespace rights) and what their pods hold, their transfer tokens (minted
+// here as the kubelet projects them).
 
 const ns = useNamespace(import.meta.filename);
 let operator: RunningOperator;
@@ -56,7 +57,7 @@ describe('a 1 GiB blob committed again as metrics.json claiming 1 byte', () => {
     // The attacker's first run stores the big blob honestly, as its own output.
     applyAsTenant('bomb-maker', { outputs: [{ name: 'model' }] });
     const makerPod = await podOfJob(ns.name, 'bomb-maker');
-    const maker = await podRunner(makerPod, operator.transferUrl, tenantPodToken(attacker, makerPod));
+    const maker = await podRunner(makerPod, operator.transferUrl, await podToken(makerPod));
     roots.push(maker.root);
     await mkdir(join(maker.root, 'outputs', 'model'), { recursive: true });
     await writeBomb(join(maker.root, 'outputs', 'model', 'big.bin'));
@@ -73,7 +74,7 @@ describe('a 1 GiB blob committed again as metrics.json claiming 1 byte', () => {
     // The second run reads that output (so the blob is provably its own) and commits the bomb.
     applyAsTenant('bomb', { inputs: [{ name: 'weights', jobOutput: { job: 'bomb-maker', output: 'model' } }], outputs: [{ name: 'report' }] });
     const pod = await podOfJob(ns.name, 'bomb');
-    const token = tenantPodToken(attacker, pod);
+    const token = await podToken(pod);
     await jobInPhase(ns.name, 'bomb', 'Uploading');
     const before = await operatorRssBytes(operator.metricsUrl);
     const bomb: Manifest = { version: 1, entries: [{ path: 'metrics.json', digest: big.digest, size: 1, mode: 0o644 }] };

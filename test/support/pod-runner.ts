@@ -7,7 +7,6 @@ import { promisify } from 'node:util';
 import type * as k8s from '@kubernetes/client-node';
 import { transferAudience } from '../../src/storage/transfer-protocol.ts';
 import { kube } from './kube.ts';
-import type { Tenant } from './tenant.ts';
 
 // Pods on kwok nodes run no containers, so a test plays the kubelet for Tessera's own containers:
 // it asks the API server for a token bound to the pod (as the kubelet does for a projected volume)
@@ -46,18 +45,6 @@ export async function podToken(pod: Readonly<k8s.V1Pod>, audience = transferAudi
     },
   });
   return request.status?.token ?? '';
-}
-
-/**
- * A token bound to `pod` for the transfer API, minted by a tenant with its own namespace rights
- * (`kubectl create token`, as the namespace's admin may): what an attacker in that namespace holds
- * without any help from the platform.
- */
-export function tenantPodToken(tenant: Tenant, pod: Readonly<k8s.V1Pod>): string {
-  const { name = '', uid = '' } = pod.metadata ?? {};
-  const account = pod.spec?.serviceAccountName ?? 'default';
-  const args = ['create', 'token', account, '-n', tenant.namespace, '--audience', transferAudience, '--bound-object-kind', 'Pod', '--bound-object-name', name, '--bound-object-uid', uid, '--duration', '1h'];
-  return tenant.kubectl(args).trim();
 }
 
 /** Prepares to run the mover for `pod` against the transfer API at `transferUrl`, with `token` or one the test mints. */
