@@ -14,7 +14,7 @@ import type { PodAccess } from '../storage/transfer-api/handlers.ts';
 import { cachedTokenReviewer } from '../storage/transfer-api/identity.ts';
 import { startTransferServer, type TransferServer } from '../storage/transfer-api/server.ts';
 import type { Informers } from './informers.ts';
-import type { OperatorOptions } from './options.ts';
+import { operatorDefaults, type OperatorOptions } from './options.ts';
 
 // The object store and the transfer API, when the operator is given a store: everything file sets
 // need. Without one the operator still runs Jobs that move no file sets.
@@ -90,6 +90,8 @@ function tokenReviewBudget(): TokenBucket {
 
 /** What serving the transfer API needs. */
 export interface TransferWiring {
+  /** The mover image runs' pods are given; default the operator's default. */
+  moverImage?: string;
   /** The landing-zone bucket Datasets index prefixes of. */
   importBucket: string;
   kc: k8s.KubeConfig;
@@ -110,6 +112,7 @@ export async function serveTransfers(address: string, wiring: TransferWiring): P
     port: Number(address.slice(colon + 1)),
     reviewer: cachedTokenReviewer(makeClient(wiring.kc, k8s.AuthenticationV1Api, wiring.clientOptions), { clock: wiring.clock, budget: tokenReviewBudget() }),
     lookups: lookupsOf(wiring.informers),
+    moverImage: wiring.moverImage ?? operatorDefaults.moverImage,
     deps: {
       store: wiring.services.store,
       manifests: wiring.services.manifests,

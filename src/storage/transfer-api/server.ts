@@ -9,6 +9,7 @@ import { commitRequestSchema, downloadRequestSchema, indexCommitSchema, uploadRe
 import { RequestAdmission, type AdmissionLimits } from './admission.ts';
 import { authorizeRun, type RunContext, type RunLookups } from './authorize.ts';
 import { TransferError } from './errors.ts';
+import { checkTokenStaysWithMovers } from './token-holders.ts';
 import { commitOutputs, describeRun, presignDownload, presignUpload } from './handlers.ts';
 import { commitIndex, listForIndex, type IndexDeps } from './index-handlers.ts';
 import { AuthenticationError, screenToken, type TokenReviewer } from './identity.ts';
@@ -23,6 +24,8 @@ export interface TransferServerOptions {
   deps: IndexDeps;
   logger: Logger;
   registry?: Registry;
+  /** The image of the operator's movers: only containers running it (as movers) may hold a pod's token. */
+  moverImage: string;
   /** Per-source rate and in-flight cap; defaultAdmissionLimits unless given. */
   admission?: AdmissionLimits;
 }
@@ -111,6 +114,7 @@ async function handle(opts: TransferServerOptions, req: IncomingMessage): Promis
   screenToken(token, Date.now());
   const identity = await opts.reviewer.review(token);
   const ctx = authorizeRun(identity, opts.lookups);
+  checkTokenStaysWithMovers(ctx.pod, opts.moverImage, ctx.indexes !== undefined);
   return [200, await route(ctx, await readJson(req), opts.deps)];
 }
 
