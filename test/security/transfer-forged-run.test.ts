@@ -1,3 +1,4 @@
+import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/api/dataset.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
@@ -14,8 +15,9 @@ import { callTransfer } from '../support/transfer-calls.ts';
 // objects look like the operator's: a Tessera Job labelled and owner-referenced like a Dataset's
 // index Job (whose main container is given the token), or a batch Job of its own, owner-referenced
 // to its Tessera Job, whose pod mounts a projected transfer token into its main container. The
-// tenant acts with its namespace rights only; the forged pod's token is the one the kubelet would
-// project into it.
+// tenant acts with its namespace rights only (here given, as the built-in `edit` role gives them
+// in a cluster that aggregates roles, batch Jobs to create); the forged pod's token is the one the
+// kubelet would project into it.
 
 const ns = useNamespace(import.meta.filename);
 let operator: RunningOperator;
@@ -25,6 +27,23 @@ beforeAll(async () => {
   installCrds();
   operator = await startOperator('security-forged-run');
   tenant = await tenantOf(ns.name);
+  // The local cluster runs no role aggregation, so its `admin` role lacks what `edit` grants
+  // everywhere else: batch Jobs (and reading pods). The tenant gets exactly that.
+  const rbac = kube().config.makeApiClient(k8s.RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({
+    namespace: ns.name,
+    body: {
+      metadata: { name: 'workloads' },
+      rules: [
+        { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      ],
+    },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace: ns.name,
+    body: { metadata: { name: 'tenant-workloads' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'workloads' }, subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: ns.name }] },
+  });
 });
 afterAll(async () => {
   await operator?.stop();
