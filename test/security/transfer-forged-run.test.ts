@@ -2,6 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/api/dataset.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
+import { labels as names, managedByValue } from '../../src/controllers/job/names.ts';
 import { transferAudience } from '../../src/storage/transfer-protocol.ts';
 import { batchJobsOf, podOfJob, waitForTesseraJob } from '../support/job-runs.ts';
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
@@ -83,7 +84,8 @@ describe('a batch Job of its own, owned by its Tessera Job, with the token in ma
     apply({ apiVersion: 'tessera.dev/v1alpha1', kind: 'Job', metadata: { name: 'owner', annotations: { 'sim.tessera.dev/run-for': '120s' } }, spec: { image: 'local/sim:1', outputs: [{ name: 'model' }] } });
     const genuine = await podOfJob(ns.name, 'owner');
     const owner = kubectlGet<TesseraJob>(ns.name, 'jobs.tessera.dev', 'owner');
-    const labels = { 'tessera.dev/job': 'owner', 'tessera.dev/job-uid': owner.metadata.uid ?? '' };
+    // A run's labels (copied from the genuine pod), which put the forged pod in the operator's caches.
+    const labels = { [names.managedBy]: managedByValue, 'tessera.dev/job': 'owner', 'tessera.dev/job-uid': owner.metadata.uid ?? '' };
     const forgedBatch = {
       apiVersion: 'batch/v1',
       kind: 'Job',
