@@ -24,8 +24,6 @@ export interface DatasetReconcilerDeps {
   writeStatus(dataset: Readonly<Dataset>, status: DatasetStatus): Promise<void>;
   /** Creates a Tessera Job; its uid, or undefined when it already exists. */
   createJob(job: TesseraJob): Promise<string | undefined>;
-  /** Deletes a Tessera Job (gone already is not an error). */
-  deleteJob(job: Readonly<TesseraJob>): Promise<void>;
   events?: Pick<EventRecorder, 'record'>;
   moverImage: string;
   /** The landing-zone bucket prefix sources are indexed in (each namespace under `<namespace>/`). */
@@ -75,21 +73,9 @@ async function checkImport(dataset: Readonly<Dataset>, source: string, deps: Dat
     const indexJob = prefix && uid ? { name, uid } : undefined;
     return { kind: 'importing', message: `Job ${name} imports ${source}`, indexJob };
   }
-  if (dataset.spec.source.prefix && !isRecordedIndexJob(job, dataset)) return replaceUnrecorded(job, source, deps, log);
+  // An index Job this status does not record gets no token (resolve.ts): it waits, and so does the import.
+  if (dataset.spec.source.prefix && !isRecordedIndexJob(job, dataset)) return { kind: 'importing', message: `Job ${name} imports ${source} once this Dataset records it as its index Job` };
   return importOutcome(job, source);
-}
-
-/**
- * An index Job of this name whose uid the status does not record: one made by someone else to look
- * like it, or ours from a pass whose status write was lost (a crash, a conflict). Either way it gets
- * no token; it is deleted, and the next pass creates one and records it.
- */
-async function replaceUnrecorded(job: Readonly<TesseraJob>, source: string, deps: DatasetReconcilerDeps, log: Logger): Promise<CheckedSource> {
-  if (!job.metadata.deletionTimestamp) {
-    await deps.deleteJob(job);
-    log.info({ job: job.metadata.name, uid: job.metadata.uid }, 'deleted an index Job this Dataset did not record; creating its own');
-  }
-  return { kind: 'importing', message: `Job ${job.metadata.name} imports ${source} (replacing an index Job this Dataset did not record)` };
 }
 
 /** What an import Job's status says about the Dataset's next version. */

@@ -7,6 +7,7 @@ import type { Resources } from '../../api/common.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import { JobPhase, JobReason, type JobInput, type ResolvedInput, type TesseraJob } from '../../api/job.ts';
 import { controllingDataset, indexComponent, isRecordedIndexJob } from '../../storage/transfer-api/authorize.ts';
+import { importJobName } from '../dataset/import-job.ts';
 import { isConditionTrue } from '../shared/conditions.ts';
 
 /** Cached objects resolution reads. */
@@ -192,7 +193,9 @@ function indexClaim(job: Readonly<TesseraJob>, lookups: ResolveLookups): { kind:
   if (job.metadata.labels?.['app.kubernetes.io/component'] !== indexComponent) return { kind: 'ok', indexes: false };
   const dataset = ownerDataset(job, lookups);
   if (isRecordedIndexJob(job, dataset)) return { kind: 'ok', indexes: true };
-  if (dataset && !dataset.status?.indexJob) {
+  // The name its Dataset gives its index Job, recorded or not yet (a status write the cache has not
+  // shown, a new source's Job): wait for the record. Any other Job claiming to index is refused.
+  if (dataset && job.metadata.name === importJobName(dataset)) {
     return { kind: 'waiting', message: `waiting for Dataset ${dataset.metadata.name} to record this Job as its index Job` };
   }
   return { kind: 'refused', reason: JobReason.Unauthorized, message: `labelled as a Dataset's index Job, but no Dataset recorded it as one: only the operator creates index Jobs` };

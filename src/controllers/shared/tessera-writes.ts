@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
+import { isAlreadyExists } from '../../runtime/kube-client.ts';
 
 // Writes to Tessera's own kinds through the custom-objects API: status through the status
 // subresource at the cached resourceVersion (a 409 means the cache was stale: re-read and retry),
@@ -47,13 +47,3 @@ export function uidCreator<T extends TesseraObject>(custom: k8s.CustomObjectsApi
   };
 }
 
-/** Deletes a Tessera object of kind `plural`; one already gone is not an error. */
-export function objectDeleter<T extends TesseraObject>(custom: k8s.CustomObjectsApi, plural: string): (obj: Readonly<T>) => Promise<void> {
-  return async (obj) => {
-    try {
-      await custom.deleteNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name, propagationPolicy: 'Background' });
-    } catch (error) {
-      if (!isNotFound(error)) throw new Error(`deleting ${plural} ${obj.metadata.namespace}/${obj.metadata.name}`, { cause: error });
-    }
-  };
-}
