@@ -143,6 +143,10 @@ export const datasetStatusSchema = z.object({
   history: z.array(datasetVersionSchema).max(maxDatasetHistory).optional().describe('the latest versions, newest first'),
   conditions: conditionsSchema.optional(),
   observedGeneration: z.int().min(0).optional(),
+  indexJob: z
+    .object({ name: z.string(), uid: z.string() })
+    .optional()
+    .describe('the index Job the operator created for a prefix source, by uid: only that Job gets a transfer token'),
 });
 
 /** The status of a Dataset. */

@@ -95,6 +95,14 @@ const objectStoreSchema = z
   .prefault({})
   .describe('the object store file sets live in; pods never see its keys, only presigned URLs');
 
+const resultSigningSchema = z
+  .strictObject({
+    existingSecret: z.string().default('').describe('a Secret in the release namespace holding the keys; default: one the chart creates with a random key (kept across upgrades)'),
+    key: z.string().min(1).default('keys').describe('the key in that Secret: one secret of 32+ characters per line, the current one first; to rotate, put the new one first and keep the old until its runs are done'),
+  })
+  .prefault({})
+  .describe("the keys the operator signs run results with, its own and never derived from the object store's keys (used with an object store)");
+
 const serviceCommon = {
   annotations: stringMap.default({}),
 };
@@ -169,6 +177,7 @@ export const chartValuesSchema = z.strictObject({
   operator: operatorSchema,
   runs: runsSchema,
   objectStore: objectStoreSchema,
+  resultSigning: resultSigningSchema,
   transfer: transferSchema,
   metrics: metricsSchema,
   workstationApi: workstationApiSchema,

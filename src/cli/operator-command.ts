@@ -30,6 +30,7 @@ export function registerOperator(program: Command): void {
     .addOption(opt('--import-bucket <name>', 'the landing-zone bucket: a Dataset indexes s3://<bucket>/<its namespace>/<prefix>', 'TESSERA_IMPORT_BUCKET', operatorDefaults.importBucket))
     .addOption(opt('--s3-access-key <key>', 'object store access key', 'TESSERA_S3_ACCESS_KEY'))
     .addOption(opt('--s3-secret-key <key>', 'object store secret key (prefer the environment variable)', 'TESSERA_S3_SECRET_KEY'))
+    .addOption(opt('--result-signing-keys-file <path>', 'secrets that sign run results, one per line: the first signs, any verifies (rotation)', 'TESSERA_RESULT_SIGNING_KEYS_FILE'))
     .addOption(opt('--transfer-address <host:port>', "serves the transfer API to runs' pods", 'TESSERA_TRANSFER_ADDRESS', operatorDefaults.transferAddress))
     .addOption(opt('--api-address <host:port>', 'serves the workstation API (files.tessera.dev) to the API server over TLS', 'TESSERA_API_ADDRESS', operatorDefaults.apiAddress))
     .addOption(opt('--api-cert-file <path>', "the workstation API's serving certificate (PEM); without it the API is off", 'TESSERA_API_CERT_FILE'))

@@ -1,4 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
+import { transferAudience } from '../storage/transfer-protocol.ts';
 
 // What the operator's caches keep of its pods and batch Jobs. A cached pod is mostly its spec
 // (containers, env, volumes, probes) and a batch Job mostly its pod template, neither of which any
@@ -6,14 +7,37 @@ import type * as k8s from '@kubernetes/client-node';
 // hold two copies of every pod template in memory. What is kept is what status, events, ownership
 // proofs and results are computed from: metadata, status, the node, whether the run pushes outputs.
 
-/** A pod as the operator reads it: metadata, status and the node it runs on. */
+/**
+ * The token-holding part of a pod spec, which the transfer API checks before it answers a pod
+ * (token-holders.ts): its projected transfer-token volumes and the containers that mount one, with
+ * only the fields the check reads. Empty for a pod with no such volume, i.e. almost every pod.
+ */
+function tokenHolders(spec: k8s.V1PodSpec | undefined): Partial<k8s.V1PodSpec> {
+  const volumes = (spec?.volumes ?? []).filter((v) => v.projected?.sources?.some((s) => s.serviceAccountToken?.audience === transferAudience));
+  if (volumes.length === 0) return {};
+  const names = new Set(volumes.map((v) => v.name));
+  const holders = (containers: k8s.V1Container[] | undefined): k8s.V1Container[] | undefined => {
+    const kept = (containers ?? [])
+      .filter((c) => c.volumeMounts?.some((m) => names.has(m.name)))
+      .map(({ name, image, command, args, env, envFrom, volumeMounts }) => ({ name, image, command, args, env, envFrom, volumeMounts }));
+    return kept.length ? kept : undefined;
+  };
+  const trimmed: Partial<k8s.V1PodSpec> = { volumes };
+  const [init, main, ephemeral] = [holders(spec?.initContainers), holders(spec?.containers), holders(spec?.ephemeralContainers)];
+  if (init) trimmed.initContainers = init;
+  trimmed.containers = main ?? [];
+  if (ephemeral) trimmed.ephemeralContainers = ephemeral;
+  return trimmed;
+}
+
+/** A pod as the operator reads it: metadata, status, the node it runs on, and who holds its transfer token. */
 export function trimPod(pod: k8s.V1Pod): k8s.V1Pod {
   const nodeName = pod.spec?.nodeName;
   return {
     apiVersion: pod.apiVersion,
     kind: pod.kind,
     metadata: pod.metadata,
-    spec: (nodeName === undefined ? {} : { nodeName }) as k8s.V1PodSpec,
+    spec: { ...tokenHolders(pod.spec), ...(nodeName === undefined ? {} : { nodeName }) } as k8s.V1PodSpec,
     status: pod.status,
   };
 }

@@ -15,7 +15,7 @@ import { labels } from '../controllers/job/names.ts';
 import { reconcileJob, type JobReconcilerDeps } from '../controllers/job/reconcile.ts';
 import { inputDependencies } from '../controllers/job/resolve.ts';
 import { apiJobWrites } from '../controllers/job/writes.ts';
-import { objectCreator, statusWriter } from '../controllers/shared/tessera-writes.ts';
+import { uidCreator, statusWriter } from '../controllers/shared/tessera-writes.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { Controller, type Reconciler } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
@@ -111,7 +111,7 @@ export function makeControllers(wiring: ControllerWiring): Controllers {
         jobs: informers.jobs,
         fileSets: fileSets && { store: fileSets.store, manifests: fileSets.manifests },
         writeStatus: statusWriter<Dataset, DatasetStatus>(clients.custom, 'datasets'),
-        createJob: objectCreator<TesseraJob>(clients.custom, 'jobs'),
+        createJob: uidCreator<TesseraJob>(clients.custom, 'jobs'),
         moverImage: wiring.config.moverImage,
         importBucket: wiring.importBucket,
         events: wiring.events,

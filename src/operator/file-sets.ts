@@ -1,18 +1,20 @@
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../runtime/clock.ts';
 import type { ClientOptions } from '../runtime/kube-client.ts';
 import { makeClient } from '../runtime/kube-client.ts';
+import { TokenBucket } from '../runtime/rate-limiter.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { ManifestCache } from '../storage/manifest-cache.ts';
 import { s3BlobStore, type S3BlobStore } from '../storage/object-store.ts';
-import { resultSigningKey } from '../storage/result-record.ts';
+import { parseSigningKeys, type SigningKeys } from '../storage/result-record.ts';
 import type { RunLookups } from '../storage/transfer-api/authorize.ts';
 import type { PodAccess } from '../storage/transfer-api/handlers.ts';
 import { cachedTokenReviewer } from '../storage/transfer-api/identity.ts';
 import { startTransferServer, type TransferServer } from '../storage/transfer-api/server.ts';
 import type { Informers } from './informers.ts';
-import type { OperatorOptions } from './options.ts';
+import { operatorDefaults, type OperatorOptions } from './options.ts';
 
 // The object store and the transfer API, when the operator is given a store: everything file sets
 // need. Without one the operator still runs Jobs that move no file sets.
@@ -21,12 +23,22 @@ import type { OperatorOptions } from './options.ts';
 export interface FileSetServices {
   store: S3BlobStore;
   manifests: ManifestCache;
-  signingKey: Buffer;
+  /** The result-signing keys (the first signs, any verifies), read from the operator's key file. */
+  signingKey: SigningKeys;
+}
+
+function readSigningKeys(path: string): SigningKeys {
+  try {
+    return parseSigningKeys(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`reading the result-signing keys from ${path}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Connects to the object store; undefined when none is configured. */
 export function makeFileSetServices(options: OperatorOptions): FileSetServices | undefined {
-  if (!options.s3Endpoint || !options.s3AccessKey || !options.s3SecretKey) return undefined;
+  if (!options.s3Endpoint || !options.s3AccessKey || !options.s3SecretKey || !options.resultSigningKeysFile) return undefined;
+  const signingKey = readSigningKeys(options.resultSigningKeysFile);
   const store = s3BlobStore({
     endpoint: options.s3Endpoint,
     region: options.s3Region,
@@ -34,7 +46,7 @@ export function makeFileSetServices(options: OperatorOptions): FileSetServices |
     accessKeyId: options.s3AccessKey,
     secretAccessKey: options.s3SecretKey,
   });
-  return { store, manifests: new ManifestCache(store), signingKey: resultSigningKey(options.s3SecretKey) };
+  return { store, manifests: new ManifestCache(store), signingKey };
 }
 
 function lookupsOf(informers: Informers): RunLookups {
@@ -67,8 +79,19 @@ function podAccess(core: k8s.CoreV1Api): PodAccess {
   };
 }
 
+/**
+ * New tokens reviewed per second, at most: a pod's token is reviewed once a minute however often it
+ * calls, so 20 a second serves over a thousand pods starting at once, and a flood of forged tokens
+ * costs the API server (which the controllers need) no more than that.
+ */
+function tokenReviewBudget(): TokenBucket {
+  return new TokenBucket({ qps: 20, burst: 100 });
+}
+
 /** What serving the transfer API needs. */
 export interface TransferWiring {
+  /** The mover image runs' pods are given; default the operator's default. */
+  moverImage?: string;
   /** The landing-zone bucket Datasets index prefixes of. */
   importBucket: string;
   kc: k8s.KubeConfig;
@@ -87,14 +110,16 @@ export async function serveTransfers(address: string, wiring: TransferWiring): P
   return startTransferServer({
     host: address.slice(0, colon) || '0.0.0.0',
     port: Number(address.slice(colon + 1)),
-    reviewer: cachedTokenReviewer(makeClient(wiring.kc, k8s.AuthenticationV1Api, wiring.clientOptions), { clock: wiring.clock }),
+    reviewer: cachedTokenReviewer(makeClient(wiring.kc, k8s.AuthenticationV1Api, wiring.clientOptions), { clock: wiring.clock, budget: tokenReviewBudget() }),
     lookups: lookupsOf(wiring.informers),
+    moverImage: wiring.moverImage ?? operatorDefaults.moverImage,
     deps: {
       store: wiring.services.store,
       manifests: wiring.services.manifests,
       pods: podAccess(core),
-      signingKey: wiring.services.signingKey,
+      signingKeys: wiring.services.signingKey,
       presignSeconds: 900,
+      clock: wiring.clock,
       importBucket: wiring.importBucket,
       logger: wiring.logger.child({ component: 'transfer-api' }),
     },

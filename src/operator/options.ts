@@ -35,6 +35,7 @@ export const operatorOptionsSchema = z
     importBucket: z.string().min(3).max(63),
     s3AccessKey: z.string().min(1).optional(),
     s3SecretKey: z.string().min(1).optional(),
+    resultSigningKeysFile: z.string().min(1).optional(),
     transferAddress: hostPort,
     apiAddress: hostPort,
     apiCertFile: z.string().min(1).optional(),
@@ -59,6 +60,12 @@ export const operatorOptionsSchema = z
   .refine((o) => !o.s3Endpoint || (o.s3AccessKey && o.s3SecretKey), {
     message: 'an object store needs --s3-access-key and --s3-secret-key (or TESSERA_S3_ACCESS_KEY and TESSERA_S3_SECRET_KEY)',
     path: ['s3Endpoint'],
+  })
+  // Results and upload sessions are signed with keys of the operator's own, never with anything
+  // derived from the store's credentials (which are not the operator's alone).
+  .refine((o) => !o.s3Endpoint || o.resultSigningKeysFile, {
+    message: 'an object store needs --result-signing-keys-file (or TESSERA_RESULT_SIGNING_KEYS_FILE): one secret of 32+ characters per line, the current one first',
+    path: ['resultSigningKeysFile'],
   });
 
 export type OperatorOptions = z.infer<typeof operatorOptionsSchema>;

@@ -140,7 +140,7 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
   if (fileSets) void ensureBucket(fileSets, logger);
   await Promise.all(caches.map((i) => i.start()));
   logger.info('caches synced');
-  const transfers = fileSets ? await serveTransfers(options.transferAddress, { kc, clientOptions: transferClientOptions, informers, services: fileSets, registry, logger, clock: systemClock, importBucket: options.importBucket }) : undefined;
+  const transfers = fileSets ? await serveTransfers(options.transferAddress, { kc, clientOptions: transferClientOptions, informers, services: fileSets, registry, logger, clock: systemClock, importBucket: options.importBucket, moverImage: options.moverImage }) : undefined;
   if (transfers) logger.info({ address: options.transferAddress, port: transfers.port }, 'serving the transfer API');
   const workstation = await startWorkstation(options, { kc, clientOptions: transferClientOptions, informers, fileSets, fence: elector ?? openFence, registry, logger });
 

@@ -7,6 +7,7 @@ import { makeClient, type ClientOptions } from '../runtime/kube-client.ts';
 import type { ListeningServer } from '../runtime/listen.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { WriteFence } from '../runtime/write-fence.ts';
+import type { SigningKeys } from '../storage/result-record.ts';
 import { subjectAccessReviewer } from '../workstation-api/access-review.ts';
 import { readFrontProxyConfig } from '../workstation-api/front-proxy-config.ts';
 import type { CollectResponse } from '../workstation-api/protocol.ts';
@@ -45,9 +46,14 @@ export function sessionMaxAgeMs(gcGraceMs: number): number {
   return Math.max(60_000, Math.min(3_600_000, gcGraceMs));
 }
 
-/** Upload sessions are signed with a key of their own, derived from the operator's signing key. */
-function sessionKeyOf(signingKey: Buffer): Buffer {
-  return createHmac('sha256', signingKey).update('tessera.dev upload sessions').digest();
+/**
+ * Upload sessions are signed with a key of their own, derived from the operator's current signing
+ * key (the first of the ring): a session lives an hour at most, so a rotation only asks for a re-push.
+ */
+function sessionKeyOf(signingKeys: SigningKeys): Buffer {
+  const current = signingKeys[0];
+  if (!current) throw new Error('no result-signing key: the workstation API signs upload sessions with one');
+  return createHmac('sha256', current).update('tessera.dev upload sessions').digest();
 }
 
 function collector(wiring: WorkstationWiring): (graceMs: number, dryRun: boolean) => Promise<CollectResponse> {

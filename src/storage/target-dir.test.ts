@@ -3,11 +3,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UnsafePathError } from './manifest.ts';
-import { checkInsideRoot, createDirectories, parentDirectories, prepareRoot } from './target-dir.ts';
+import { checkInsideRoot, checkNoCaseCollisions, createDirectories, parentDirectories, prepareRoot } from './target-dir.ts';
 
 describe('parentDirectories', () => {
   it('lists every ancestor once, parents before children, leaving out the root', () => {
     expect(parentDirectories(['top.txt', 'a/b/c.txt', 'a/b/d.txt', 'a-b/e', 'a/f'])).toEqual(['a', 'a-b', 'a/b']);
+  });
+});
+
+describe('checkNoCaseCollisions', () => {
+  it.each([
+    { name: 'distinct names', paths: ['a.txt', 'b.txt', 'dir/a.txt'], want: undefined },
+    { name: 'the same directory named by many files', paths: ['d/a', 'd/b', 'd/e/f'], want: undefined },
+    { name: 'two files differing in case', paths: ['Model.bin', 'model.bin'], want: /"model.bin": differs from "Model.bin" only in case/ },
+    { name: 'two directories differing in case', paths: ['A/x', 'a/y'], want: /"a": differs from "A" only in case/ },
+    { name: 'a file and a directory differing in case', paths: ['data', 'Data/x'], want: /"Data": differs from "data"/ },
+    { name: 'composed and decomposed accents', paths: ['caf\u00e9', 'cafe\u0301'], want: /only in case/ },
+  ])('$name', ({ paths, want }) => {
+    if (want) expect(() => checkNoCaseCollisions(paths)).toThrow(want);
+    else expect(() => checkNoCaseCollisions(paths)).not.toThrow();
+  });
+
+  it('names the offending path in an UnsafePathError', () => {
+    expect(() => checkNoCaseCollisions(['README', 'readme'])).toThrow(UnsafePathError);
   });
 });
 

@@ -55,3 +55,27 @@ export async function checkInsideRoot(root: string, directory: string): Promise<
     throw new UnsafePathError(directory, `resolves to ${real}, outside ${root} or through a link`);
   }
 }
+
+/** How a case-insensitive file system (macOS, Windows) names a path: case and normalization folded. */
+function foldedName(path: string): string {
+  return path.normalize('NFC').toLowerCase();
+}
+
+/**
+ * Throws UnsafePathError when two of the paths, or two of their parent directories, are different
+ * names for the same file on a case-insensitive file system (`Model.bin` and `model.bin`, `A/x`
+ * and `a/y`): written there, one would silently overwrite or merge into the other. Pure.
+ */
+export function checkNoCaseCollisions(paths: readonly string[]): void {
+  const seen = new Map<string, string>();
+  const claim = (name: string): void => {
+    const folded = foldedName(name);
+    const other = seen.get(folded);
+    if (other === undefined) seen.set(folded, name);
+    else if (other !== name) throw new UnsafePathError(name, `differs from ${JSON.stringify(other)} only in case; on a case-insensitive file system they are the same file`);
+  };
+  for (const path of paths) {
+    for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) claim(path.slice(0, slash));
+    claim(path);
+  }
+}

@@ -84,10 +84,16 @@ export const presignedPutSchema = z.object({
   headers: z.record(z.string(), z.string()),
 });
 
-/** `POST /v1/upload` response: PUTs only for the blobs the store lacks (none when the manifest exists). */
+/**
+ * `POST /v1/upload` response. `manifestExists` is true only for a manifest already granted to the
+ * run's namespace (then nothing is uploaded); otherwise every blob the run cannot prove it already
+ * holds gets a PUT, whether or not the store has it, so the answer never says what the store holds.
+ * `session` is the operator's signed record of this offer: the commit of the output carries it back.
+ */
 export const uploadResponseSchema = z.object({
   manifestExists: z.boolean(),
   uploads: z.array(presignedPutSchema),
+  session: z.string().max(4096).optional(),
 });
 
 /** What to upload for one output. */
@@ -95,7 +101,7 @@ export type UploadResponse = z.infer<typeof uploadResponseSchema>;
 
 /** `POST /v1/commit` request: every output's manifest (canonical JSON), committed together. */
 export const commitRequestSchema = z.object({
-  outputs: z.array(z.object({ name: ioName, manifest: z.unknown() })).max(64),
+  outputs: z.array(z.object({ name: ioName, manifest: z.unknown(), session: z.string().max(4096).optional() })).max(64),
 });
 
 /** One committed output, as the operator recorded it. */
@@ -122,5 +128,9 @@ export const TransferErrorReason = {
   /** The run is not in a state that allows this yet (e.g. commit while the main container runs). */
   NotReady: 'NotReady',
   BlobMissing: 'BlobMissing',
+  /** A file set that cannot be written safely (an unsafe or case-colliding path): permanent. */
+  InvalidFileSet: 'InvalidFileSet',
+  /** Over the transfer API's rate or concurrency limits: retry after the Retry-After header. */
+  TooManyRequests: 'TooManyRequests',
   Internal: 'Internal',
 } as const;

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkSafePath } from './manifest.ts';
+import { checkNoCaseCollisions } from './target-dir.ts';
 
 /** A regular file found under the pushed root. */
 export interface LocalFile {
@@ -28,13 +29,31 @@ export class UnsupportedFileError extends Error {
 
 /**
  * Every regular file under `root`, depth first. Throws UnsupportedFileError on anything else
- * (a symlink could point outside the tree) and UnsafePathError on a name a puller would refuse.
- * Empty directories are not represented.
+ * (a symlink could point outside the tree), on a root that is itself a symlink, and UnsafePathError
+ * on a name a puller would refuse (names equal under case folding included). Empty directories are
+ * not represented.
  */
 export async function listRegularFiles(root: string): Promise<LocalFile[]> {
+  await checkRealDirectory(root);
   const files: LocalFile[] = [];
   await walkInto(root, '', files);
+  checkNoCaseCollisions(files.map((f) => f.path));
   return files;
+}
+
+/**
+ * Throws unless `dir` itself is a directory and not a symlink: readdir follows a link, so a root
+ * planted as `ln -s /var/run/secrets/… outputs/model` would push whatever the link names.
+ */
+export async function checkRealDirectory(dir: string): Promise<void> {
+  const stats = await lstat(dir);
+  if (stats.isSymbolicLink()) throw new UnsupportedFileError(dir, 'symbolic link');
+  if (!stats.isDirectory()) throw new UnsupportedFileError(dir, stats.isFile() ? 'regular file, not a directory' : 'special file');
+  // And opened without following, so a link swapped in after the lstat is refused too.
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch((error: unknown) => {
+    throw new UnsupportedFileError(dir, `directory that cannot be opened without following links (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  });
+  await handle.close();
 }
 
 async function walkInto(root: string, relativeDir: string, files: LocalFile[]): Promise<void> {

@@ -30,18 +30,41 @@ export interface TransferClient {
   run(): Promise<RunPlan>;
   download(digest: string): Promise<DownloadResponse>;
   upload(output: string, manifestDigest: string, blobs: ReadonlyArray<{ digest: string; size: number }>): Promise<UploadResponse>;
-  commit(outputs: ReadonlyArray<{ name: string; manifest: Manifest }>): Promise<CommitResponse>;
+  /** Commits each output's manifest with the upload session its blobs went through. */
+  commit(outputs: ReadonlyArray<{ name: string; manifest: Manifest; session?: string }>): Promise<CommitResponse>;
   indexList(): Promise<IndexList>;
   indexCommit(entries: ReadonlyArray<{ path: string; digest: string; size: number }>): Promise<CommitResponse>;
 }
 
 /** The `{reason, message}` of a refused transfer call, when the operator sent one. */
 export function refusalReason(error: unknown): string | undefined {
+  if (error instanceof TransferRefusedError) return error.reason;
   if (!(error instanceof HttpError)) return undefined;
   try {
     return (JSON.parse(error.body) as { reason?: string }).reason;
   } catch {
     return undefined;
+  }
+}
+
+/** A final refusal by the transfer API, with its reason and message as the operator sent them. */
+export class TransferRefusedError extends Error {
+  override readonly name = 'TransferRefusedError';
+  readonly reason: string;
+  constructor(route: string, reason: string, message: string, options?: ErrorOptions) {
+    super(`the transfer API refused ${route}: ${reason}: ${message}`, options);
+    this.reason = reason;
+  }
+}
+
+/** The operator's own words for a final answer, when it sent `{reason, message}`; the error as it was otherwise. */
+function refusalOf(route: string, error: unknown): unknown {
+  if (!(error instanceof HttpError)) return error;
+  try {
+    const { reason, message } = JSON.parse(error.body) as { reason?: unknown; message?: unknown };
+    return typeof reason === 'string' && typeof message === 'string' ? new TransferRefusedError(route, reason, message, { cause: error }) : error;
+  } catch {
+    return error;
   }
 }
 
@@ -52,7 +75,9 @@ export function transferClient(opts: TransferClientOptions): TransferClient {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
     if (payload) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(payload.length) });
-    const answer = await requestJson({ method, url: new URL(path, opts.server).toString(), headers, body: payload && (() => payload) }, opts.retry);
+    const answer = await requestJson({ method, url: new URL(path, opts.server).toString(), headers, body: payload && (() => payload) }, opts.retry).catch((error: unknown) => {
+      throw refusalOf(`${method} ${path}`, error);
+    });
     return schema.parse(answer);
   };
   return {

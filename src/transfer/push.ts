@@ -12,7 +12,7 @@ import { hashTree, type HashedTree, type LocalBlob } from '../storage/file-sets.
 import { manifestDigest, type Manifest } from '../storage/manifest.ts';
 import { defaultPartSize } from '../storage/object-store.ts';
 import type { CommitResponse, UploadResponse } from '../storage/transfer-protocol.ts';
-import { openWalkedFile } from '../storage/walk.ts';
+import { checkRealDirectory, openWalkedFile } from '../storage/walk.ts';
 import type { TransferClient } from './client.ts';
 import { sendAndDrain, type RetryPolicy } from './http.ts';
 
@@ -98,7 +98,7 @@ async function uploadOutput(
   name: string,
   tree: HashedTree,
   opts: PushRunOptions,
-): Promise<{ blobs: number; bytes: number }> {
+): Promise<{ blobs: number; bytes: number; session?: string }> {
   const digest = manifestDigest(tree.manifest);
   const offer = tree.blobs.map((b) => ({ digest: b.digest, size: b.size }));
   const answer = await client.upload(name, digest, offer);
@@ -114,7 +114,25 @@ async function uploadOutput(
   await Promise.all([forEachBounded(small, concurrency, upload), forEachBounded(large, largeBlobConcurrency, upload)]);
   const bytes = puts.reduce((sum, p) => sum + (p.blob?.size ?? 0), 0);
   opts.onProgress?.({ output: name, phase: 'uploaded', blobs: puts.length, bytes });
-  return { blobs: puts.length, bytes };
+  return { blobs: puts.length, bytes, session: answer.session };
+}
+
+/**
+ * The directory of output `name`, refused unless it and `outputs` above it are real directories:
+ * the main container could leave `outputs/<name>` as a link to anything the sidecar can read (its
+ * own token, for one), and a walk that followed it would upload that. Created when absent.
+ */
+async function outputDirectory(root: string, name: string): Promise<string> {
+  const outputs = join(root, 'outputs');
+  await mkdir(outputs, { recursive: true });
+  await checkRealDirectory(outputs);
+  const dir = join(outputs, name);
+  // An output the code never wrote is an empty file set, not an error: the commit says so.
+  await mkdir(dir).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  });
+  await checkRealDirectory(dir);
+  return dir;
 }
 
 /** Pushes and commits every output of the run under `root`, once its main container has exited. */
@@ -124,19 +142,21 @@ export async function pushRun(client: TransferClient, root: string, opts: PushRu
     return { mainExitCode, committed: await client.commit([]), uploadedBlobs: 0, uploadedBytes: 0 };
   }
   const plan = await client.run();
-  const manifests: Array<{ name: string; manifest: Manifest }> = [];
+  const manifests: Array<{ name: string; manifest: Manifest; session?: string }> = [];
   let uploadedBlobs = 0;
   let uploadedBytes = 0;
+  // Every output is checked and hashed before any byte moves: a refused one uploads nothing at all.
+  const trees = new Map<string, HashedTree>();
   for (const name of plan.outputs) {
-    const dir = join(root, 'outputs', name);
-    // An output the code never wrote is an empty file set, not an error: the commit says so.
-    await mkdir(dir, { recursive: true });
-    const tree = await hashTree(dir, opts.concurrency);
+    const tree = await hashTree(await outputDirectory(root, name), opts.concurrency);
     opts.onProgress?.({ output: name, phase: 'hashed', blobs: tree.blobs.length, bytes: tree.blobs.reduce((s, b) => s + b.size, 0) });
+    trees.set(name, tree);
+  }
+  for (const [name, tree] of trees) {
     const moved = await uploadOutput(client, name, tree, opts);
     uploadedBlobs += moved.blobs;
     uploadedBytes += moved.bytes;
-    manifests.push({ name, manifest: tree.manifest });
+    manifests.push({ name, manifest: tree.manifest, session: moved.session });
   }
   return { mainExitCode, committed: await client.commit(manifests), uploadedBlobs, uploadedBytes };
 }

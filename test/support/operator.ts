@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,24 @@ import { waitFor } from './wait.ts';
 import { serveWorkstationApiFrom, stopServingWorkstationApiFrom, workstationApiArgs } from './workstation-api.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const logDir = join(process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster', 'logs', 'operators');
+const runDir = process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster';
+const logDir = join(runDir, 'logs', 'operators');
+
+/**
+ * The result-signing key file every test operator shares (as the replicas of one install share the
+ * chart's Secret): made once per run directory, so a restarted operator verifies what the last one signed.
+ */
+export function signingKeysFile(): string {
+  const file = join(runDir, 'result-signing-keys');
+  if (existsSync(file)) return file;
+  try {
+    writeFileSync(file, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another test process made it first: theirs is the one to share.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return file;
+}
 
 /** A `tessera operator` process started by a test. */
 export interface RunningOperator {
@@ -61,13 +79,14 @@ export async function startOperator(name: string, extraArgs: string[] = [], opts
   const env = clusterEnv();
   // The object store and the transfer API, as the chart configures them; a test that wants an
   // operator without a store passes --s3-endpoint= (empty) to override.
-  const storeArgs = ['--s3-endpoint', env.s3Endpoint, '--s3-access-key', env.s3AccessKey, '--transfer-address', `127.0.0.1:${transferPort}`, ...(apiPort ? workstationApiArgs(apiPort) : [])];
+  const storeArgs = ['--s3-endpoint', env.s3Endpoint, '--s3-access-key', env.s3AccessKey, '--transfer-address', `127.0.0.1:${transferPort}`, '--result-signing-keys-file', signingKeysFile()];
+  const apiArgs = apiPort ? workstationApiArgs(apiPort) : [];
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   // Node's flags as the chart sets them (NODE_OPTIONS), then TESSERA_OPERATOR_NODE_ARGS, e.g. --cpu-prof
   // when profiling a benchmark.
   const nodeArgs = [...operatorNodeArgs, ...extraNodeArgs()];
-  const args = [...nodeArgs, cli, 'operator', '--kubeconfig', env.kubeconfig, '--metrics-address', `127.0.0.1:${port}`, '--identity', name, ...storeArgs, ...extraArgs];
+  const args = [...nodeArgs, cli, 'operator', '--kubeconfig', env.kubeconfig, '--metrics-address', `127.0.0.1:${port}`, '--identity', name, ...storeArgs, ...apiArgs, ...extraArgs];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     // The secret key travels in the environment, never on a command line others can read.

@@ -47,11 +47,11 @@ export async function podToken(pod: Readonly<k8s.V1Pod>, audience = transferAudi
   return request.status?.token ?? '';
 }
 
-/** Prepares to run the mover for `pod` against the transfer API at `transferUrl`. */
-export async function podRunner(pod: Readonly<k8s.V1Pod>, transferUrl: string): Promise<PodRunner> {
+/** Prepares to run the mover for `pod` against the transfer API at `transferUrl`, with `token` or one the test mints. */
+export async function podRunner(pod: Readonly<k8s.V1Pod>, transferUrl: string, token?: string): Promise<PodRunner> {
   const root = await mkdtemp(join(tmpdir(), `tessera-pod-${pod.metadata?.name ?? 'x'}-`));
   const tokenFile = join(root, '.token');
-  await writeFile(tokenFile, await podToken(pod), { mode: 0o600 });
+  await writeFile(tokenFile, token ?? (await podToken(pod)), { mode: 0o600 });
   const tessera = async (args: string[]): Promise<string> => {
     try {
       const { stdout } = await run(process.execPath, [cli, ...args], { env: { ...process.env, TESSERA_ROOT: root, TESSERA_TRANSFER_URL: transferUrl, TESSERA_TOKEN_FILE: tokenFile }, maxBuffer: 64 * 1024 * 1024 });

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { clusterEnv } from './cluster-env.ts';
 
 // Direct access to what pods and the operator share: the transfer API called as a pod would (or as
@@ -47,4 +47,23 @@ export async function overwriteObject(client: S3Client, key: string, bytes: Buff
 export async function readObject(client: S3Client, key: string): Promise<Buffer> {
   const response = await client.send(new GetObjectCommand({ Bucket: fileSetBucket, Key: key }));
   return Buffer.from(await response.Body!.transformToByteArray());
+}
+
+/** Whether the object `key` exists in the file-set bucket. */
+export async function objectExists(client: S3Client, key: string): Promise<boolean> {
+  try {
+    await client.send(new HeadObjectCommand({ Bucket: fileSetBucket, Key: key }));
+    return true;
+  } catch (error) {
+    if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return false;
+    throw error;
+  }
+}
+
+/** The operator's resident memory, from its /metrics. */
+export async function operatorRssBytes(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('process_resident_memory_bytes '));
+  if (!line) throw new Error(`no process_resident_memory_bytes at ${metricsUrl}/metrics`);
+  return Number(line.split(' ')[1]);
 }

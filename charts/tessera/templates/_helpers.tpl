@@ -78,6 +78,10 @@ cluster without DNS), else the Service's DNS name.
 {{- end }}
 
 {{/* The Secret with the object store's keys: existingSecret, else the chart's own. */}}
+{{- define "tessera.resultSigningSecret" -}}
+{{- default (printf "%s-result-signing" (include "tessera.fullname" .)) .Values.resultSigning.existingSecret }}
+{{- end }}
+
 {{- define "tessera.objectStoreSecret" -}}
 {{- default (printf "%s-object-store" (include "tessera.fullname" .)) .Values.objectStore.existingSecret }}
 {{- end }}

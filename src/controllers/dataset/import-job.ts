@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Dataset } from '../../api/dataset.ts';
+import type { Dataset, DatasetStatus } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
 import { indexComponent } from '../../storage/transfer-api/authorize.ts';
 
@@ -57,4 +57,12 @@ export function desiredImportJob(dataset: Readonly<Dataset>, url: string, moverI
       timeoutSeconds: 3600,
     },
   };
+}
+
+/** The index Job a Dataset's status names: the one the operator created, by uid. */
+export type IndexJobRecord = NonNullable<DatasetStatus['indexJob']>;
+
+/** The status with the index Job just created recorded in it (kept as it was when none was). Pure. */
+export function withIndexJob(status: DatasetStatus, created: IndexJobRecord | undefined): DatasetStatus {
+  return created ? { ...status, indexJob: created } : status;
 }

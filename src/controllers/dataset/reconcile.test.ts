@@ -35,7 +35,7 @@ async function reconcileWith(dataset: Dataset, verdict: FileSetVerdict): Promise
     jobs: cacheOf<TesseraJob>([]),
     fileSets: { store, manifests: { check: () => Promise.resolve(verdict) } },
     writeStatus: (_d, status) => (statuses.push(status), Promise.resolve()),
-    createJob: () => Promise.resolve(false),
+    createJob: () => Promise.resolve(undefined),
     events: { record: (_subject, event) => void events.push(event) },
     moverImage: 'mover',
     importBucket: 'imports',

@@ -13,7 +13,8 @@ import { findCondition } from '../shared/conditions.ts';
 import { verdictProblem } from '../shared/fileset-check.ts';
 import { conditionEvent, subjectOf } from '../shared/transition-events.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
-import { desiredImportJob, desiredIndexJob, importJobName, importOutput } from './import-job.ts';
+import { isRecordedIndexJob } from '../../storage/transfer-api/authorize.ts';
+import { desiredImportJob, desiredIndexJob, importJobName, importOutput, withIndexJob, type IndexJobRecord } from './import-job.ts';
 import { datasetStatus, type SourceCheck } from './status.ts';
 
 /** What the Dataset reconciler reads and writes. */
@@ -22,8 +23,8 @@ export interface DatasetReconcilerDeps {
   jobs: ObjectCache<TesseraJob>;
   fileSets?: { store: BlobStore; manifests: Pick<ManifestCache, 'check'> };
   writeStatus(dataset: Readonly<Dataset>, status: DatasetStatus): Promise<void>;
-  /** Creates a Tessera Job; false when it already exists. */
-  createJob(job: TesseraJob): Promise<boolean>;
+  /** Creates a Tessera Job; its uid, or undefined when it already exists. */
+  createJob(job: TesseraJob): Promise<string | undefined>;
   events?: Pick<EventRecorder, 'record'>;
   moverImage: string;
   /** The landing-zone bucket prefix sources are indexed in (each namespace under `<namespace>/`). */
@@ -67,16 +68,24 @@ async function checkImported(check: SourceCheck, deps: DatasetReconcilerDeps): P
   return verdict.kind === 'unsafe' || verdict.kind === 'corrupt' ? unusable(check.digest, verdict) : check;
 }
 
+/** What a source check found, and the index Job it created (to be recorded in status at once). */
+type CheckedSource = SourceCheck & { indexJob?: IndexJobRecord };
+
 /** A URL or prefix: brought in by a Job this Dataset owns; its `data` output becomes the next version. */
-async function checkImport(dataset: Readonly<Dataset>, source: string, deps: DatasetReconcilerDeps, log: Logger): Promise<SourceCheck> {
+async function checkImport(dataset: Readonly<Dataset>, source: string, deps: DatasetReconcilerDeps, log: Logger): Promise<CheckedSource> {
   const name = importJobName(dataset);
   const job = deps.jobs.get(dataset.metadata.namespace ?? '', name);
   if (!job) {
     const prefix = dataset.spec.source.prefix;
     const desired = prefix ? desiredIndexJob(dataset, deps.moverImage) : desiredImportJob(dataset, source, deps.moverImage);
-    if (await deps.createJob(desired)) log.info({ job: name, source }, 'importing the Dataset');
-    return { kind: 'importing', message: `Job ${name} imports ${source}` };
+    const uid = await deps.createJob(desired);
+    if (uid !== undefined) log.info({ job: name, source }, 'importing the Dataset');
+    // The index Job's uid goes into status with this pass's write: only the Job it names gets a token.
+    const indexJob = prefix && uid ? { name, uid } : undefined;
+    return { kind: 'importing', message: `Job ${name} imports ${source}`, indexJob };
   }
+  // An index Job this status does not record gets no token (resolve.ts): it waits, and so does the import.
+  if (dataset.spec.source.prefix && !isRecordedIndexJob(job, dataset)) return { kind: 'importing', message: `Job ${name} imports ${source} once this Dataset records it as its index Job` };
   return checkImported(importOutcome(job, source), deps);
 }
 
@@ -90,7 +99,7 @@ function importOutcome(job: Readonly<TesseraJob>, url: string): SourceCheck {
   return { kind: 'found', digest: output.digest, files: output.files, bytes: output.bytes };
 }
 
-async function checkSource(dataset: Readonly<Dataset>, deps: DatasetReconcilerDeps, log: Logger): Promise<SourceCheck> {
+async function checkSource(dataset: Readonly<Dataset>, deps: DatasetReconcilerDeps, log: Logger): Promise<CheckedSource> {
   const parsed = datasetSpecSchema.safeParse(dataset.spec);
   if (!parsed.success) return problem(DatasetReason.InvalidSpec, parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; '), true);
   const source = parsed.data.source;
@@ -109,7 +118,7 @@ export async function reconcileDataset(key: string, log: Logger, deps: DatasetRe
   const dataset = deps.datasets.get(key.slice(0, slash), key.slice(slash + 1));
   if (!dataset || dataset.metadata.deletionTimestamp) return;
   const check = await checkSource(dataset, deps, log);
-  await writeIfChanged(dataset, datasetStatus(dataset, check, new Date(deps.clock.now())), deps, log);
+  await writeIfChanged(dataset, withIndexJob(datasetStatus(dataset, check, new Date(deps.clock.now())), check.indexJob), deps, log);
   if (check.kind === 'problem' && !check.final) return { requeueAfterMs: recheckMs };
 }
 

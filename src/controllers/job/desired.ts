@@ -1,7 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { defaultWorkDirSize } from '../../api/common.ts';
 import type { TesseraJob } from '../../api/job.ts';
-import { indexComponent } from '../../storage/transfer-api/authorize.ts';
 import { indexerParts, moverPodParts, usesFileSets, type MoverConfig, type MoverPodParts } from './mover-containers.ts';
 import { batchJobName, labels, managedByValue, simulationAnnotationPrefix } from './names.ts';
 import type { EffectiveRun } from './resolve.ts';
@@ -120,12 +119,6 @@ interface PodParts {
   graceSeconds?: number;
 }
 
-/** A Dataset's index Job, whose main container is the mover itself. */
-function isIndexJob(job: TesseraJob): boolean {
-  const controlledByDataset = job.metadata.ownerReferences?.some((ref) => ref.controller && ref.kind === 'Dataset') ?? false;
-  return controlledByDataset && job.metadata.labels?.['app.kubernetes.io/component'] === indexComponent;
-}
-
 /** The work directories' size limit: the run's disk, else defaultWorkDirSize. */
 export function workDirSize(run: EffectiveRun): string {
   return String(run.resources?.disk ?? defaultWorkDirSize);
@@ -137,8 +130,10 @@ function withWorkDirLimit(parts: MoverPodParts, size: string): MoverPodParts {
   return { ...parts, volumes };
 }
 
-function podParts(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): PodParts {
-  if (isIndexJob(job)) return indexerParts(config);
+function podParts(run: EffectiveRun, config: JobRuntimeConfig): PodParts {
+  // Only the index Job its Dataset's status records (resolve.ts) gets the token in its main
+  // container, never one that merely carries the labels and owner reference of one.
+  if (run.indexes) return indexerParts(config);
   if (!usesFileSets(run)) return {};
   const mover: MoverPodParts = withWorkDirLimit(moverPodParts(run, config), workDirSize(run));
   // The push sidecar uploads after the main container exits, within this grace period.
@@ -165,7 +160,7 @@ function mainContainer(job: TesseraJob, run: EffectiveRun, parts: PodParts): k8s
 }
 
 function podSpec(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): k8s.V1PodSpec {
-  const parts = podParts(job, run, config);
+  const parts = podParts(run, config);
   return {
     restartPolicy: 'Never',
     initContainers: parts.initContainers,

@@ -22,4 +22,8 @@ describe('moverPodParts', () => {
     expect(parts.initContainers.map((c) => c.name)).toEqual(['pull']);
     expect(parts.initContainers[0]?.startupProbe).toBeUndefined();
   });
+
+  it("keeps a failed mover's last log lines as its termination message", () => {
+    for (const container of partsFor(['model']).initContainers) expect(container.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+  });
 });

@@ -71,6 +71,9 @@ function moverContainer(name: string, args: string[], config: MoverConfig): k8s.
     ],
     // Hashing and a few concurrent transfers: small, and bounded in memory by the mover itself.
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+    // A failed mover's last words (the refused path, the transfer API's reason) become the
+    // container's termination message in the pod's status, where the run's failure can cite them.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext: restrictedContext(),
   };
 }

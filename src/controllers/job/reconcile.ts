@@ -13,7 +13,7 @@ import { jsonEqual } from '../../runtime/apply.ts';
 import { hasAccess } from '../../storage/access.ts';
 import type { ManifestCache } from '../../storage/manifest-cache.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
-import { resultAnnotation, verifyResult, type ResultRecord } from '../../storage/result-record.ts';
+import { resultAnnotation, verifyResult, type ResultRecord, type SigningKeys } from '../../storage/result-record.ts';
 import { digestsRead, firstUnusableFileSet } from '../shared/fileset-check.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
 import { desiredBatchJob, type JobRuntimeConfig } from './desired.ts';
@@ -28,8 +28,8 @@ import type { JobWrites } from './writes.ts';
 /** The object store, when the operator has one: file sets need it, bare runs do not. */
 export interface FileSetDeps {
   store: BlobStore;
-  /** Verifies the results the transfer API signed onto pods. */
-  signingKey: Buffer;
+  /** Verify the results the transfer API signed onto pods (any key of the ring). */
+  signingKey: SigningKeys;
   /** Says whether a file set can be pulled at all (see controllers/shared/fileset-check.ts). */
   manifests?: Pick<ManifestCache, 'check'>;
 }

@@ -9,9 +9,12 @@ import {
   readyRun,
 } from '../../../test/support/job-builders.ts';
 import { digestOf } from '../../../test/support/plan-builders.ts';
+import type { Dataset } from '../../api/dataset.ts';
+import type { TesseraJob } from '../../api/job.ts';
+import { importJobName } from '../dataset/import-job.ts';
+import { inputDependencies, planNamespaceLabel, resolveRun } from './resolve.ts';
 import { categoryLabel } from '../shared/data-permissions.ts';
 import { runDigest } from '../shared/run-digest.ts';
-import { inputDependencies, planNamespaceLabel, resolveRun } from './resolve.ts';
 
 /** A Dataset of team-b that lets `compute` compute on it and `read` read it. */
 const shared = (permissions: { compute?: string[]; read?: string[]; approvedCode?: string[] }): ReturnType<typeof makeInputDataset> =>
@@ -376,5 +379,28 @@ describe('inputDependencies', () => {
 
   it('names nothing for an image Job without inputs', () => {
     expect(inputDependencies(makeJob('train').obj())).toEqual({ datasets: [], jobs: [], algos: [] });
+  });
+});
+
+describe('resolveRun for Jobs labelled as a Dataset index Job', () => {
+  const scans = (indexJob?: { name: string; uid: string }): Dataset =>
+    ({ apiVersion: 'tessera.dev/v1alpha1', kind: 'Dataset', metadata: { name: 'scans', namespace: 'team-a', uid: 'uid-scans' }, spec: { source: { prefix: { prefix: 'scans/' } } }, ...(indexJob ? { status: { indexJob } } : {}) });
+  const indexName = importJobName(scans());
+  const claiming = (name: string, uid: string): TesseraJob => {
+    const job = makeJob(name).obj();
+    job.metadata.uid = uid;
+    job.metadata.labels = { 'app.kubernetes.io/component': 'dataset-index' };
+    job.metadata.ownerReferences = [{ apiVersion: 'tessera.dev/v1alpha1', kind: 'Dataset', name: 'scans', uid: 'uid-scans', controller: true }];
+    job.spec = { image: 'tessera/operator:dev', args: ['transfer', 'index'] };
+    return job;
+  };
+  it.each([
+    { name: 'the recorded index Job runs as the indexer', job: claiming(indexName, 'u1'), record: { name: indexName, uid: 'u1' }, want: 'indexes' },
+    { name: 'the index-Job name not recorded yet waits', job: claiming(indexName, 'u1'), record: undefined, want: 'waiting' },
+    { name: 'the index-Job name with another uid waits, with no token', job: claiming(indexName, 'u2'), record: { name: indexName, uid: 'u1' }, want: 'waiting' },
+    { name: 'a Job of another name is refused', job: claiming('forged-index', 'u3'), record: { name: indexName, uid: 'u1' }, want: 'refused' },
+  ])('$name', ({ job, record, want }) => {
+    const resolution = resolveRun(job, lookupsOf({ datasets: [scans(record)] }));
+    expect(resolution.kind === 'ready' ? (resolution.run.indexes ? 'indexes' : 'plain') : resolution.kind).toBe(want);
   });
 });

@@ -7,6 +7,8 @@ import type { Resources } from '../../api/common.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import { JobPhase, JobReason, type JobInput, type ResolvedInput, type TesseraJob } from '../../api/job.ts';
 import { algoRun, type AlgoRun } from '../shared/algo-run.ts';
+import { controllingDataset, indexComponent, isRecordedIndexJob } from '../../storage/transfer-api/authorize.ts';
+import { importJobName } from '../dataset/import-job.ts';
 import { isConditionTrue } from '../shared/conditions.ts';
 import { categoryLabel, codeNotApproved, isTrainingRun, mayCompute, mayRead } from '../shared/data-permissions.ts';
 import type { RunCode } from '../shared/run-digest.ts';
@@ -29,6 +31,8 @@ export interface EffectiveRun {
   outputs: string[];
   /** Pinned digests the Job's namespace must have been granted; checked in the store before the run. */
   digestsToCheck: string[];
+  /** The Job is the index Job its Dataset's status records: its main container is the mover and holds the token. */
+  indexes?: boolean;
 }
 
 /** The answer of resolveRun. */
@@ -193,8 +197,33 @@ function effectiveRun(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefine
   return effective;
 }
 
+/** The Dataset the Job's controller reference names, if it exists with that uid. */
+function ownerDataset(job: Readonly<TesseraJob>, lookups: ResolveLookups): Readonly<Dataset> | undefined {
+  const owner = controllingDataset(job);
+  const dataset = owner ? lookups.dataset(job.metadata.namespace ?? '', owner.name) : undefined;
+  return dataset && dataset.metadata.uid === owner?.uid ? dataset : undefined;
+}
+
+/**
+ * For a Job labelled as a Dataset's index Job: whether it is the one the Dataset recorded (it may
+ * run with the mover's token), still to be recorded (wait), or an imitation (refused).
+ */
+function indexClaim(job: Readonly<TesseraJob>, lookups: ResolveLookups): { kind: 'ok'; indexes: boolean } | Exclude<Resolution, { kind: 'ready' }> {
+  if (job.metadata.labels?.['app.kubernetes.io/component'] !== indexComponent) return { kind: 'ok', indexes: false };
+  const dataset = ownerDataset(job, lookups);
+  if (isRecordedIndexJob(job, dataset)) return { kind: 'ok', indexes: true };
+  // The name its Dataset gives its index Job, recorded or not yet (a status write the cache has not
+  // shown, a new source's Job): wait for the record. Any other Job claiming to index is refused.
+  if (dataset && job.metadata.name === importJobName(dataset)) {
+    return { kind: 'waiting', message: `waiting for Dataset ${dataset.metadata.name} to record this Job as its index Job` };
+  }
+  return { kind: 'refused', reason: JobReason.Unauthorized, message: `labelled as a Dataset's index Job, but no Dataset recorded it as one: only the operator creates index Jobs` };
+}
+
 /** Resolves the Algo and every input of `job`; the first input that is not ready decides. */
 export function resolveRun(job: Readonly<TesseraJob>, lookups: ResolveLookups): Resolution {
+  const claim = indexClaim(job, lookups);
+  if (claim.kind !== 'ok') return claim;
   const algoAnswer = resolveAlgo(job, lookups);
   if (algoAnswer.kind !== 'ok') return algoAnswer;
   const scope: InputScope = { job, algo: algoAnswer.algo, code: runCodeOf(job, runOf(job, algoAnswer.algo)), lookups };
@@ -206,15 +235,18 @@ export function resolveRun(job: Readonly<TesseraJob>, lookups: ResolveLookups): 
     inputs.push(answer.input);
     if (answer.check) checks.push(answer.check);
   }
-  return { kind: 'ready', run: effectiveRun(job, algoAnswer.algo, inputs, checks) };
+  const run = effectiveRun(job, algoAnswer.algo, inputs, checks);
+  return { kind: 'ready', run: claim.indexes ? { ...run, indexes: true } : run };
 }
 
 /** The Datasets and Jobs a Job's inputs name, as `namespace/name` keys: what to watch for it. */
 export function inputDependencies(job: Readonly<TesseraJob>): { datasets: string[]; jobs: string[]; algos: string[] } {
   const namespace = job.metadata.namespace ?? '';
   const inputs = job.spec.inputs ?? [];
+  // An index Job waits for its Dataset to record it, so the Dataset's changes concern it too.
+  const owner = job.metadata.labels?.['app.kubernetes.io/component'] === indexComponent ? controllingDataset(job) : undefined;
   return {
-    datasets: inputs.flatMap((i) => (i.dataset ? [`${i.dataset.namespace ?? namespace}/${i.dataset.name}`] : [])),
+    datasets: [...inputs.flatMap((i) => (i.dataset ? [`${i.dataset.namespace ?? namespace}/${i.dataset.name}`] : [])), ...(owner ? [`${namespace}/${owner.name}`] : [])],
     jobs: inputs.flatMap((i) => (i.jobOutput ? [`${namespace}/${i.jobOutput.job}`] : [])),
     algos: job.spec.algoRef ? [`${namespace}/${job.spec.algoRef.name}`] : [],
   };

@@ -48,3 +48,17 @@ export function objectCreator<T extends TesseraObject>(custom: k8s.CustomObjects
     }
   };
 }
+
+/** Creates a Tessera object of kind `plural`; the new object's uid, or undefined when one of that name already exists. */
+export function uidCreator<T extends TesseraObject>(custom: k8s.CustomObjectsApi, plural: string): (obj: T) => Promise<string | undefined> {
+  return async (obj) => {
+    try {
+      const created = (await custom.createNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural, namespace: obj.metadata.namespace ?? '', body: obj })) as TesseraObject;
+      return created.metadata.uid ?? '';
+    } catch (error) {
+      if (isAlreadyExists(error)) return undefined;
+      throw new Error(`creating ${plural} ${obj.metadata.namespace}/${obj.metadata.name}`, { cause: error });
+    }
+  };
+}
+

@@ -6,7 +6,7 @@ import type { Algo } from '../../api/algo.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
 import type { RunPlan } from '../transfer-protocol.ts';
-import { allowedOutputs, authorizeRun, checkReadable, checkWritable, type RunLookups } from './authorize.ts';
+import { allowedOutputs, authorizeRun, checkReadable, checkWritable, indexedDataset, type RunLookups } from './authorize.ts';
 import { TransferError } from './errors.ts';
 import type { PodIdentity } from './identity.ts';
 
@@ -134,5 +134,31 @@ describe('checkReadable and checkWritable', () => {
     { name: 'an input name', output: 'data', wantReason: 'Forbidden' },
   ])('writing $name → $wantReason', ({ output, wantReason }) => {
     expect(refusal(() => checkWritable(plan, output))).toBe(wantReason);
+  });
+});
+
+describe('indexedDataset: only the index Job a Dataset recorded', () => {
+  const dataset = (indexJob?: { name: string; uid: string }): Dataset => ({
+    apiVersion: 'tessera.dev/v1alpha1',
+    kind: 'Dataset',
+    metadata: { name: 'scans', namespace: 'team-a', uid: 'uid-scans' },
+    spec: { source: { prefix: { prefix: 'scans/' } } },
+    ...(indexJob ? { status: { indexJob } } : {}),
+  });
+  const indexJob = (uid: string, ownerUid = 'uid-scans'): TesseraJob => {
+    const built = makeJob('scans-import-1').obj();
+    built.metadata.uid = uid;
+    built.metadata.labels = { 'app.kubernetes.io/component': 'dataset-index' };
+    built.metadata.ownerReferences = [{ apiVersion: 'tessera.dev/v1alpha1', kind: 'Dataset', name: 'scans', uid: ownerUid, controller: true }];
+    return built;
+  };
+  it.each([
+    { name: 'the recorded Job', job: indexJob('uid-real'), record: { name: 'scans-import-1', uid: 'uid-real' }, want: true },
+    { name: 'a look-alike with the same labels and owner reference', job: indexJob('uid-forged'), record: { name: 'scans-import-1', uid: 'uid-real' }, want: false },
+    { name: 'any Job while the Dataset recorded none', job: indexJob('uid-real'), record: undefined, want: false },
+    { name: 'a Job naming another Dataset uid', job: indexJob('uid-real', 'uid-other'), record: { name: 'scans-import-1', uid: 'uid-real' }, want: false },
+  ])('$name: $want', ({ job: candidate, record, want }) => {
+    const lookups = runLookups({ datasets: [dataset(record)] });
+    expect(indexedDataset(candidate, lookups) !== undefined).toBe(want);
   });
 });

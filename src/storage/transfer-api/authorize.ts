@@ -29,17 +29,32 @@ export interface RunContext {
 /** The component label of a Dataset's index Job. */
 export const indexComponent = 'dataset-index';
 
+/** The Dataset whose controller reference `job` carries, if any. Pure. */
+export function controllingDataset(job: Readonly<TesseraJob>): { name: string; uid: string } | undefined {
+  const ref = job.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'Dataset');
+  return ref ? { name: ref.name, uid: ref.uid } : undefined;
+}
+
 /**
- * The Dataset a Job indexes: the Job is controlled by a Dataset whose source is a prefix, and
- * labelled as its index Job. Anything else gets no access to any landing zone.
+ * Whether `job` is the index Job `dataset` created: the Dataset's status names the Job's uid, which
+ * only the operator can have written (tenants cannot write status), and the Job is controlled by
+ * it. Labels and owner references alone prove nothing: anyone who may create Jobs can copy them.
+ */
+export function isRecordedIndexJob(job: Readonly<TesseraJob>, dataset: Readonly<Dataset> | undefined): boolean {
+  const uid = job.metadata.uid;
+  if (!dataset || !uid || controllingDataset(job)?.uid !== dataset.metadata.uid) return false;
+  return dataset.status?.indexJob?.uid === uid && dataset.status.indexJob.name === job.metadata.name;
+}
+
+/**
+ * The Dataset a Job indexes: one with a prefix source whose status records this Job as the index
+ * Job it created. Anything else gets no access to any landing zone.
  */
 export function indexedDataset(job: Readonly<TesseraJob>, lookups: Pick<RunLookups, 'dataset'>): Readonly<Dataset> | undefined {
-  const { labels = {}, ownerReferences = [], namespace = '' } = job.metadata;
-  if (labels['app.kubernetes.io/component'] !== indexComponent) return undefined;
-  const owner = ownerReferences.find((ref) => ref.controller && ref.kind === 'Dataset');
+  const owner = controllingDataset(job);
   if (!owner) return undefined;
-  const dataset = lookups.dataset(namespace, owner.name);
-  return dataset && dataset.metadata.uid === owner.uid && dataset.spec.source.prefix ? dataset : undefined;
+  const dataset = lookups.dataset(job.metadata.namespace ?? '', owner.name);
+  return dataset?.spec.source.prefix && isRecordedIndexJob(job, dataset) ? dataset : undefined;
 }
 
 const jobLabel = 'tessera.dev/job';

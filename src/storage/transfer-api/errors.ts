@@ -9,6 +9,8 @@ const httpStatus: Record<Reason, number> = {
   InvalidRequest: 400,
   NotReady: 409,
   BlobMissing: 422,
+  InvalidFileSet: 422,
+  TooManyRequests: 429,
   Internal: 500,
 };
 

@@ -3,19 +3,23 @@
 // presigned URLs for exactly the objects it may touch, for a few minutes.
 import type * as k8s from '@kubernetes/client-node';
 import { logsOutputName } from '../../api/job.ts';
+import type { Clock } from '../../runtime/clock.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { grantAccess } from '../access.ts';
+import { grantAccess, hasAccess } from '../access.ts';
 import { forEachBounded } from '../bounded.ts';
 import { sha256Bytes } from '../hashing.ts';
 import type { ManifestCache } from '../manifest-cache.ts';
-import { writeManifest } from '../manifest-io.ts';
+import { isInvalidManifest, writeManifest } from '../manifest-io.ts';
 import { blobKey, digestHex, manifestDigest, manifestKey, validateManifest, type Manifest } from '../manifest.ts';
 import type { BlobStore } from '../object-store.ts';
-import { resultAnnotation, signResult, type ResultRecord } from '../result-record.ts';
+import { resultAnnotation, signResult, type ResultRecord, type SigningKeys } from '../result-record.ts';
+import { checkNoCaseCollisions } from '../target-dir.ts';
 import type { CommitResponse, DownloadResponse, RunPlan, UploadResponse } from '../transfer-protocol.ts';
 import { checkReadable, checkWritable, mainExitCode, type RunContext } from './authorize.ts';
 import { TransferError } from './errors.ts';
 import { maxMetricsFileBytes, metricsFromJson } from './metrics-file.ts';
+import { readAtMost } from './read-limit.ts';
+import { signSession, verifySession, writtenWithin, type UploadSession } from './upload-session.ts';
 
 /** Pod reads and writes the handlers need beyond the caches. */
 export interface PodAccess {
@@ -32,10 +36,12 @@ export interface TransferDeps {
   store: BlobStore;
   manifests: ManifestCache;
   pods: PodAccess;
-  signingKey: Buffer;
+  /** Sign results and upload sessions with the first, verify with any. */
+  signingKeys: SigningKeys;
   /** How long a presigned URL stays valid. */
   presignSeconds: number;
   logger: Logger;
+  clock: Clock;
 }
 
 const headConcurrency = 32;
@@ -52,12 +58,33 @@ export async function describeRun(ctx: RunContext, deps: TransferDeps): Promise<
 /** POST /v1/download: presigned GETs for one readable file set's manifest and distinct blobs. */
 export async function presignDownload(ctx: RunContext, digest: string, deps: TransferDeps): Promise<DownloadResponse> {
   checkReadable(ctx.plan, digest);
-  const manifest = await deps.manifests.get(digest);
+  const manifest = await writableManifest(digest, deps);
   const blobUrls: Record<string, string> = {};
   for (const entry of manifest.entries) {
     blobUrls[entry.digest] ??= await deps.store.presignGet(blobKey(entry.digest), deps.presignSeconds);
   }
   return { manifestUrl: await deps.store.presignGet(manifestKey(digest), deps.presignSeconds), blobUrls };
+}
+
+/** A message naming a bad path, cut short: a 4 KiB name must not become a 4 KiB status message. */
+function shortMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > 512 ? `${message.slice(0, 400)}…${message.slice(-100)}` : message;
+}
+
+/**
+ * A readable file set's manifest, refused with InvalidFileSet (a permanent 4xx naming the path)
+ * when it could not be written safely: an unsafe path, or names equal when case is folded.
+ */
+async function writableManifest(digest: string, deps: TransferDeps): Promise<Manifest> {
+  try {
+    const manifest = await deps.manifests.get(digest);
+    checkNoCaseCollisions(manifest.entries.map((e) => e.path));
+    return manifest;
+  } catch (error) {
+    if (!isInvalidManifest(error)) throw error;
+    throw new TransferError('InvalidFileSet', `file set ${digest} cannot be pulled: ${shortMessage(error)}`, { cause: error });
+  }
 }
 
 /** What a pod offers to upload for one output. */
@@ -67,62 +94,114 @@ export interface UploadOffer {
   blobs: ReadonlyArray<{ digest: string; size: number }>;
 }
 
+/** Whether the manifest is stored and its namespace was granted it: then every blob of it is the namespace's to name. */
+async function isGranted(namespace: string, digest: string, store: BlobStore): Promise<boolean> {
+  return (await hasAccess(store, namespace, digest)) && (await store.has(manifestKey(digest)));
+}
+
 /**
- * POST /v1/upload: presigned PUTs for the blobs of one output the store lacks. A stored manifest
- * implies all its blobs are stored (blobs are written first, and collected last), so an unchanged
- * output costs one HEAD, not one per file.
+ * The blobs the run provably holds without uploading them, with their sizes: those of the file
+ * sets it was given to read. Anything else it names must come through its own upload session.
+ */
+async function heldBlobs(ctx: RunContext, deps: TransferDeps): Promise<Map<string, number>> {
+  const held = new Map<string, number>();
+  for (const input of ctx.plan.inputs) {
+    const manifest = await deps.manifests.get(input.digest);
+    for (const entry of manifest.entries) held.set(entry.digest, entry.size);
+  }
+  return held;
+}
+
+/**
+ * POST /v1/upload: presigned PUTs for the blobs of one output, and the signed session the commit
+ * must bring back. The answer never depends on whether the store holds a blob the run cannot
+ * prove it holds (such a blob gets a PUT all the same), so it reveals nothing of other tenants'
+ * bytes. An unchanged re-push of a manifest already granted to the namespace costs two HEADs.
  */
 export async function presignUpload(ctx: RunContext, offer: UploadOffer, deps: TransferDeps): Promise<UploadResponse> {
   checkWritable(ctx.plan, offer.output);
-  if (await deps.store.has(manifestKey(offer.manifestDigest))) return { manifestExists: true, uploads: [] };
-  const distinct = [...new Map(offer.blobs.map((b) => [b.digest, b])).values()];
+  if (await isGranted(ctx.plan.namespace, offer.manifestDigest, deps.store)) return { manifestExists: true, uploads: [] };
+  const held = await heldBlobs(ctx, deps);
+  const distinct = [...new Map(offer.blobs.map((b) => [b.digest, b])).values()].filter((b) => held.get(b.digest) !== b.size);
   const uploads: UploadResponse['uploads'] = [];
   await forEachBounded(distinct, headConcurrency, async (blob) => {
-    if (await deps.store.has(blobKey(blob.digest))) return;
     const put = await deps.store.presignPut(blobKey(blob.digest), digestHex(blob.digest), blob.size, deps.presignSeconds);
     uploads.push({ digest: blob.digest, url: put.url, headers: put.headers });
   });
-  return { manifestExists: false, uploads };
+  const session: UploadSession = { namespace: ctx.plan.namespace, podUid: ctx.pod.metadata?.uid ?? '', output: offer.output, manifestDigest: offer.manifestDigest, issuedAt: deps.clock.now() };
+  return { manifestExists: false, uploads, session: signSession(deps.signingKeys, session) };
 }
 
-async function missingBlobs(store: BlobStore, manifest: Manifest): Promise<string[]> {
-  const digests = [...new Set(manifest.entries.map((e) => e.digest))];
-  const missing: string[] = [];
-  await forEachBounded(digests, headConcurrency, async (digest) => {
-    if (!(await store.has(blobKey(digest)))) missing.push(digest);
+/** The session a commit of `name` brings, if it is this run's, for this output and manifest. */
+function sessionFor(ctx: RunContext, offered: OfferedOutput, digest: string, deps: TransferDeps): UploadSession | undefined {
+  const session = verifySession(deps.signingKeys, offered.session, deps.clock.now());
+  const matches = session?.namespace === ctx.plan.namespace && session.podUid === ctx.pod.metadata?.uid && session.output === offered.name && session.manifestDigest === digest;
+  return matches ? session : undefined;
+}
+
+/**
+ * Throws unless every blob the manifest names is the run's to name, at the size it claims: one of
+ * its inputs' blobs, or a blob stored through this output's upload session (written since the
+ * session began; stored size checked against the manifest's). A blob missing and a blob stored
+ * before the session get the same answer, so a commit cannot probe the store either.
+ */
+async function checkPossession(ctx: RunContext, claim: { name: string; manifest: Manifest; session?: UploadSession }, deps: TransferDeps): Promise<void> {
+  const { name, manifest, session } = claim;
+  const held = await heldBlobs(ctx, deps);
+  const sizes = new Map(manifest.entries.map((e) => [e.digest, e.size]));
+  const unproven: string[] = [];
+  const wrongSize: string[] = [];
+  await forEachBounded([...sizes], headConcurrency, async ([digest, size]) => {
+    if (held.has(digest)) {
+      if (held.get(digest) !== size) wrongSize.push(digest);
+      return;
+    }
+    const stored = session ? await deps.store.stat(blobKey(digest)) : undefined;
+    if (!stored || !session || !writtenWithin(session, stored.lastModified)) unproven.push(digest);
+    else if (stored.size !== size) wrongSize.push(digest);
   });
-  return missing;
+  if (wrongSize.length > 0) {
+    throw new TransferError('InvalidRequest', `output ${name}: ${wrongSize.length} blob(s) are stored with another size than the manifest says, e.g. ${wrongSize.slice(0, 3).join(', ')}`);
+  }
+  if (unproven.length > 0) {
+    const why = session ? 'not uploaded in this upload session' : 'named without an upload session of this run for this manifest';
+    throw new TransferError('BlobMissing', `output ${name}: ${unproven.length} blob(s) ${why}, e.g. ${unproven.slice(0, 3).join(', ')}`);
+  }
 }
 
-/** Validates a manifest the pod offers and stores it once every blob it names is in the store. */
-async function storeOutputManifest(name: string, raw: unknown, deps: TransferDeps): Promise<{ manifest: Manifest; digest: string }> {
-  let manifest: Manifest;
+/** Parses an offered manifest: shape, safe paths, no two names equal when case is folded. */
+function parseOfferedManifest(name: string, raw: unknown): Manifest {
   try {
-    manifest = validateManifest(raw);
+    const manifest = validateManifest(raw);
+    checkNoCaseCollisions(manifest.entries.map((e) => e.path));
+    return manifest;
   } catch (error) {
-    throw new TransferError('InvalidRequest', `output ${name}: ${(error as Error).message}`, { cause: error });
+    throw new TransferError('InvalidRequest', `output ${name}: ${shortMessage(error)}`, { cause: error });
   }
+}
+
+/**
+ * Validates a manifest the pod offers and stores it once the run proved it may name every blob.
+ * A manifest already granted to the namespace needs no proof (its blobs are the namespace's).
+ */
+async function storeOutputManifest(ctx: RunContext, offered: OfferedOutput, deps: TransferDeps): Promise<{ manifest: Manifest; digest: string }> {
+  const manifest = parseOfferedManifest(offered.name, offered.manifest);
   const digest = manifestDigest(manifest);
-  if (await deps.store.has(manifestKey(digest))) return { manifest, digest };
-  const missing = await missingBlobs(deps.store, manifest);
-  if (missing.length > 0) {
-    throw new TransferError('BlobMissing', `output ${name}: ${missing.length} blob(s) not uploaded, e.g. ${missing.slice(0, 3).join(', ')}`);
-  }
+  if (await isGranted(ctx.plan.namespace, digest, deps.store)) return { manifest, digest };
+  await checkPossession(ctx, { name: offered.name, manifest, session: sessionFor(ctx, offered, digest, deps) }, deps);
   await writeManifest(deps.store, manifest, digest);
   return { manifest, digest };
 }
 
-async function readSmallBlob(store: BlobStore, digest: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of await store.get(blobKey(digest))) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** metrics.json at the root of an output, if there is one of a sane size. */
+/**
+ * metrics.json at the root of an output, if there is one of a sane size. The bytes read are
+ * bounded by the limit itself, never by the size the manifest claims.
+ */
 async function metricsOf(manifest: Manifest, deps: TransferDeps): Promise<Record<string, number>> {
   const file = manifest.entries.find((e) => e.path === 'metrics.json');
   if (!file || file.size > maxMetricsFileBytes) return {};
-  return metricsFromJson(await readSmallBlob(deps.store, file.digest));
+  const bytes = await readAtMost(await deps.store.get(blobKey(file.digest)), maxMetricsFileBytes);
+  return bytes ? metricsFromJson(bytes.toString('utf8')) : {};
 }
 
 /** Stores the main container's log as the `logs` output, so it outlives the pod. */
@@ -156,21 +235,25 @@ async function checkCommittable(ctx: RunContext, names: readonly string[], deps:
   if (missing.length > 0) throw new TransferError('InvalidRequest', `outputs missing from the commit: ${missing.join(', ')}`);
 }
 
+/** One output as a commit offers it: its manifest and the upload session that sent its blobs. */
+export interface OfferedOutput {
+  name: string;
+  manifest: unknown;
+  session?: string;
+}
+
 /**
  * POST /v1/commit: stores every output's manifest (after checking each blob is there), grants the
  * run's namespace read access, reads metrics.json, saves the main container's log, and records the
  * result on the pod, signed. Idempotent: a repeated commit records the same result.
  */
-export async function commitOutputs(
-  ctx: RunContext,
-  offered: ReadonlyArray<{ name: string; manifest: unknown }>,
-  deps: TransferDeps,
-): Promise<CommitResponse> {
+export async function commitOutputs(ctx: RunContext, offered: readonly OfferedOutput[], deps: TransferDeps): Promise<CommitResponse> {
   await checkCommittable(ctx, offered.map((o) => o.name), deps);
   const outputs: ResultRecord['outputs'] = [];
   let metrics: Record<string, number> = {};
-  for (const { name, manifest: raw } of offered) {
-    const { manifest, digest } = await storeOutputManifest(name, raw, deps);
+  for (const output of offered) {
+    const name = output.name;
+    const { manifest, digest } = await storeOutputManifest(ctx, output, deps);
     await grantAccess(deps.store, ctx.plan.namespace, digest);
     metrics = { ...metrics, ...(await metricsOf(manifest, deps)) };
     const bytes = manifest.entries.reduce((sum, e) => sum + e.size, 0);
@@ -180,7 +263,7 @@ export async function commitOutputs(
   if (log) outputs.push(log);
   const record: ResultRecord = Object.keys(metrics).length ? { outputs, metrics } : { outputs };
   const podUid = ctx.pod.metadata?.uid ?? '';
-  await deps.pods.annotate(ctx.plan.namespace, ctx.pod.metadata?.name ?? '', { [resultAnnotation]: signResult(deps.signingKey, podUid, record) });
+  await deps.pods.annotate(ctx.plan.namespace, ctx.pod.metadata?.name ?? '', { [resultAnnotation]: signResult(deps.signingKeys, podUid, record) });
   deps.logger.info({ job: `${ctx.plan.namespace}/${ctx.plan.job}`, outputs: outputs.map((o) => `${o.name}=${o.digest}`) }, 'committed the outputs of a run');
   return record;
 }

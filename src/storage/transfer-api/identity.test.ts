@@ -1,7 +1,7 @@
 import type { AuthenticationV1Api, V1TokenReview, V1TokenReviewStatus } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../runtime/clock.ts';
-import { AuthenticationError, cachedTokenReviewer, podIdentityFromReview, type PodIdentity } from './identity.ts';
+import { AuthenticationError, cachedTokenReviewer, podIdentityFromReview, screenToken, type PodIdentity } from './identity.ts';
 
 const podName = 'authentication.kubernetes.io/pod-name';
 const podUid = 'authentication.kubernetes.io/pod-uid';
@@ -91,10 +91,10 @@ describe('cachedTokenReviewer', () => {
     expect([...fake.reviews.values()]).toEqual([1, 1]);
   });
 
-  it('remembers a rejection for a few seconds only', async () => {
+  it('remembers a rejection for the rejection TTL', async () => {
     const fake = new FakeTokenReviews({ bad: { authenticated: false, error: 'invalid bearer token' } });
     const clock = new ManualClock();
-    const reviewer = cachedTokenReviewer(fake.asApi(), { clock, ttlMs: 60_000 });
+    const reviewer = cachedTokenReviewer(fake.asApi(), { clock, ttlMs: 60_000, rejectTtlMs: 5_000 });
     expect(await outcome(reviewer.review('bad'))).toBe('AuthenticationError');
     clock.advance(4_999);
     expect(await outcome(reviewer.review('bad'))).toBe('AuthenticationError');
@@ -114,10 +114,50 @@ describe('cachedTokenReviewer', () => {
     expect(fake.reviews.get('a')).toBe(2);
   });
 
+  it('keeps accepted tokens when a flood of rejected ones fills its own map', async () => {
+    const fake = new FakeTokenReviews({ a: boundReview('pod-a') });
+    const reviewer = cachedTokenReviewer(fake.asApi(), { clock: new ManualClock(), maxEntries: 2 });
+    await reviewer.review('a');
+    for (const bogus of ['x', 'y', 'z']) await outcome(reviewer.review(bogus));
+    expect(await outcome(reviewer.review('a'))).toBe('pod-a');
+    expect(fake.reviews.get('a')).toBe(1);
+  });
+
+  it('answers TooManyRequests for new tokens past its budget, still serving cached ones', async () => {
+    const fake = new FakeTokenReviews({ a: boundReview('pod-a'), b: boundReview('pod-b') });
+    let left = 1;
+    const reviewer = cachedTokenReviewer(fake.asApi(), { clock: new ManualClock(), budget: { tryTake: () => left-- > 0 } });
+    expect(await outcome(reviewer.review('a'))).toBe('pod-a');
+    expect(await outcome(reviewer.review('b'))).toBe('TransferError');
+    expect(await outcome(reviewer.review('a'))).toBe('pod-a');
+    expect(fake.reviews.get('b')).toBeUndefined();
+  });
+
   it('forgets the oldest token when full', async () => {
     const fake = new FakeTokenReviews({ a: boundReview('pod-a'), b: boundReview('pod-b'), c: boundReview('pod-c') });
     const reviewer = cachedTokenReviewer(fake.asApi(), { clock: new ManualClock(), maxEntries: 2 });
     for (const token of ['a', 'b', 'c', 'c', 'b', 'a']) await reviewer.review(token);
     expect(Object.fromEntries(fake.reviews)).toEqual({ a: 2, b: 1, c: 1 });
+  });
+});
+
+describe('screenToken', () => {
+  const jwt = (claims: unknown): string => `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
+  const now = 1_800_000_000_000;
+  const good = { aud: ['tessera.dev/transfer'], exp: now / 1000 + 600, 'kubernetes.io': { pod: { name: 'p', uid: 'u' } } };
+  it('lets a plausible projected pod token through to the review', () => {
+    expect(() => screenToken(jwt(good), now)).not.toThrow();
+    expect(() => screenToken(jwt({ ...good, aud: 'tessera.dev/transfer' }), now)).not.toThrow();
+  });
+
+  it.each([
+    { name: 'not a JWT', token: 'not-a-token', want: /not a JWT/ },
+    { name: 'a payload that is not JSON', token: 'a.b.c', want: /not a JWT/ },
+    { name: 'another audience', token: jwt({ ...good, aud: ['https://kubernetes.default.svc'] }), want: /not for audience/ },
+    { name: 'expired', token: jwt({ ...good, exp: now / 1000 - 1 }), want: /expired/ },
+    { name: 'bound to no pod', token: jwt({ ...good, 'kubernetes.io': { serviceaccount: { name: 'default' } } }), want: /bound to a pod/ },
+  ])('refuses $name without a review', ({ token, want }) => {
+    expect(() => screenToken(token, now)).toThrow(AuthenticationError);
+    expect(() => screenToken(token, now)).toThrow(want);
   });
 });

@@ -91,7 +91,7 @@ export async function commitIndex(ctx: RunContext, entries: ReadonlyArray<{ path
   await writeManifest(deps.store, manifest, digest);
   await grantAccess(deps.store, ctx.plan.namespace, digest);
   const record: ResultRecord = { outputs: [{ name: indexOutput, digest, files: entries.length, bytes: entries.reduce((sum, e) => sum + e.size, 0) }] };
-  await deps.pods.annotate(ctx.plan.namespace, ctx.pod.metadata?.name ?? '', { [resultAnnotation]: signResult(deps.signingKey, ctx.pod.metadata?.uid ?? '', record) });
+  await deps.pods.annotate(ctx.plan.namespace, ctx.pod.metadata?.name ?? '', { [resultAnnotation]: signResult(deps.signingKeys, ctx.pod.metadata?.uid ?? '', record) });
   deps.logger.info({ job: `${ctx.plan.namespace}/${ctx.plan.job}`, dataset: ctx.indexes?.metadata.name, files: entries.length, digest }, 'indexed a landing zone in place');
   return record;
 }

@@ -6,11 +6,13 @@ import type { z } from 'zod';
 import { listen, type ListeningServer } from '../../runtime/listen.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { commitRequestSchema, downloadRequestSchema, indexCommitSchema, uploadRequestSchema } from '../transfer-protocol.ts';
+import { RequestAdmission, type AdmissionLimits } from './admission.ts';
 import { authorizeRun, type RunContext, type RunLookups } from './authorize.ts';
 import { TransferError } from './errors.ts';
+import { checkTokenStaysWithMovers } from './token-holders.ts';
 import { commitOutputs, describeRun, presignDownload, presignUpload } from './handlers.ts';
 import { commitIndex, listForIndex, type IndexDeps } from './index-handlers.ts';
-import { AuthenticationError, type TokenReviewer } from './identity.ts';
+import { AuthenticationError, screenToken, type TokenReviewer } from './identity.ts';
 
 /** What the transfer server needs besides the handlers' dependencies. */
 export interface TransferServerOptions {
@@ -22,6 +24,10 @@ export interface TransferServerOptions {
   deps: IndexDeps;
   logger: Logger;
   registry?: Registry;
+  /** The image of the operator's movers: only containers running it (as movers) may hold a pod's token. */
+  moverImage: string;
+  /** Per-source rate and in-flight cap; defaultAdmissionLimits unless given. */
+  admission?: AdmissionLimits;
 }
 
 /** A running transfer server. */
@@ -48,9 +54,11 @@ const routes: Record<string, Route> = {
   'POST /v1/index/commit': (ctx, body, deps) => commitIndex(ctx, parse(indexCommitSchema, body).entries, deps),
 };
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, retryAfterSeconds?: number): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+  const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' };
+  if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(retryAfterSeconds);
+  res.writeHead(status, headers);
   res.end(text);
 }
 
@@ -101,31 +109,57 @@ async function handle(opts: TransferServerOptions, req: IncomingMessage): Promis
   if (req.method === 'GET' && path === '/healthz') return [200, { ok: true }];
   const route = routes[`${req.method ?? ''} ${path}`];
   if (!route) throw new TransferError('NotFound', `no route ${req.method ?? ''} ${path}`);
-  const identity = await opts.reviewer.review(bearerToken(req));
+  const token = bearerToken(req);
+  // Junk is refused here, for free; only a token that could be a pod's costs a TokenReview.
+  screenToken(token, Date.now());
+  const identity = await opts.reviewer.review(token);
   const ctx = authorizeRun(identity, opts.lookups);
+  checkTokenStaysWithMovers(ctx.pod, opts.moverImage, ctx.indexes !== undefined);
   return [200, await route(ctx, await readJson(req), opts.deps)];
+}
+
+/** Answers a request refused before any work: 429 with Retry-After, the body left unread. */
+function sendBusy(req: IncomingMessage, res: ServerResponse, why: string, retryAfterSeconds: number): void {
+  res.setHeader('Connection', 'close');
+  send(res, 429, { reason: 'TooManyRequests', message: `${why}; retry after ${retryAfterSeconds} s` }, retryAfterSeconds);
+  req.resume();
 }
 
 /** Serves the transfer API on node:http until close(). */
 export function startTransferServer(opts: TransferServerOptions): Promise<TransferServer> {
   const metrics = serverMetrics(opts.registry);
+  const admission = new RequestAdmission(opts.admission);
   const server: Server = createServer((req, res) => {
     const route = `${req.method ?? ''} ${new URL(req.url ?? '/', 'http://localhost').pathname}`;
     // Only known routes become label values: a caller must not be able to grow the metric without bound.
     const routeLabel = route in routes || route === 'GET /healthz' ? route : 'other';
+    const ticket = admission.admit(req.socket.remoteAddress ?? 'unknown');
+    if (!ticket.admitted) {
+      // Counted, never logged: a flood must not become a flood of log lines either.
+      sendBusy(req, res, ticket.why, ticket.retryAfterSeconds);
+      metrics?.requests.inc({ route: routeLabel, code: '429' });
+      return;
+    }
     const endTimer = metrics?.duration.startTimer({ route: routeLabel });
     handle(opts, req)
       .then(([status, body]) => send(res, status, body))
       .catch((error: unknown) => {
         const answer = asTransferError(error);
-        const log = answer.status >= 500 ? opts.logger.error.bind(opts.logger) : opts.logger.info.bind(opts.logger);
-        log({ err: error, route: routeLabel, reason: answer.reason }, 'transfer request refused');
-        send(res, answer.status, { reason: answer.reason, message: answer.message });
+        logRefusal(opts.logger, error, answer, routeLabel);
+        send(res, answer.status, { reason: answer.reason, message: answer.message }, answer.reason === 'TooManyRequests' ? 1 : undefined);
       })
       .finally(() => {
+        ticket.release();
         endTimer?.();
         metrics?.requests.inc({ route: routeLabel, code: String(res.statusCode) });
       });
   });
   return listen(server, opts.host, opts.port);
+}
+
+/** Server faults at error level, refusals at info; throttled callers not at all (they are many). */
+function logRefusal(logger: Logger, error: unknown, answer: TransferError, route: string): void {
+  if (answer.reason === 'TooManyRequests') return;
+  const log = answer.status >= 500 ? logger.error.bind(logger) : logger.info.bind(logger);
+  log({ err: error, route, reason: answer.reason }, 'transfer request refused');
 }
