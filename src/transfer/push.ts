@@ -2,19 +2,16 @@
 // hashes each output directory, uploads only the blobs the store lacks through presigned PUTs, and
 // commits the manifests; after a failed run it commits nothing but still lets the operator save the
 // log. Bytes go pod → object store; the operator only signs and checks.
-import { constants, createReadStream, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { forEachBounded } from '../storage/bounded.ts';
-import { hashTree, type HashedTree, type LocalBlob } from '../storage/file-sets.ts';
+import { hashTree, type HashedTree } from '../storage/file-sets.ts';
 import { manifestDigest, type Manifest } from '../storage/manifest.ts';
-import { defaultPartSize } from '../storage/object-store.ts';
-import type { CommitResponse, UploadResponse } from '../storage/transfer-protocol.ts';
-import { checkRealDirectory, openWalkedFile } from '../storage/walk.ts';
+import type { CommitResponse } from '../storage/transfer-protocol.ts';
+import { checkRealDirectory } from '../storage/walk.ts';
 import type { TransferClient } from './client.ts';
-import { sendAndDrain, type RetryPolicy } from './http.ts';
+import type { RetryPolicy } from './http.ts';
+import { putBlobs } from './put-blobs.ts';
 
 /** How a push behaves. */
 export interface PushRunOptions {
@@ -42,11 +39,6 @@ export interface PushReport {
   uploadedBytes: number;
 }
 
-// Small blobs are read whole and sent from memory (replayable on retry); large ones stream from
-// disk with few at once, so memory stays about concurrency × 8 MiB.
-const largeBlobBytes = defaultPartSize;
-const largeBlobConcurrency = 2;
-
 async function waitForMainExit(client: TransferClient, waitMs: number): Promise<number> {
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -55,42 +47,6 @@ async function waitForMainExit(client: TransferClient, waitMs: number): Promise<
     if (Date.now() > deadline) throw new Error(`the operator did not see the main container exit within ${waitMs} ms`);
     await sleep(1_000);
   }
-}
-
-async function putBlob(blob: LocalBlob, put: UploadResponse['uploads'][number], retry: RetryPolicy | undefined): Promise<void> {
-  const whole = blob.size <= largeBlobBytes;
-  const bytes = whole ? await readWhole(blob) : undefined;
-  await sendAndDrain(
-    {
-      method: 'PUT',
-      url: put.url,
-      headers: put.headers,
-      // Reopened per attempt: a retry replays the file from its start, and the walk's identity
-      // check still refuses a file swapped for a link meanwhile.
-      body: bytes ? () => bytes : () => streamOf(blob),
-    },
-    retry,
-  );
-}
-
-async function readWhole(blob: LocalBlob): Promise<Buffer> {
-  const handle = await openWalkedFile(blob.source);
-  try {
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
-}
-
-// A symlink planted in the file's place is refused (O_NOFOLLOW); any other change since hashing is
-// refused by the store, because the PUT is bound to the SHA-256 we computed. Reads of 1 MiB, not
-// the default 64 KiB: a 1 GiB blob is 1,024 thread-pool reads instead of 16,384, which cut the
-// mover's CPU per GiB sent from about 1.6–2.6 s to 1.1 s (the PUT itself waits on the store).
-const streamChunkBytes = 1024 * 1024;
-
-function streamOf(blob: LocalBlob): Readable {
-  const fd = openSync(blob.source.absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW);
-  return createReadStream('', { fd, highWaterMark: streamChunkBytes });
 }
 
 async function uploadOutput(
@@ -102,19 +58,10 @@ async function uploadOutput(
   const digest = manifestDigest(tree.manifest);
   const offer = tree.blobs.map((b) => ({ digest: b.digest, size: b.size }));
   const answer = await client.upload(name, digest, offer);
-  const byDigest = new Map(tree.blobs.map((b) => [b.digest, b]));
-  const puts = answer.uploads.map((put) => ({ put, blob: byDigest.get(put.digest) }));
-  const concurrency = opts.concurrency ?? 8;
-  const small = puts.filter((p) => (p.blob?.size ?? 0) <= largeBlobBytes);
-  const large = puts.filter((p) => (p.blob?.size ?? 0) > largeBlobBytes);
-  const upload = async ({ put, blob }: (typeof puts)[number]): Promise<void> => {
-    if (!blob) throw new Error(`the operator asked for a blob we did not offer: ${put.digest}`);
-    await putBlob(blob, put, opts.retry);
-  };
-  await Promise.all([forEachBounded(small, concurrency, upload), forEachBounded(large, largeBlobConcurrency, upload)]);
-  const bytes = puts.reduce((sum, p) => sum + (p.blob?.size ?? 0), 0);
-  opts.onProgress?.({ output: name, phase: 'uploaded', blobs: puts.length, bytes });
-  return { blobs: puts.length, bytes, session: answer.session };
+  // The same sending as a workstation's push: one upload path for every file set.
+  const sent = await putBlobs(answer.uploads, tree.blobs, { concurrency: opts.concurrency, retry: opts.retry });
+  opts.onProgress?.({ output: name, phase: 'uploaded', ...sent });
+  return { ...sent, session: answer.session };
 }
 
 /**
