@@ -240,7 +240,11 @@ describe('RBAC', () => {
     expect(edit.metadata.labels).toMatchObject({ 'rbac.authorization.k8s.io/aggregate-to-edit': 'true', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' });
     expect(view.metadata.labels).toMatchObject({ 'rbac.authorization.k8s.io/aggregate-to-view': 'true' });
     expect(edit.rules.flatMap((r) => r.verbs)).toEqual(expect.arrayContaining(['create', 'patch', 'delete']));
-    expect(view.rules.flatMap((r) => r.verbs).sort()).toEqual(['get', 'list', 'watch']);
+    expect([...new Set(view.rules.flatMap((r) => r.verbs))].sort()).toEqual(['get', 'list', 'watch']);
+    // The workstation API: viewers pull the namespace's file sets, editors also push.
+    const filesRules = (role: typeof edit): string[] => role.rules.filter((r) => r.resources.some((x) => ['filesets', 'uploads', 'commits'].includes(x))).flatMap((r) => r.resources.map((x) => `${r.verbs.join(',')} ${x}`));
+    expect(filesRules(view)).toEqual(['get filesets']);
+    expect(filesRules(edit).sort()).toEqual(['create commits', 'create uploads', 'get filesets']);
     for (const rule of [...edit.rules, ...view.rules]) expect(rule.resources.filter((r) => r.includes('/'))).toEqual([]);
   });
 });
