@@ -47,6 +47,7 @@ function refusal(code: number, text: string): ServerError {
   } catch {
     // Not a Status: the aggregation layer's own plain-text answers (503 while the operator is away).
   }
+  if (code === 404) return new ServerError(code, 'NotFound', notServed);
   if (code === 503) return new ServerError(code, 'ServiceUnavailable', `the workstation API is unavailable: ${text.trim().slice(0, 200)} (is the Tessera operator running?)`);
   return new ServerError(code, String(code), text.trim().slice(0, 500));
 }
