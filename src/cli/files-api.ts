@@ -4,7 +4,7 @@
 import { request } from 'node:https';
 import type * as k8s from '@kubernetes/client-node';
 import type { z } from 'zod';
-import { downloadResponseSchema, type DownloadResponse } from '../storage/transfer-protocol.ts';
+import { downloadResponseSchema, type DownloadResponse } from '../transfer/protocol.ts';
 import {
   collectResponseSchema,
   commitResponseSchema,

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { podPaths, pushReadyMarker } from '../storage/transfer-protocol.ts';
+import { podPaths, pushReadyMarker } from '../transfer/protocol.ts';
 
 // `tessera transfer pull|push`: the mover, as a run's init container and native sidecar. Flags
 // default to where the pod spec puts things, so the pod runs them bare; tests point them elsewhere.

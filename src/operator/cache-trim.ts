@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { transferAudience } from '../storage/transfer-protocol.ts';
+import { transferAudience } from '../transfer/protocol.ts';
 
 // What the operator's caches keep of its pods and batch Jobs. A cached pod is mostly its spec
 // (containers, env, volumes, probes) and a batch Job mostly its pod template, neither of which any

@@ -9,10 +9,10 @@ import type { Logger } from '../runtime/logger.ts';
 import { ManifestCache } from '../storage/manifest-cache.ts';
 import { s3BlobStore, type S3BlobStore } from '../storage/object-store.ts';
 import { parseSigningKeys, type SigningKeys } from '../storage/result-record.ts';
-import type { RunLookups } from '../storage/transfer-api/authorize.ts';
-import type { PodAccess } from '../storage/transfer-api/handlers.ts';
-import { cachedTokenReviewer } from '../storage/transfer-api/identity.ts';
-import { startTransferServer, type TransferServer } from '../storage/transfer-api/server.ts';
+import type { RunLookups } from '../transfer/server/authorize.ts';
+import type { PodAccess } from '../transfer/server/handlers.ts';
+import { cachedTokenReviewer } from '../transfer/server/identity.ts';
+import { startTransferServer, type TransferServer } from '../transfer/server/server.ts';
 import type { Informers } from './informers.ts';
 import { operatorDefaults, type OperatorOptions } from './options.ts';
 

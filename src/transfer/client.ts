@@ -13,7 +13,7 @@ import {
   type IndexList,
   type RunPlan,
   type UploadResponse,
-} from '../storage/transfer-protocol.ts';
+} from './protocol.ts';
 import type { Manifest } from '../storage/manifest.ts';
 import { HttpError, requestJson, type RetryPolicy } from './http.ts';
 

@@ -3,7 +3,7 @@
 // the digests; the operator copies what the store lacks server-side, verifying each digest itself.
 import { createHash } from 'node:crypto';
 import { forEachBounded } from '../storage/bounded.ts';
-import type { CommitResponse } from '../storage/transfer-protocol.ts';
+import type { CommitResponse } from './protocol.ts';
 import type { TransferClient } from './client.ts';
 import { resumableGet, type RetryPolicy } from './http.ts';
 

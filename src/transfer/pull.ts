@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pullFileSet, type PullResult } from '../storage/file-sets.ts';
 import { blobKey, manifestKey } from '../storage/manifest.ts';
 import type { BlobStore } from '../storage/object-store.ts';
-import type { DownloadResponse } from '../storage/transfer-protocol.ts';
+import type { DownloadResponse } from './protocol.ts';
 import type { TransferClient } from './client.ts';
 import { resumableGet, type RetryPolicy } from './http.ts';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hashTree, type HashedTree } from '../storage/file-sets.ts';
 import { manifestDigest, type Manifest } from '../storage/manifest.ts';
-import type { CommitResponse } from '../storage/transfer-protocol.ts';
+import type { CommitResponse } from './protocol.ts';
 import { checkRealDirectory } from '../storage/walk.ts';
 import type { TransferClient } from './client.ts';
 import type { RetryPolicy } from './http.ts';

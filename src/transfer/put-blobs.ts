@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { forEachBounded } from '../storage/bounded.ts';
 import type { LocalBlob } from '../storage/file-sets.ts';
 import { defaultPartSize } from '../storage/object-store.ts';
-import type { UploadResponse } from '../storage/transfer-protocol.ts';
+import type { UploadResponse } from './protocol.ts';
 import { openWalkedFile } from '../storage/walk.ts';
 import { sendAndDrain, type RetryPolicy } from './http.ts';
 

@@ -12,7 +12,7 @@ import type { ManifestCache } from '../storage/manifest-cache.ts';
 import { putManifest } from '../storage/manifest-io.ts';
 import { blobKey, digestHex, manifestDigest, manifestKey, validateManifest, type Manifest } from '../storage/manifest.ts';
 import type { BlobStore } from '../storage/object-store.ts';
-import type { DownloadResponse } from '../storage/transfer-protocol.ts';
+import type { DownloadResponse } from '../transfer/protocol.ts';
 import { requireAny, type AccessReviewer, type ResourceAction } from './access-review.ts';
 import { ApiError } from './errors.ts';
 import type { Caller } from './front-proxy.ts';

@@ -5,7 +5,7 @@
 // bytes go straight between the workstation and the object store on presigned URLs. No workstation
 // holds the store's keys. Both sides parse every message with these schemas.
 import { z } from 'zod';
-import { downloadResponseSchema, presignedPutSchema } from '../storage/transfer-protocol.ts';
+import { downloadResponseSchema, presignedPutSchema } from '../transfer/protocol.ts';
 
 /** The aggregated API's group and version. */
 export const filesGroup = 'files.tessera.dev';

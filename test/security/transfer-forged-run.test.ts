@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/api/dataset.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
 import { labels as names, managedByValue } from '../../src/controllers/job/names.ts';
-import { transferAudience } from '../../src/storage/transfer-protocol.ts';
+import { transferAudience } from '../../src/transfer/protocol.ts';
 import { batchJobsOf, podOfJob, waitForTesseraJob } from '../support/job-runs.ts';
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectlGet } from '../support/kubectl.ts';

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transferAudience } from '../../src/storage/transfer-protocol.ts';
+import { transferAudience } from '../../src/transfer/protocol.ts';
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectlApply } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type * as k8s from '@kubernetes/client-node';
-import { transferAudience } from '../../src/storage/transfer-protocol.ts';
+import { transferAudience } from '../../src/transfer/protocol.ts';
 import { kube } from './kube.ts';
 
 // Pods on kwok nodes run no containers, so a test plays the kubelet for Tessera's own containers:

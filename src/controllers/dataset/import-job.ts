@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Dataset, DatasetStatus } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
-import { indexComponent } from '../../storage/transfer-api/authorize.ts';
+import { indexComponent } from '../../transfer/server/authorize.ts';
 
 // Datasets whose files live elsewhere are brought in by a Tessera Job the Dataset owns: for a URL,
 // the mover image downloads it into the `data` output and the push sidecar stores it (the operator

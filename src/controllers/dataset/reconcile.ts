@@ -13,7 +13,7 @@ import { findCondition } from '../shared/conditions.ts';
 import { verdictProblem } from '../shared/fileset-check.ts';
 import { conditionEvent, subjectOf } from '../shared/transition-events.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
-import { isRecordedIndexJob } from '../../storage/transfer-api/authorize.ts';
+import { isRecordedIndexJob } from '../../transfer/server/authorize.ts';
 import { desiredImportJob, desiredIndexJob, importJobName, importOutput, withIndexJob, type IndexJobRecord } from './import-job.ts';
 import { datasetStatus, type SourceCheck } from './status.ts';
 

@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { podPaths, pushReadyMarker, transferAudience } from '../../storage/transfer-protocol.ts';
+import { podPaths, pushReadyMarker, transferAudience } from '../../transfer/protocol.ts';
 import type { EffectiveRun } from './resolve.ts';
 
 // The file-set half of a run's pod: an init container that pulls the inputs and a native sidecar

@@ -7,7 +7,7 @@ import type { Resources } from '../../api/common.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import { JobPhase, JobReason, type JobInput, type ResolvedInput, type TesseraJob } from '../../api/job.ts';
 import { algoRun, type AlgoRun } from '../shared/algo-run.ts';
-import { controllingDataset, indexComponent, isRecordedIndexJob } from '../../storage/transfer-api/authorize.ts';
+import { controllingDataset, indexComponent, isRecordedIndexJob } from '../../transfer/server/authorize.ts';
 import { importJobName } from '../dataset/import-job.ts';
 import { isConditionTrue } from '../shared/conditions.ts';
 import { categoryLabel, codeNotApproved, isTrainingRun, mayCompute, mayRead } from '../shared/data-permissions.ts';

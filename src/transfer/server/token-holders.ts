@@ -4,7 +4,7 @@
 // namespace; so before any answer the pod is checked for a container that mounts the token and is
 // not a mover: such a pod gets nothing, whatever its ownership says. Pure.
 import type * as k8s from '@kubernetes/client-node';
-import { podPaths, transferAudience } from '../transfer-protocol.ts';
+import { podPaths, transferAudience } from '../protocol.ts';
 import { TransferError } from './errors.ts';
 
 /** The only shapes a token-holding container may have: its name, its args (no command), and where it mounts. */

@@ -5,7 +5,7 @@ import { digestOf } from '../../../test/support/plan-builders.ts';
 import type { Algo } from '../../api/algo.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
-import type { RunPlan } from '../transfer-protocol.ts';
+import type { RunPlan } from '../protocol.ts';
 import { allowedOutputs, authorizeRun, checkReadable, checkWritable, indexedDataset, type RunLookups } from './authorize.ts';
 import { TransferError } from './errors.ts';
 import type { PodIdentity } from './identity.ts';

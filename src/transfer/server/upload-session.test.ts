@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resultSigningKey } from '../result-record.ts';
+import { resultSigningKey } from '../../storage/result-record.ts';
 import { lastModifiedSlackMs, sessionLifetimeMs, signSession, verifySession, writtenWithin, type UploadSession } from './upload-session.ts';
 
 const key = resultSigningKey('k'.repeat(32));

@@ -4,7 +4,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Algo } from '../../api/algo.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
-import type { RunPlan } from '../transfer-protocol.ts';
+import type { RunPlan } from '../protocol.ts';
 import { TransferError } from './errors.ts';
 import type { PodIdentity } from './identity.ts';
 

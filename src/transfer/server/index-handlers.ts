@@ -3,14 +3,14 @@
 // object the content store lacks into it server-side, verified by the store's own SHA-256, and
 // commits the manifest as the Job's `data` output. No byte is uploaded by the pod.
 import type { Dataset } from '../../api/dataset.ts';
-import { grantAccess } from '../access.ts';
-import { forEachBounded } from '../bounded.ts';
-import { ChecksumMismatchError } from '../hashing.ts';
-import { writeManifest } from '../manifest-io.ts';
-import { blobKey, checkSafePath, digestHex, manifestDigest, type Manifest } from '../manifest.ts';
-import type { S3BlobStore } from '../object-store.ts';
-import { resultAnnotation, signResult, type ResultRecord } from '../result-record.ts';
-import type { CommitResponse, IndexList } from '../transfer-protocol.ts';
+import { grantAccess } from '../../storage/access.ts';
+import { forEachBounded } from '../../storage/bounded.ts';
+import { ChecksumMismatchError } from '../../storage/hashing.ts';
+import { writeManifest } from '../../storage/manifest-io.ts';
+import { blobKey, checkSafePath, digestHex, manifestDigest, type Manifest } from '../../storage/manifest.ts';
+import type { S3BlobStore } from '../../storage/object-store.ts';
+import { resultAnnotation, signResult, type ResultRecord } from '../../storage/result-record.ts';
+import type { CommitResponse, IndexList } from '../protocol.ts';
 import type { RunContext } from './authorize.ts';
 import { TransferError } from './errors.ts';
 import type { TransferDeps } from './handlers.ts';

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { AuthenticationV1Api, V1TokenReviewStatus, V1UserInfo } from '@kubernetes/client-node';
 import type { Clock } from '../../runtime/clock.ts';
-import { transferAudience } from '../transfer-protocol.ts';
+import { transferAudience } from '../protocol.ts';
 import { TransferError } from './errors.ts';
 
 /** The pod a token was issued to. */

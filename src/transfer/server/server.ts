@@ -5,7 +5,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { z } from 'zod';
 import { listen, type ListeningServer } from '../../runtime/listen.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { commitRequestSchema, downloadRequestSchema, indexCommitSchema, uploadRequestSchema } from '../transfer-protocol.ts';
+import { commitRequestSchema, downloadRequestSchema, indexCommitSchema, uploadRequestSchema } from '../protocol.ts';
 import { RequestAdmission, type AdmissionLimits } from './admission.ts';
 import { authorizeRun, type RunContext, type RunLookups } from './authorize.ts';
 import { TransferError } from './errors.ts';

@@ -1,4 +1,4 @@
-import { TransferErrorReason } from '../transfer-protocol.ts';
+import { TransferErrorReason } from '../protocol.ts';
 
 type Reason = (typeof TransferErrorReason)[keyof typeof TransferErrorReason];
 
