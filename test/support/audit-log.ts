@@ -11,7 +11,7 @@ const auditLog = join(process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster', 'lo
 export interface AuditEvent {
   verb: string;
   user?: { username?: string };
-  objectRef?: { resource?: string; namespace?: string; name?: string; apiGroup?: string };
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string; apiGroup?: string };
   userAgent?: string;
   requestURI: string;
   requestReceivedTimestamp: string;
@@ -23,11 +23,14 @@ export async function auditedWrites(agent: (userAgent: string) => boolean, since
   return auditedEvents((event) => event.userAgent !== undefined && agent(event.userAgent) && new Date(event.requestReceivedTimestamp) >= since);
 }
 
-/** Mutating requests to one object (apiGroup, resource, namespace, name) since `since`: who wrote it, and how. */
+/**
+ * Mutating requests to one object (apiGroup, resource, namespace, name) since `since`, its
+ * subresources (status, written by the operator) aside: who wrote it, and how.
+ */
 export async function auditedWritesTo(ref: Required<Pick<NonNullable<AuditEvent['objectRef']>, 'apiGroup' | 'resource' | 'namespace' | 'name'>>, since: Date): Promise<AuditEvent[]> {
   return auditedEvents((event) => {
     const at = event.objectRef;
-    const same = at?.apiGroup === ref.apiGroup && at.resource === ref.resource && at.namespace === ref.namespace && at.name === ref.name;
+    const same = at?.apiGroup === ref.apiGroup && at.resource === ref.resource && at.subresource === undefined && at.namespace === ref.namespace && at.name === ref.name;
     return same && new Date(event.requestReceivedTimestamp) >= since;
   });
 }
