@@ -41,7 +41,7 @@ async function planted(paths: string[]): Promise<{ digest: string; deps: Transfe
 
 function runReading(digest: string): RunContext {
   return {
-    pod: { metadata: { name: 'p', namespace: 'ns', uid: 'u' } } as k8s.V1Pod,
+    pod: { metadata: { name: 'p', namespace: 'ns', uid: 'u' } },
     job: { metadata: { name: 'j', namespace: 'ns' } } as TesseraJob,
     plan: { namespace: 'ns', job: 'j', inputs: [{ name: 'data', digest, target: 'inputs/data' }], outputs: [] },
   };
