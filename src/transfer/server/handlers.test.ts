@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { TesseraJob } from '../../api/job.ts';
 import { createLogger } from '../../runtime/logger.ts';
