@@ -340,6 +340,27 @@ export function refusedStatus(job: TesseraJob, serverMessage: string, now: Date)
   };
 }
 
+/**
+ * The status of a Job whose batch Job name is held by one the operator did not make (its run seal
+ * is missing or does not verify): Pending and Stalled, naming it. Not terminal: once it is deleted
+ * the run starts.
+ */
+export function nameTakenStatus(job: TesseraJob, batchJobName: string, now: Date): TesseraJobStatus {
+  const message = `batch Job ${job.metadata.namespace}/${batchJobName} was not created by Tessera for this Job (its run seal is missing or does not match); the run starts once it is deleted`;
+  const verdict: PhaseVerdict = { phase: JobPhase.Pending, reason: JobReason.NameTaken, message };
+  const updates = conditionUpdates(verdict, { batchJob: undefined, pods: [], specChangedAfterStart: false });
+  const stalled = updates.map((u) => (u.type === JobConditionType.Stalled ? { ...u, status: 'True' as const } : u));
+  const generation = job.metadata.generation;
+  return {
+    ...job.status,
+    phase: verdict.phase,
+    reason: verdict.reason,
+    message,
+    observedGeneration: generation,
+    conditions: mergeConditions(job.status?.conditions, stalled, { now, generation }),
+  };
+}
+
 function sameResolvedInputs(status: TesseraJobStatus | undefined, run: EffectiveRun): boolean {
   return jsonEqual(status?.inputs ?? [], run.inputs) && jsonEqual(status?.code, run.code);
 }
