@@ -115,12 +115,12 @@ export async function commitUpload(caller: Caller, namespace: string, request: {
   const manifest = parseManifest(request.manifest);
   const digest = manifestDigest(manifest);
   if (digest !== session.manifestDigest) throw new ApiError('BadRequest', `the manifest hashes to ${digest}, but the session was opened for ${session.manifestDigest}`);
-  if (!(await holdsAccess(deps.store, namespace, digest))) {
-    await checkPossession(manifest, session, deps);
-    // Always written: an old unused copy of the same manifest may be collected any moment.
-    await putManifest(deps.store, manifest, digest);
-    await grantAccess(deps.store, namespace, digest);
-  }
+  const held = await holdsAccess(deps.store, namespace, digest);
+  if (!held) await checkPossession(manifest, session, deps);
+  // Always written, held or not: an old unused copy of the same manifest may be collected any
+  // moment, and the Dataset or Algo about to name it must find it.
+  await putManifest(deps.store, manifest, digest);
+  if (!held) await grantAccess(deps.store, namespace, digest);
   return { digest, files: manifest.entries.length, bytes: manifest.entries.reduce((sum, e) => sum + e.size, 0) };
 }
 
