@@ -49,6 +49,6 @@ export class FakeCache<T extends k8s.KubernetesObject> implements ObjectCache<T>
   /** Forgets an object, as a watch DELETED event would. */
   remove(namespace: string, name: string): void {
     const obj = this.store.get(namespace, name);
-    if (obj) this.store.remove(obj as T, 'wire');
+    if (obj) this.store.remove(obj, 'wire');
   }
 }

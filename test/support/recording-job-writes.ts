@@ -59,31 +59,31 @@ export class RecordingJobWrites implements JobWrites {
   deleteBatchJob(batchJob: Readonly<k8s.V1Job>): Promise<void> {
     const key = keyOf(batchJob.metadata?.namespace, batchJob.metadata?.name);
     const failure = this.log.record(`deleteBatchJob ${key}`);
-    if (failure) return Promise.reject(failure as Error);
+    if (failure) return Promise.reject(failure);
     this.batchJobs.delete(key);
     return Promise.resolve();
   }
 
   writeStatus(job: TesseraJob, status: TesseraJobStatus): Promise<void> {
     const failure = this.log.record(`writeStatus Job ${keyOf(job.metadata.namespace, job.metadata.name)} ${status.phase}/${status.reason ?? ''}`);
-    return failure ? Promise.reject(failure as Error) : this.replace(job, { status });
+    return failure ? Promise.reject(failure) : this.replace(job, { status });
   }
 
   readPlanUid(namespace: string, name: string): Promise<string | undefined> {
     const failure = this.log.record(`readPlanUid ${namespace}/${name}`);
-    return failure ? Promise.reject(failure as Error) : Promise.resolve(this.planUids.get(keyOf(namespace, name)));
+    return failure ? Promise.reject(failure) : Promise.resolve(this.planUids.get(keyOf(namespace, name)));
   }
 
   dropFinalizer(job: Readonly<TesseraJob>, finalizer: string): Promise<void> {
     const failure = this.log.record(`dropFinalizer Job ${keyOf(job.metadata.namespace, job.metadata.name)} ${finalizer}`);
-    if (failure) return Promise.reject(failure as Error);
+    if (failure) return Promise.reject(failure);
     const finalizers = (job.metadata.finalizers ?? []).filter((f) => f !== finalizer);
     return this.replace(job, { metadata: { ...job.metadata, finalizers } });
   }
 
   deleteJob(job: Readonly<TesseraJob>): Promise<void> {
     const failure = this.log.record(`deleteJob Job ${keyOf(job.metadata.namespace, job.metadata.name)}`);
-    if (failure) return Promise.reject(failure as Error);
+    if (failure) return Promise.reject(failure);
     // A delete is preconditioned on the uid, not the resourceVersion: it never conflicts.
     const current = this.jobs.get(keyOf(job.metadata.namespace, job.metadata.name)) ?? job;
     return this.replace(current, { metadata: { ...current.metadata, deletionTimestamp: new Date(this.clock.now()).toISOString() } });
@@ -94,7 +94,7 @@ export class RecordingJobWrites implements JobWrites {
     const key = keyOf(job.metadata.namespace, job.metadata.name);
     const current = this.jobs.get(key);
     if (current && current.metadata.resourceVersion !== job.metadata.resourceVersion) return Promise.reject(apiError(409, 'Conflict', `the object has been modified; please apply your changes to the latest version`));
-    const next = structuredClone({ ...job, ...change }) as TesseraJob;
+    const next = structuredClone<TesseraJob>({ ...job, ...change });
     next.metadata.resourceVersion = nextVersion(job.metadata.resourceVersion);
     this.jobs.set(key, next);
     return Promise.resolve();

@@ -47,7 +47,7 @@ export class RecordingPlanWrites implements PlanWrites {
     }
     if (isAlreadyExists(failure)) return Promise.resolve('exists');
     const refused = refusalMessage(failure);
-    return refused === undefined ? Promise.reject(failure as Error) : Promise.resolve({ refused });
+    return refused === undefined ? Promise.reject(failure) : Promise.resolve({ refused });
   }
 
   cancelJob(ref: JobRef): Promise<void> {
@@ -68,18 +68,18 @@ export class RecordingPlanWrites implements PlanWrites {
 
   setPlanFinalizer(plan: Readonly<ComputePlan>, present: boolean): Promise<void> {
     const failure = this.log.record(`setPlanFinalizer ComputePlan ${keyOf(plan.metadata.namespace, plan.metadata.name)} ${present}`);
-    if (failure) return Promise.reject(failure as Error);
+    if (failure) return Promise.reject(failure);
     const others = (plan.metadata.finalizers ?? []).filter((f) => f !== planFinalizer);
     return this.replace(plan, { metadata: { ...plan.metadata, finalizers: present ? [...others, planFinalizer] : others } });
   }
 
   writeStatus(plan: Readonly<ComputePlan>, status: ComputePlanStatus): Promise<void> {
     const failure = this.log.record(`writeStatus ComputePlan ${keyOf(plan.metadata.namespace, plan.metadata.name)} ${status.phase ?? ''}`);
-    return failure ? Promise.reject(failure as Error) : this.replace(plan, { status });
+    return failure ? Promise.reject(failure) : this.replace(plan, { status });
   }
 
-  private settle(failure: unknown): Promise<void> {
-    return failure ? Promise.reject(failure as Error) : Promise.resolve();
+  private settle(failure: Error | undefined): Promise<void> {
+    return failure ? Promise.reject(failure) : Promise.resolve();
   }
 
   /** Stores `plan` changed by `change` at the next resourceVersion, unless the copy written from is stale. */
@@ -87,7 +87,7 @@ export class RecordingPlanWrites implements PlanWrites {
     const key = keyOf(plan.metadata.namespace, plan.metadata.name);
     const current = this.plans.get(key);
     if (current && current.metadata.resourceVersion !== plan.metadata.resourceVersion) return Promise.reject(apiError(409, 'Conflict', 'the object has been modified; please apply your changes to the latest version'));
-    const next = structuredClone({ ...plan, ...change }) as ComputePlan;
+    const next = structuredClone<ComputePlan>({ ...plan, ...change });
     next.metadata.resourceVersion = nextVersion(plan.metadata.resourceVersion);
     this.plans.set(key, next);
     return Promise.resolve();

@@ -8,18 +8,18 @@ import type { EventDetails, EventRecorder, EventSubject } from '../../src/runtim
 /** Every call the reconciler made to the outside world, in order, as `verb Kind namespace/name …`. */
 export class WriteLog {
   readonly entries: string[] = [];
-  private readonly failures: Array<{ prefix: string; error: unknown }> = [];
+  private readonly failures: Array<{ prefix: string; error: Error }> = [];
 
   /**
    * Makes the next call whose entry starts with `prefix` (e.g. `createBatchJob`, or `writeStatus Job
    * team-a/train`) fail with `error`, once; queued failures of one prefix are used in order.
    */
-  failNext(prefix: string, error: unknown): void {
+  failNext(prefix: string, error: Error): void {
     this.failures.push({ prefix, error });
   }
 
   /** Records a call; returns the failure queued for it, if any. */
-  record(entry: string): unknown {
+  record(entry: string): Error | undefined {
     this.entries.push(entry);
     const i = this.failures.findIndex((f) => entry.startsWith(f.prefix));
     if (i < 0) return undefined;
