@@ -74,7 +74,7 @@ export class RecordingPlanWrites implements PlanWrites {
   }
 
   writeStatus(plan: Readonly<ComputePlan>, status: ComputePlanStatus): Promise<void> {
-    const failure = this.log.record(`writeStatus ComputePlan ${keyOf(plan.metadata.namespace, plan.metadata.name)} ${status.phase ?? ''}`);
+    const failure = this.log.record(`writeStatus ComputePlan ${keyOf(plan.metadata.namespace, plan.metadata.name)} ${status.phase ?? ''} ${status.progress ?? ''}`);
     return failure ? Promise.reject(failure) : this.replace(plan, { status });
   }
 
