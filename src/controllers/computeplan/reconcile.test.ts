@@ -175,6 +175,33 @@ describe('reconcilePlan: the order of its writes', () => {
   });
 });
 
+describe('reconcilePlan: following its Jobs', () => {
+  it('withdraws what it lent once its last task succeeded, then writes Succeeded, and is not requeued', async () => {
+    const world = planWorld();
+    await lendingPlan(world);
+    await world.reconcile();
+    deliver(world);
+    const [job] = world.writes.created();
+    world.jobs.put({ ...job!, status: { phase: 'Succeeded', reason: 'Completed', outputs: [{ name: 'model', digest: digestOf('t/model'), files: 1, bytes: 1 }] } });
+
+    expect(await world.reconcile()).toBeUndefined();
+    expect(world.log.since(4)).toEqual([`delete loans/org-b/${hex}/uid-plan`, `delete loan-index/uid-plan/org-b/${hex}`, 'writeStatus ComputePlan org-a/plan Succeeded 1/1', 'event Normal Succeeded org-a/plan']);
+  });
+
+  it("lets go of a task Job someone deleted (the plan's finalizer) first, then lends and creates the task's Job again", async () => {
+    const world = planWorld();
+    await lendingPlan(world);
+    await world.reconcile();
+    deliver(world);
+    const [job] = world.writes.created();
+    world.jobs.put({ ...job!, metadata: { ...job!.metadata, deletionTimestamp: '2026-01-01T01:05:00Z' } });
+
+    // The create is AlreadyExists while the old Job lingers, and succeeds on a pass after it is gone.
+    await world.reconcile();
+    expect(world.log.since(4)).toEqual([`dropJobFinalizer Job ${taskJob}`, `put loan-index/uid-plan/org-b/${hex}`, `put loans/org-b/${hex}/uid-plan`, `createJob Job ${taskJob}`]);
+  });
+});
+
 describe('reconcilePlan: deleting the plan', () => {
   it('withdraws its loans and deletes its Jobs in other namespaces, and keeps its own finalizer until they are gone', async () => {
     const world = planWorld();
