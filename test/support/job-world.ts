@@ -66,11 +66,16 @@ export function jobWorld(options: JobWorldOptions = {}): JobWorld {
     store,
   };
   const deps: JobReconcilerDeps = {
-    ...world,
+    jobs: world.jobs,
+    plans: world.plans,
+    batchJobs: world.batchJobs,
+    pods: world.pods,
     lookups: options.lookups ?? emptyLookups,
     fileSets: options.objectStore === false ? undefined : { store: recordingStore(writeLog, store), signingKey: [sealKey] },
+    writes: world.writes,
     events: recordingEvents(writeLog),
     config: defaultJobRuntimeConfig,
+    clock,
     unseenWrites: new UnseenWrites(clock),
   };
   return { ...world, deps, reconcile: (key = 'team-a/train') => reconcileJob(key, log, deps) };

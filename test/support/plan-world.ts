@@ -52,10 +52,14 @@ export function planWorld(): PlanWorld {
     store,
   };
   const deps: PlanReconcilerDeps = {
-    ...world,
+    plans: world.plans,
     jobsOfPlan: (uid) => jobs.byIndex(planUidIndex, uid),
+    algos: world.algos,
+    datasets: world.datasets,
     store: recordingStore(writeLog, store),
+    writes: world.writes,
     events: recordingEvents(writeLog),
+    clock,
   };
   return { ...world, deps, reconcile: (key = 'org-a/plan') => reconcilePlan(key, log, deps) };
 }

@@ -4,7 +4,7 @@ import type { WriteLog } from './write-log.ts';
 // The in-memory object store, with every put and delete also written to a reconciler's ordered log:
 // grants and loans are writes like any other, and "grants before create" is an ordering.
 
-/** A memory store whose puts and deletes are logged as `put <key>` and `delete <key>`. */
+/** A memory store whose puts and deletes are logged as `put <key>` and `delete <key>`; a put can be made to fail (WriteLog.failNext). */
 export function recordingStore(log: WriteLog, store: MemoryStore = memoryStore()): MemoryStore {
   return {
     ...store,
