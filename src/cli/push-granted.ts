@@ -36,6 +36,20 @@ async function currentFileSets(kc: k8s.KubeConfig, target: UploadRequest['for'],
 type Progress = ReturnType<typeof import('./progress.ts').pushProgress>;
 type FilesApi = ReturnType<typeof import('./files-api.ts').filesApi>;
 
+/**
+ * Runs `send` while renewing the session's lease every minute, so a push slower than the store's
+ * garbage-collection grace period keeps its first blobs. A failed renewal is tried again next time;
+ * the lease lapses only after five minutes without one.
+ */
+async function whileRenewing<T>(api: FilesApi, namespace: string, session: string, send: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => void api.renew(namespace, session).catch(() => undefined), 60_000);
+  try {
+    return await send();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Hashes `dir`, sends the blobs the workstation API asks for, and commits the manifest. */
 async function sendTree(dir: string, api: FilesApi, to: { namespace: string; target: UploadRequest['for']; base: string[] }, bar: Progress): Promise<PushResult> {
   const { hashTree } = await import('../storage/file-sets.ts');
@@ -48,7 +62,7 @@ async function sendTree(dir: string, api: FilesApi, to: { namespace: string; tar
   let sent = 0;
   const total = answer.uploads.length;
   bar.update({ phase: 'uploading', done: 0, total });
-  const moved = await putBlobs(answer.uploads, tree.blobs, { onBlobSent: () => bar.update({ phase: 'uploading', done: ++sent, total }) });
+  const moved = await whileRenewing(api, to.namespace, answer.session, () => putBlobs(answer.uploads, tree.blobs, { onBlobSent: () => bar.update({ phase: 'uploading', done: ++sent, total }) }));
   await api.commit(to.namespace, { session: answer.session, manifest: tree.manifest });
   return { digest, manifest: tree.manifest, uploadedBytes: moved.bytes, uploadedBlobs: moved.blobs, skippedBlobs: tree.blobs.length - moved.blobs };
 }

@@ -64,8 +64,22 @@ const empty = Buffer.alloc(0);
 
 /** Writes lease `id` for `manifest`: its digests first, so a head in the store always has them. */
 export async function writePushLease(store: BlobStore, id: string, manifest: Manifest): Promise<void> {
+  await writeLeaseOf(store, id, leaseBody(manifest));
+}
+
+/**
+ * Writes lease `id` for a manifest not yet at hand (an upload session knows the manifest's digest
+ * and the blobs it will send before it sees the manifest): `digests`, one each.
+ */
+export async function writeDigestLease(store: BlobStore, id: string, digests: Iterable<string>): Promise<void> {
+  const distinct = new Set(digests);
+  for (const digest of distinct) digestHex(digest); // refuses anything that is not a digest
+  await writeLeaseOf(store, id, Buffer.from(`${[...distinct].join('\n')}\n`));
+}
+
+async function writeLeaseOf(store: BlobStore, id: string, body: Buffer): Promise<void> {
   const keys = leaseKeys(id);
-  await putBytes(store, keys.digests, leaseBody(manifest));
+  await putBytes(store, keys.digests, body);
   await putBytes(store, keys.head, empty);
 }
 
