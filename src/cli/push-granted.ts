@@ -36,25 +36,12 @@ async function currentFileSets(kc: k8s.KubeConfig, target: UploadRequest['for'],
 type Progress = ReturnType<typeof import('./progress.ts').pushProgress>;
 type FilesApi = ReturnType<typeof import('./files-api.ts').filesApi>;
 
-/**
- * Runs `send` while renewing the session's lease every minute, so a push slower than the store's
- * garbage-collection grace period keeps its first blobs. A failed renewal is tried again next time;
- * the lease lapses only after five minutes without one.
- */
-async function whileRenewing<T>(api: FilesApi, namespace: string, session: string, send: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => void api.renew(namespace, session).catch(() => undefined), 60_000);
-  try {
-    return await send();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 /** Hashes `dir`, sends the blobs the workstation API asks for, and commits the manifest. */
 async function sendTree(dir: string, api: FilesApi, to: { namespace: string; target: UploadRequest['for']; base: string[] }, bar: Progress): Promise<PushResult> {
   const { hashTree } = await import('../storage/file-sets.ts');
   const { manifestDigest } = await import('../storage/manifest.ts');
   const { putBlobs } = await import('../transfer/put-blobs.ts');
+  const { renewingWhile } = await import('../storage/push-lease.ts');
   const tree = await hashTree(dir, undefined, (p) => bar.update(p));
   const digest = manifestDigest(tree.manifest);
   const blobs = tree.blobs.map((b) => ({ digest: b.digest, size: b.size }));
@@ -62,7 +49,8 @@ async function sendTree(dir: string, api: FilesApi, to: { namespace: string; tar
   let sent = 0;
   const total = answer.uploads.length;
   bar.update({ phase: 'uploading', done: 0, total });
-  const moved = await whileRenewing(api, to.namespace, answer.session, () => putBlobs(answer.uploads, tree.blobs, { onBlobSent: () => bar.update({ phase: 'uploading', done: ++sent, total }) }));
+  // The session's lease keeps the first blobs of a push slower than GC's grace period.
+  const moved = await renewingWhile(() => api.renew(to.namespace, answer.session), () => putBlobs(answer.uploads, tree.blobs, { onBlobSent: () => bar.update({ phase: 'uploading', done: ++sent, total }) }));
   await api.commit(to.namespace, { session: answer.session, manifest: tree.manifest });
   return { digest, manifest: tree.manifest, uploadedBytes: moved.bytes, uploadedBlobs: moved.blobs, skippedBlobs: tree.blobs.length - moved.blobs };
 }

@@ -9,7 +9,7 @@
 // leases right before every deletion batch and deletes within maxRefreshAgeMs of reading them.
 // holdPushLease returns only after leaseSettleMs: every deletion decided before the lease was
 // visible has been sent by then, so what the caller checks afterwards stays true while it holds it.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { sha256Bytes } from './hashing.ts';
 import { digestHex, manifestDigest, type Manifest } from './manifest.ts';
 import type { BlobStore } from './object-store.ts';
@@ -36,6 +36,27 @@ export interface PushLease {
 export interface PushLeaseOptions {
   renewEveryMs?: number;
   settleMs?: number;
+}
+
+/**
+ * The lease an upload session holds (a workstation's or a run's), named by the session's token,
+ * which only its pusher and the operator have: the pusher renews it by presenting the token.
+ */
+export function uploadLeaseId(sessionToken: string): string {
+  return `upload-${createHash('sha256').update(sessionToken).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * Runs `send` while calling `renew` every `everyMs` (a lease holder's heartbeat). A failed renewal
+ * is tried again at the next tick: the lease lapses only after pushLeaseTtlMs without one.
+ */
+export async function renewingWhile<T>(renew: () => Promise<unknown>, send: () => Promise<T>, everyMs = pushLeaseRenewMs): Promise<T> {
+  const timer = setInterval(() => void renew().catch(() => undefined), everyMs);
+  try {
+    return await send();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** The keys of lease `id`. */

@@ -17,8 +17,7 @@ import { forEachBounded } from '../storage/bounded.ts';
 import type { ManifestCache } from '../storage/manifest-cache.ts';
 import { putManifest } from '../storage/manifest-io.ts';
 import { blobKey, digestHex, manifestDigest, manifestKey, validateManifest, type Manifest } from '../storage/manifest.ts';
-import { createHash } from 'node:crypto';
-import { leaseKeys, renewPushLease, writeDigestLease } from '../storage/push-lease.ts';
+import { leaseKeys, renewPushLease, uploadLeaseId, writeDigestLease } from '../storage/push-lease.ts';
 import type { BlobStore } from '../storage/object-store.ts';
 import type { DownloadResponse } from '../transfer/protocol.ts';
 import { requireAny, type AccessReviewer, type ResourceAction } from './access-review.ts';
@@ -67,11 +66,6 @@ async function heldBlobs(namespace: string, base: readonly string[], deps: Works
   return held;
 }
 
-/** The lease an upload session holds, named by the session's token (which only its pusher has). */
-export function sessionLeaseId(token: string): string {
-  return `upload-${createHash('sha256').update(token).digest('hex').slice(0, 40)}`;
-}
-
 /** POST namespaces/{ns}/uploads */
 export async function startUpload(caller: Caller, namespace: string, request: UploadRequest, deps: WorkstationDeps): Promise<UploadResponse> {
   await requireAny(deps.review, caller, pushActions(namespace, request.for));
@@ -84,7 +78,7 @@ export async function startUpload(caller: Caller, namespace: string, request: Up
     issuedAtMs: deps.now(),
   };
   const token = signSession(deps.sessionKey, session);
-  await writeDigestLease(deps.store, sessionLeaseId(token), [request.manifestDigest, ...request.blobs.map((b) => b.digest)]);
+  await writeDigestLease(deps.store, uploadLeaseId(token), [request.manifestDigest, ...request.blobs.map((b) => b.digest)]);
   if (await holdsAccess(deps.store, namespace, request.manifestDigest)) return { session: token, alreadyGranted: true, uploads: [] };
   const held = await heldBlobs(namespace, session.base, deps);
   const needed = [...new Map(request.blobs.filter((b) => !held.has(b.digest)).map((b) => [b.digest, b])).values()];
@@ -132,7 +126,7 @@ async function liveSession(caller: Caller, namespace: string, token: string, dep
 /** POST namespaces/{ns}/uploads with only a session: renews its lease. A lapsed lease is not revived. */
 export async function renewUpload(caller: Caller, namespace: string, request: RenewUpload, deps: WorkstationDeps): Promise<UploadResponse> {
   await liveSession(caller, namespace, request.session, deps);
-  const id = sessionLeaseId(request.session);
+  const id = uploadLeaseId(request.session);
   // Renewing a lapsed lease would claim protection for blobs a collection may already have taken.
   if (!(await deps.store.has(leaseKeys(id).digests))) {
     throw new ApiError('Gone', 'the upload session was not renewed for five minutes and its blobs are no longer protected from garbage collection: push again');
@@ -154,7 +148,7 @@ export async function commitUpload(caller: Caller, namespace: string, request: {
   await putManifest(deps.store, manifest, digest);
   if (!held) await grantAccess(deps.store, namespace, digest);
   // Keeps protecting the file set for five minutes more, while the pusher records it in its object.
-  await renewPushLease(deps.store, sessionLeaseId(request.session));
+  await renewPushLease(deps.store, uploadLeaseId(request.session));
   return { digest, files: manifest.entries.length, bytes: manifest.entries.reduce((sum, e) => sum + e.size, 0) };
 }
 

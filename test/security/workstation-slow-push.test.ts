@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesApi, ServerError, type FilesApi } from '../../src/cli/files-api.ts';
 import { hashTree, type HashedTree } from '../../src/storage/file-sets.ts';
 import { blobKey, manifestDigest, manifestKey } from '../../src/storage/manifest.ts';
-import { leaseKeys } from '../../src/storage/push-lease.ts';
+import { leaseKeys, uploadLeaseId } from '../../src/storage/push-lease.ts';
 import { putBlobs } from '../../src/transfer/put-blobs.ts';
-import { sessionLeaseId } from '../../src/workstation-api/handlers.ts';
 import { kube, useNamespace } from '../support/kube.ts';
 import { installCrds } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
@@ -109,7 +108,7 @@ describe('a workstation push slower than the garbage-collection grace period', (
     const tree = await treeOf('lapsed');
     const push = await startSlowPush(tree, 'lapsed');
     // Five minutes without a renewal, shortened: the lease is gone from the store.
-    const keys = leaseKeys(sessionLeaseId(push.session));
+    const keys = leaseKeys(uploadLeaseId(push.session));
     expect(await stored(keys.digests)).toBe(true);
     const s3 = adminS3();
     await s3.send(new DeleteObjectsCommand({ Bucket: fileSetBucket, Delete: { Objects: [{ Key: keys.head }, { Key: keys.digests }] } }));
