@@ -16,6 +16,7 @@ import type { ObjectCache } from '../shared/object-cache.ts';
 import { isRecordedIndexJob } from '../../transfer/server/authorize.ts';
 import { desiredImportJob, desiredIndexJob, importJobName, importOutput, withIndexJob, type IndexJobRecord } from './import-job.ts';
 import { datasetStatus, type SourceCheck } from './status.ts';
+import { parseKey } from '../../runtime/object-key.ts';
 
 /** What the Dataset reconciler reads and writes. */
 export interface DatasetReconcilerDeps {
@@ -114,8 +115,8 @@ async function checkSource(dataset: Readonly<Dataset>, deps: DatasetReconcilerDe
 
 /** Reconciles one Dataset: find what its source holds, record new versions, say whether it is Ready. */
 export async function reconcileDataset(key: string, log: Logger, deps: DatasetReconcilerDeps): Promise<ReconcileResult | void> {
-  const slash = key.indexOf('/');
-  const dataset = deps.datasets.get(key.slice(0, slash), key.slice(slash + 1));
+  const { namespace, name } = parseKey(key);
+  const dataset = deps.datasets.get(namespace, name);
   if (!dataset || dataset.metadata.deletionTimestamp) return;
   const check = await checkSource(dataset, deps, log);
   await writeIfChanged(dataset, withIndexJob(datasetStatus(dataset, check, new Date(deps.clock.now())), check.indexJob), deps, log);
