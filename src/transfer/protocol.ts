@@ -102,7 +102,8 @@ export type UploadResponse = z.infer<typeof uploadResponseSchema>;
 /**
  * `POST /v1/upload/renew`: the push of an upload session is still sending. Each session holds a lease
  * that keeps its blobs from garbage collection however long past the grace period the upload
- * takes; the push renews it every minute, and it lapses five minutes after the last renewal.
+ * takes; the push renews it every minute, the commit releases it, and it lapses five minutes after
+ * the last renewal of a push that never commits.
  */
 export const renewRequestSchema = z.object({ session: z.string().min(1).max(4096) });
 

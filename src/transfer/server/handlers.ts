@@ -12,7 +12,7 @@ import type { ManifestCache } from '../../storage/manifest-cache.ts';
 import { isInvalidManifest, putManifest, writeManifest } from '../../storage/manifest-io.ts';
 import { blobKey, digestHex, manifestDigest, manifestKey, validateManifest, type Manifest } from '../../storage/manifest.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
-import { leaseKeys, renewPushLease, uploadLeaseId, writeDigestLease } from '../../storage/push-lease.ts';
+import { leaseKeys, releasePushLease, renewPushLease, uploadLeaseId, writeDigestLease } from '../../storage/push-lease.ts';
 import { resultAnnotation, signResult, type ResultRecord, type SigningKeys } from '../../storage/result-record.ts';
 import { checkNoCaseCollisions } from '../../storage/target-dir.ts';
 import type { CommitResponse, DownloadResponse, RunPlan, UploadResponse } from '../protocol.ts';
@@ -279,8 +279,9 @@ export async function commitOutputs(ctx: RunContext, offered: readonly OfferedOu
     const name = output.name;
     const { manifest, digest } = await storeOutputManifest(ctx, output, deps);
     await grantAccess(deps.store, ctx.plan.namespace, digest);
-    // Five minutes more of protection, until the Job's status names the output.
-    if (output.session) await renewPushLease(deps.store, uploadLeaseId(output.session));
+    // The manifest is young now, and the Job's status names it within moments: the lease has done
+    // its work, and holding it longer would keep a plan's released intermediate outputs from GC.
+    if (output.session) await releasePushLease(deps.store, uploadLeaseId(output.session));
     metrics = { ...metrics, ...(await metricsOf(manifest, deps)) };
     const bytes = manifest.entries.reduce((sum, e) => sum + e.size, 0);
     outputs.push({ name, digest, files: manifest.entries.length, bytes });
