@@ -23,6 +23,7 @@ import type { Logger } from '../runtime/logger.ts';
 import type { RuntimeMetrics } from '../runtime/metrics.ts';
 import type { FileSetServices } from './file-sets.ts';
 import type { Informers } from './informers.ts';
+import { uidLookup } from './namespaces.ts';
 
 // One Controller (work queue + workers) per kind, and the informer events that feed them: a change
 // to an object queues it, a change to a child queues its owner, and a change to a Dataset, Algo or
@@ -85,6 +86,7 @@ function jobDeps(wiring: ControllerWiring): JobReconcilerDeps {
       dataset: (ns, name) => informers.datasets.get(ns, name),
       job: (ns, name) => informers.jobs.get(ns, name),
       algo: (ns, name) => informers.algos.get(ns, name),
+      namespaceUid: uidLookup(informers.namespaces),
     },
     fileSets: fileSets && { store: fileSets.store, signingKey: fileSets.signingKey, manifests: fileSets.manifests },
     writes: apiJobWrites(clients),
@@ -109,6 +111,7 @@ export function makeControllers(wiring: ControllerWiring): Controllers {
       reconcileDataset(key, log, {
         datasets: informers.datasets,
         jobs: informers.jobs,
+        namespaceUid: uidLookup(informers.namespaces),
         fileSets: fileSets && { store: fileSets.store, manifests: fileSets.manifests },
         writeStatus: statusWriter<Dataset, DatasetStatus>(clients.custom, 'datasets'),
         createJob: uidCreator<TesseraJob>(clients.custom, 'jobs'),
@@ -119,7 +122,7 @@ export function makeControllers(wiring: ControllerWiring): Controllers {
       }),
     ),
     algo: controller('algo', wiring, (key, log) =>
-      reconcileAlgo(key, log, { algos: informers.algos, store: fileSets?.store, manifests: fileSets?.manifests, writeStatus: statusWriter<Algo, AlgoStatus>(clients.custom, 'algos'), events: wiring.events, clock: wiring.clock }),
+      reconcileAlgo(key, log, { algos: informers.algos, namespaceUid: uidLookup(informers.namespaces), store: fileSets?.store, manifests: fileSets?.manifests, writeStatus: statusWriter<Algo, AlgoStatus>(clients.custom, 'algos'), events: wiring.events, clock: wiring.clock }),
     ),
     plan: controller('computeplan', wiring, (key, log) =>
       reconcilePlan(key, log, {
@@ -127,6 +130,7 @@ export function makeControllers(wiring: ControllerWiring): Controllers {
         jobsOfPlan: (uid) => informers.jobs.byIndex(planIndex.jobs, uid),
         algos: informers.algos,
         datasets: informers.datasets,
+        namespaceUid: uidLookup(informers.namespaces),
         store: fileSets?.store,
         writes: apiPlanWrites(clients.custom),
         events: wiring.events,

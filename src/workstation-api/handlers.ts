@@ -6,7 +6,7 @@
 // granted), whether or not the store has the blob, so the answer reveals nothing about other tenants'
 // data; the commit then checks that each such blob was written during the session, at the size the
 // manifest says. Knowing a digest is therefore worth nothing.
-import { grantAccess, holdsAccess } from '../storage/access.ts';
+import { grantAccess, holdsAccess, type UidOf } from '../storage/access.ts';
 import { forEachBounded } from '../storage/bounded.ts';
 import type { ManifestCache } from '../storage/manifest-cache.ts';
 import { putManifest } from '../storage/manifest-io.ts';
@@ -23,6 +23,8 @@ import { signSession, verifySession, type UploadSession } from './sessions.ts';
 export interface WorkstationDeps {
   store: BlobStore;
   manifests: ManifestCache;
+  /** A namespace's current uid (the operator's cache): grants are the namespace's as it is now, not its name's. */
+  uidOf: UidOf;
   review: AccessReviewer;
   /** Signs and checks upload sessions; shared by every replica. */
   sessionKey: Buffer;
@@ -52,7 +54,7 @@ function pushActions(namespace: string, target: UploadRequest['for']): ResourceA
 async function heldBlobs(namespace: string, base: readonly string[], deps: WorkstationDeps): Promise<Set<string>> {
   const held = new Set<string>();
   for (const digest of new Set(base)) {
-    if (!(await holdsAccess(deps.store, namespace, digest))) continue;
+    if (!(await holdsAccess(deps.store, deps.uidOf, namespace, digest))) continue;
     const manifest = await deps.manifests.get(digest).catch(() => undefined);
     for (const entry of manifest?.entries ?? []) held.add(entry.digest);
   }
@@ -71,7 +73,7 @@ export async function startUpload(caller: Caller, namespace: string, request: Up
     issuedAtMs: deps.now(),
   };
   const token = signSession(deps.sessionKey, session);
-  if (await holdsAccess(deps.store, namespace, request.manifestDigest)) return { session: token, alreadyGranted: true, uploads: [] };
+  if (await holdsAccess(deps.store, deps.uidOf, namespace, request.manifestDigest)) return { session: token, alreadyGranted: true, uploads: [] };
   const held = await heldBlobs(namespace, session.base, deps);
   const needed = [...new Map(request.blobs.filter((b) => !held.has(b.digest)).map((b) => [b.digest, b])).values()];
   const expires = Math.min(deps.presignSeconds, Math.floor(deps.sessionMaxAgeMs / 1000));
@@ -115,11 +117,13 @@ export async function commitUpload(caller: Caller, namespace: string, request: {
   const manifest = parseManifest(request.manifest);
   const digest = manifestDigest(manifest);
   if (digest !== session.manifestDigest) throw new ApiError('BadRequest', `the manifest hashes to ${digest}, but the session was opened for ${session.manifestDigest}`);
-  if (!(await holdsAccess(deps.store, namespace, digest))) {
+  // A namespace created a moment ago may not be in the operator's cache yet: nothing can be granted to it until it is.
+  if (deps.uidOf(namespace) === undefined) throw new ApiError('ServiceUnavailable', `namespace ${namespace} is not known to the operator yet; try again in a few seconds`);
+  if (!(await holdsAccess(deps.store, deps.uidOf, namespace, digest))) {
     await checkPossession(manifest, session, deps);
     // Always written: an old unused copy of the same manifest may be collected any moment.
     await putManifest(deps.store, manifest, digest);
-    await grantAccess(deps.store, namespace, digest);
+    await grantAccess(deps.store, deps.uidOf, namespace, digest);
   }
   return { digest, files: manifest.entries.length, bytes: manifest.entries.reduce((sum, e) => sum + e.size, 0) };
 }
@@ -132,7 +136,7 @@ export async function commitUpload(caller: Caller, namespace: string, request: {
 export async function presignFileSet(caller: Caller, namespace: string, digest: string, deps: WorkstationDeps): Promise<DownloadResponse> {
   await requireAny(deps.review, caller, [{ group: filesGroup, resource: 'filesets', verb: 'get', namespace, name: digest }]);
   const notHeld = new ApiError('NotFound', `filesets.${filesGroup} "${digest}" not found in namespace "${namespace}"`);
-  if (!(await holdsAccess(deps.store, namespace, digest))) throw notHeld;
+  if (!(await holdsAccess(deps.store, deps.uidOf, namespace, digest))) throw notHeld;
   const manifest = await deps.manifests.get(digest).catch(() => {
     throw notHeld;
   });
