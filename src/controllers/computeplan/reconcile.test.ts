@@ -5,6 +5,7 @@ import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { grantAccess } from '../../storage/access.ts';
+import { testNamespaceUid } from '../../../test/support/job-builders.ts';
 import { memoryStore } from '../../storage/memory-store.ts';
 import { digestOf, makeAlgo, makeDataset, makePlan, makeTask } from '../../../test/support/plan-builders.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
@@ -45,6 +46,7 @@ function world(): { deps: PlanReconcilerDeps; created: TesseraJob[]; datasets: D
     jobsOfPlan: () => created,
     algos: cacheOf(() => algos),
     datasets: cacheOf(() => datasets),
+    namespaceUid: testNamespaceUid,
     store,
     writes,
     clock: { now: () => Date.parse('2026-01-01T01:00:00Z') },
@@ -62,14 +64,14 @@ describe('reconcilePlan: what the plan lends', () => {
 
   it('lends held code to the task namespace before creating its Job, and withdraws it when the Dataset stops authorizing the plan', async () => {
     const { deps, created, datasets, store } = world();
-    await grantAccess(store, 'org-a', code);
+    await grantAccess(store, testNamespaceUid, 'org-a', code);
     await reconcilePlan('org-a/plan', log, deps);
     expect(created.map((j) => `${j.metadata.namespace}/${j.spec.code?.digest}`)).toEqual([`org-b/${code}`]);
     const hex = code.slice('sha256:'.length);
-    expect(store.keys()).toEqual([`access/org-a/${hex}`, `loan-index/uid-plan/org-b/${hex}`, `loans/org-b/${hex}/uid-plan`]);
+    expect(store.keys()).toEqual([`holdings/nsuid-org-a/${hex}`, `lent-index/uid-plan/nsuid-org-b/${hex}`, `lent/nsuid-org-b/${hex}/uid-plan`]);
 
     datasets[0]!.spec.permissions = { public: false, authorizedNamespaces: [] };
     await reconcilePlan('org-a/plan', log, deps);
-    expect(store.keys()).toEqual([`access/org-a/${hex}`]);
+    expect(store.keys()).toEqual([`holdings/nsuid-org-a/${hex}`]);
   });
 });

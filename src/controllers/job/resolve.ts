@@ -19,7 +19,7 @@ export interface ResolveLookups {
   job(namespace: string, name: string): Readonly<TesseraJob> | undefined;
   algo(namespace: string, name: string): Readonly<Algo> | undefined;
   /** A namespace's current uid, or undefined when the operator's cache does not know it. */
-  namespaceUid(name: string): string | undefined;
+  namespaceUid: (name: string) => string | undefined;
 }
 
 /** The run a Job resolves to. */
