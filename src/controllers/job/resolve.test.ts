@@ -72,6 +72,13 @@ describe('resolveRun', () => {
       wantMessage: /Dataset team-b\/cifar has not recorded its authorization of namespace team-a yet/,
     },
     {
+      name: "a Job whose namespace the operator's cache has not seen yet waits",
+      job: makeJob('train').datasetInput('data', 'cifar'),
+      lookups: { ...lookupsOf({ datasets: [makeInputDataset('cifar').obj()] }), namespaceUid: () => undefined },
+      wantKind: 'waiting',
+      wantMessage: /namespace team-a is not in the operator's cache yet/,
+    },
+    {
       name: "a public (compute) Dataset is not readable elsewhere either",
       job: makeJob('train').datasetInput('data', 'cifar', { namespace: 'team-b' }),
       lookups: lookupsOf({ datasets: [makeInputDataset('cifar', 'team-b').public().obj()] }),

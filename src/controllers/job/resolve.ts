@@ -228,6 +228,10 @@ function indexClaim(job: Readonly<TesseraJob>, lookups: ResolveLookups): { kind:
 
 /** Resolves the Algo and every input of `job`; the first input that is not ready decides. */
 export function resolveRun(job: Readonly<TesseraJob>, lookups: ResolveLookups): Resolution {
+  // Grants and authorizations are the namespace's as it is now, by uid: a namespace the cache has
+  // not seen yet (a watch event behind its Job) is waited for, not refused.
+  const namespace = job.metadata.namespace ?? '';
+  if (lookups.namespaceUid(namespace) === undefined) return { kind: 'waiting', message: `namespace ${namespace} is not in the operator's cache yet` };
   const claim = indexClaim(job, lookups);
   if (claim.kind !== 'ok') return claim;
   const algoAnswer = resolveAlgo(job, lookups);
