@@ -1,4 +1,4 @@
-// Lint budgets from STYLE.md (after Pepr): small functions, explicit return types, no floating promises.
+// Lint budgets (after Pepr; CONTRIBUTING.md, Lint and type budgets): small functions, explicit return types, no floating promises.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three tiers (STYLE.md §12): unit tests of pure logic beside the code, integration tests against the
-// real local cluster, and e2e tests with real containers on its real node. The global setups bring the
-// cluster up (or reuse it when healthy).
+// The test tiers (CONTRIBUTING.md, Tests): unit tests of pure logic beside the code, integration and
+// security tests against the real local cluster, and e2e tests with real containers on its real node.
+// The global setups bring the cluster up (or reuse it when healthy).
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],

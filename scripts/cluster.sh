@@ -31,7 +31,7 @@ SCHEDULER_PORT="${TESSERA_SCHEDULER_PORT:-30259}"
 KWOK_PORT="${TESSERA_KWOK_PORT:-30247}"
 MINIO_PORT="${TESSERA_MINIO_PORT:-39000}"
 MINIO_USER=tessera-admin MINIO_PASSWORD=tessera-admin-secret
-# The apiserver advertises an address on a veth we create, never eth0's (LOCAL-CLUSTER.md §4.2). It
+# The apiserver advertises an address on a veth we create, never eth0's (README, The local cluster). It
 # and MinIO also listen there (not on 127.0.0.1), so host processes and pods use the same endpoints.
 NODE_LINK=tsr0 NODE_IP="${TESSERA_NODE_IP:-10.200.0.1}"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok minio)

@@ -102,23 +102,43 @@ function kubectl(args: string[], input?: string): string {
   return execFileSync(env.kubectl, ['--kubeconfig', env.kubeconfig, ...args], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
 }
 
-async function runShape(shape: Shape, kc: k8s.KubeConfig, stamp: string): Promise<ShapeResult> {
+/** A fresh namespace with the plan's Algo in it. */
+async function prepareNamespace(shape: Shape, stamp: string): Promise<string> {
   const namespace = `bench-plan-${shape.name}-${stamp}`;
   kubectl(['create', 'namespace', namespace]);
   await waitFor(`ServiceAccount in ${namespace}`, () => kubectl(['get', 'serviceaccount', 'default', '-n', namespace, '-o', 'name']).includes('default'));
   kubectl(['apply', '-n', namespace, '-f', '-'], JSON.stringify({ apiVersion: 'tessera.dev/v1alpha1', kind: 'Algo', metadata: { name: 'step' }, spec: { image: 'local/sim:1', category: 'train', outputs: [{ name: 'out' }] } }));
-  const operator = await startOperator(`bench-plan-${shape.name}`, ['--no-leader-elect', '--workers', '16', '--qps', '400', '--burst', '800']);
-  const sim = startMoverSim({ namespaces: [namespace], transferUrl: operator.transferUrl, write: writeEveryOutput, concurrency: 48 });
-  const sightings: Sightings = { created: new Map(), succeeded: new Map() };
-  const watch = await watchJobs(kc, namespace, sightings);
-  const before = metricTotal(await (await fetch(`${operator.metricsUrl}/metrics`)).text(), 'rest_client_requests_total');
+  return namespace;
+}
+
+/** Applies the plan and waits for it to end; returns it and the makespan in seconds. */
+async function runPlan(shape: Shape, namespace: string): Promise<{ plan: ComputePlan; makespanS: number }> {
   const start = performance.now();
   kubectl(['apply', '--server-side', '-n', namespace, '-f', '-'], JSON.stringify({ apiVersion: 'tessera.dev/v1alpha1', kind: 'ComputePlan', metadata: { name: 'bench', annotations: { 'sim.tessera.dev/run-for': runFor } }, spec: planSpec(shape) }));
   const plan = await waitFor(`plan ${shape.name} done`, () => {
     const p = JSON.parse(kubectl(['get', 'computeplan', 'bench', '-n', namespace, '-o', 'json'])) as ComputePlan;
     return ['Succeeded', 'Failed'].includes(p.status?.phase ?? '') ? p : undefined;
   }, 7_200_000);
-  const makespanS = (performance.now() - start) / 1000;
+  return { plan, makespanS: (performance.now() - start) / 1000 };
+}
+
+/** How long each task waited after its parent succeeded, in ms. */
+function handoffLatencies(shape: Shape, sightings: Sightings): number[] {
+  return shape.tasks.flatMap((t) => {
+    const parentDone = t.parent ? sightings.succeeded.get(t.parent) : undefined;
+    const created = sightings.created.get(t.name);
+    return parentDone !== undefined && created !== undefined ? [created - parentDone] : [];
+  });
+}
+
+async function runShape(shape: Shape, kc: k8s.KubeConfig, stamp: string): Promise<ShapeResult> {
+  const namespace = await prepareNamespace(shape, stamp);
+  const operator = await startOperator(`bench-plan-${shape.name}`, ['--no-leader-elect', '--workers', '16', '--qps', '400', '--burst', '800']);
+  const sim = startMoverSim({ namespaces: [namespace], transferUrl: operator.transferUrl, write: writeEveryOutput, concurrency: 48 });
+  const sightings: Sightings = { created: new Map(), succeeded: new Map() };
+  const watch = await watchJobs(kc, namespace, sightings);
+  const before = metricTotal(await (await fetch(`${operator.metricsUrl}/metrics`)).text(), 'rest_client_requests_total');
+  const { plan, makespanS } = await runPlan(shape, namespace);
   const metricsText = await (await fetch(`${operator.metricsUrl}/metrics`)).text();
   const after = metricTotal(metricsText, 'rest_client_requests_total');
   const byMethod = metricsText.split('\n').filter((l) => l.startsWith('rest_client_requests_total{'));
@@ -127,11 +147,7 @@ async function runShape(shape: Shape, kc: k8s.KubeConfig, stamp: string): Promis
   await sim.stop();
   await operator.stop();
   if (plan.status?.phase !== 'Succeeded') console.log(`  plan ${shape.name} ended ${plan.status?.phase}: ${JSON.stringify(plan.status?.conditions)}`);
-  const latencies = shape.tasks.flatMap((t) => {
-    const parentDone = t.parent ? sightings.succeeded.get(t.parent) : undefined;
-    const created = sightings.created.get(t.name);
-    return parentDone !== undefined && created !== undefined ? [created - parentDone] : [];
-  });
+  const latencies = handoffLatencies(shape, sightings);
   kubectl(['delete', 'namespace', namespace, '--wait=false']);
   return {
     shape: shape.name,

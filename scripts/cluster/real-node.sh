@@ -1,4 +1,4 @@
-# The real node beside the kwok nodes (LOCAL-CLUSTER.md §4): kubelet on Debian's containerd 1.6 and
+# The real node beside the kwok nodes (README, The real node): kubelet on Debian's containerd 1.6 and
 # runc (cgroup v1, cgroupfs), pods on a CNI bridge, Services through kube-proxy in iptables mode.
 # Sourced by cluster.sh, which provides RUN, PKI, LOGS, PIDS, NODE_IP, KUBECONFIG_PATH, KUBE_BIN and
 # start, wait_for, stop_component, is_running, kubectl, log and die. TESSERA_REAL_NODE=0 turns it off.

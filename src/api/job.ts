@@ -60,6 +60,7 @@ export const JobReason = {
   CodeNotApproved: 'CodeNotApproved',
   InvalidSpec: 'InvalidSpec',
   ImmutableAfterStart: 'ImmutableAfterStart',
+  NameTaken: 'NameTaken',
   ResultMissing: 'ResultMissing',
   Downloading: 'Downloading',
   Uploading: 'Uploading',

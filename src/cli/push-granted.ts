@@ -33,6 +33,26 @@ async function currentFileSets(kc: k8s.KubeConfig, target: UploadRequest['for'],
   }
 }
 
+type Progress = ReturnType<typeof import('./progress.ts').pushProgress>;
+type FilesApi = ReturnType<typeof import('./files-api.ts').filesApi>;
+
+/** Hashes `dir`, sends the blobs the workstation API asks for, and commits the manifest. */
+async function sendTree(dir: string, api: FilesApi, to: { namespace: string; target: UploadRequest['for']; base: string[] }, bar: Progress): Promise<PushResult> {
+  const { hashTree } = await import('../storage/file-sets.ts');
+  const { manifestDigest } = await import('../storage/manifest.ts');
+  const { putBlobs } = await import('../transfer/put-blobs.ts');
+  const tree = await hashTree(dir, undefined, (p) => bar.update(p));
+  const digest = manifestDigest(tree.manifest);
+  const blobs = tree.blobs.map((b) => ({ digest: b.digest, size: b.size }));
+  const answer = await api.upload(to.namespace, { for: to.target, manifestDigest: digest, blobs, base: to.base });
+  let sent = 0;
+  const total = answer.uploads.length;
+  bar.update({ phase: 'uploading', done: 0, total });
+  const moved = await putBlobs(answer.uploads, tree.blobs, { onBlobSent: () => bar.update({ phase: 'uploading', done: ++sent, total }) });
+  await api.commit(to.namespace, { session: answer.session, manifest: tree.manifest });
+  return { digest, manifest: tree.manifest, uploadedBytes: moved.bytes, uploadedBlobs: moved.blobs, skippedBlobs: tree.blobs.length - moved.blobs };
+}
+
 /**
  * Uploads `dir` through the workstation API (only blobs the namespace cannot show it holds, with a
  * progress bar on a terminal), commits it, then hands it to `apply`, which writes the object.
@@ -42,28 +62,15 @@ export async function pushGranted(
   object: { name: string; namespace?: string; kind: UploadRequest['for']['kind'] },
   apply: (push: GrantedPush) => Promise<void>,
 ): Promise<void> {
-  const { hashTree } = await import('../storage/file-sets.ts');
-  const { manifestDigest } = await import('../storage/manifest.ts');
-  const { putBlobs } = await import('../transfer/put-blobs.ts');
   const { kubeContext } = await import('./context.ts');
   const { filesApi } = await import('./files-api.ts');
   const { pushProgress } = await import('./progress.ts');
   const { kc, namespace } = kubeContext(object.namespace);
-  const api = filesApi(kc);
   const target = { kind: object.kind, name: object.name };
   const bar = pushProgress(`${namespace}/${object.name}`);
   try {
-    const tree = await hashTree(dir, undefined, (p) => bar.update(p));
-    const digest = manifestDigest(tree.manifest);
-    const blobs = tree.blobs.map((b) => ({ digest: b.digest, size: b.size }));
-    const answer = await api.upload(namespace, { for: target, manifestDigest: digest, blobs, base: await currentFileSets(kc, target, namespace) });
-    let sent = 0;
-    const total = answer.uploads.length;
-    bar.update({ phase: 'uploading', done: 0, total });
-    const moved = await putBlobs(answer.uploads, tree.blobs, { onBlobSent: () => bar.update({ phase: 'uploading', done: ++sent, total }) });
-    await api.commit(namespace, { session: answer.session, manifest: tree.manifest });
+    const result = await sendTree(dir, filesApi(kc), { namespace, target, base: await currentFileSets(kc, target, namespace) }, bar);
     bar.stop();
-    const result: PushResult = { digest, manifest: tree.manifest, uploadedBytes: moved.bytes, uploadedBlobs: moved.blobs, skippedBlobs: tree.blobs.length - moved.blobs };
     await apply({ kc, namespace, result });
   } finally {
     bar.stop();

@@ -1,11 +1,13 @@
 import type * as k8s from '@kubernetes/client-node';
+import { namesInSeal, observedViewAnnotation, runSealAnnotation, runViewHash } from '../controllers/job/run-seal.ts';
 import { transferAudience } from '../transfer/protocol.ts';
 
 // What the operator's caches keep of its pods and batch Jobs. A cached pod is mostly its spec
 // (containers, env, volumes, probes) and a batch Job mostly its pod template, neither of which any
 // reconciler or the transfer API reads after creation; a thousand runs in flight would otherwise
 // hold two copies of every pod template in memory. What is kept is what status, events, ownership
-// proofs and results are computed from: metadata, status, the node, whether the run pushes outputs.
+// proofs and results are computed from: metadata, status, the node, whether the run pushes outputs,
+// and the hash of the sealed view (run-seal.ts), computed here from the spec before it is dropped.
 
 /**
  * The token-holding part of a pod spec, which the transfer API checks before it answers a pod
@@ -33,16 +35,44 @@ function tokenHolders(spec: k8s.V1PodSpec | undefined): Partial<k8s.V1PodSpec> {
 /** A pod as the operator reads it: metadata, status, the node it runs on, and who holds its transfer token. */
 export function trimPod(pod: k8s.V1Pod): k8s.V1Pod {
   const nodeName = pod.spec?.nodeName;
+  const seal = pod.metadata?.annotations?.[runSealAnnotation];
   return {
     apiVersion: pod.apiVersion,
     kind: pod.kind,
-    metadata: pod.metadata,
+    metadata: withObservedView(pod.metadata, seal, pod.spec),
     spec: { ...tokenHolders(pod.spec), ...(nodeName === undefined ? {} : { nodeName }) } as k8s.V1PodSpec,
     status: pod.status,
   };
 }
 
-/** A batch Job as the operator reads it: metadata, status, suspension and its init containers' names. */
+/** Whether `metadata` must be copied to set or clear the seal keys; most objects need no copy. */
+function touchesSealKeys(metadata: k8s.V1ObjectMeta, seal: string | undefined): boolean {
+  const own = metadata.annotations ?? {};
+  return seal !== undefined || runSealAnnotation in own || observedViewAnnotation in own;
+}
+
+/**
+ * `metadata` with the seal it should be judged by (`seal`: the pod's own, or a batch Job's pod
+ * template's) and the hash of the view that seal covers in `spec`; both are dropped when absent, so
+ * nothing a tenant writes under those keys survives into the cache.
+ */
+function withObservedView(metadata: k8s.V1ObjectMeta | undefined, seal: string | undefined, spec: k8s.V1PodSpec | undefined): k8s.V1ObjectMeta | undefined {
+  if (!metadata || !touchesSealKeys(metadata, seal)) return metadata;
+  const { [runSealAnnotation]: _seal, [observedViewAnnotation]: _view, ...others } = metadata.annotations ?? {};
+  const names = namesInSeal(seal);
+  const viewHash = names && runViewHash(spec, names);
+  const annotations = { ...others, ...(seal && viewHash ? { [runSealAnnotation]: seal, [observedViewAnnotation]: viewHash } : {}) };
+  return { ...metadata, annotations: Object.keys(annotations).length ? annotations : undefined };
+}
+
+function templateSeal(batchJob: k8s.V1Job): string | undefined {
+  return batchJob.spec?.template.metadata?.annotations?.[runSealAnnotation];
+}
+
+/**
+ * A batch Job as the operator reads it: metadata (with its pod template's seal and sealed view),
+ * status, suspension and its init containers' names.
+ */
 export function trimBatchJob(batchJob: k8s.V1Job): k8s.V1Job {
   const spec = batchJob.spec;
   const initContainers = spec?.template.spec?.initContainers?.map((c) => ({ name: c.name }));
@@ -50,7 +80,7 @@ export function trimBatchJob(batchJob: k8s.V1Job): k8s.V1Job {
   return {
     apiVersion: batchJob.apiVersion,
     kind: batchJob.kind,
-    metadata: batchJob.metadata,
+    metadata: withObservedView(batchJob.metadata, templateSeal(batchJob), spec?.template.spec),
     spec: spec && { ...(spec.suspend === undefined ? {} : { suspend: spec.suspend }), template: { spec: podSpec } },
     status: batchJob.status,
   };

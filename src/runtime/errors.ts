@@ -14,7 +14,7 @@ export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
 
-/** How the controller treats a reconcile error; decided in one place (STYLE.md §10). */
+/** How the controller treats a reconcile error; decided in one place (CONTRIBUTING.md, Style › Errors). */
 export type ErrorClass = 'terminal' | 'conflict' | 'fenced' | 'retryable';
 
 function isFenced(err: unknown): boolean {

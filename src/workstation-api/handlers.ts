@@ -119,12 +119,12 @@ export async function commitUpload(caller: Caller, namespace: string, request: {
   if (digest !== session.manifestDigest) throw new ApiError('BadRequest', `the manifest hashes to ${digest}, but the session was opened for ${session.manifestDigest}`);
   // A namespace created a moment ago may not be in the operator's cache yet: nothing can be granted to it until it is.
   if (deps.uidOf(namespace) === undefined) throw new ApiError('ServiceUnavailable', `namespace ${namespace} is not known to the operator yet; try again in a few seconds`);
-  if (!(await holdsAccess(deps.store, deps.uidOf, namespace, digest))) {
-    await checkPossession(manifest, session, deps);
-    // Always written: an old unused copy of the same manifest may be collected any moment.
-    await putManifest(deps.store, manifest, digest);
-    await grantAccess(deps.store, deps.uidOf, namespace, digest);
-  }
+  const held = await holdsAccess(deps.store, deps.uidOf, namespace, digest);
+  if (!held) await checkPossession(manifest, session, deps);
+  // Always written, held or not: an old unused copy of the same manifest may be collected any
+  // moment, and the Dataset or Algo about to name it must find it.
+  await putManifest(deps.store, manifest, digest);
+  if (!held) await grantAccess(deps.store, deps.uidOf, namespace, digest);
   return { digest, files: manifest.entries.length, bytes: manifest.entries.reduce((sum, e) => sum + e.size, 0) };
 }
 

@@ -217,6 +217,13 @@ export class ObservedPodBuilder {
     return this;
   }
 
+  /** The init container `name` (a mover) has exited with `exitCode`, its termination message `message` (the end of its log). */
+  initExited(name: string, exitCode: number, message?: string): this {
+    const exited: k8s.V1ContainerStatus = { name, image: 'mover', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', message } } };
+    this.pod.status!.initContainerStatuses = [...(this.pod.status!.initContainerStatuses ?? []).filter((c) => c.name !== name), exited];
+    return this;
+  }
+
   uid(uid: string): this {
     this.pod.metadata!.uid = uid;
     return this;

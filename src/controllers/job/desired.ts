@@ -4,6 +4,8 @@ import type { TesseraJob } from '../../api/job.ts';
 import { indexerParts, moverPodParts, usesFileSets, type MoverConfig, type MoverPodParts } from './mover-containers.ts';
 import { batchJobName, labels, managedByValue, simulationAnnotationPrefix } from './names.ts';
 import type { EffectiveRun } from './resolve.ts';
+import { runSealAnnotation, sealRun } from './run-seal.ts';
+import type { SigningKeys } from '../../storage/result-record.ts';
 import { runSpecHash, specHashAnnotation } from './spec-hash.ts';
 
 /** Operator settings that shape every batch Job; parsed from flags and env by the CLI. */
@@ -182,20 +184,32 @@ function podSpec(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): 
   };
 }
 
+/** The pod template's annotations: the simulation hooks, and the run's seal when there are keys. */
+function templateAnnotations(job: TesseraJob, name: string, spec: k8s.V1PodSpec, sealKeys: SigningKeys | undefined): Record<string, string> | undefined {
+  const annotations = { ...podAnnotations(job) };
+  if (sealKeys?.length) {
+    annotations[runSealAnnotation] = sealRun(sealKeys, { namespace: job.metadata.namespace ?? '', jobUid: job.metadata.uid ?? '', batchJob: name }, spec);
+  }
+  return Object.keys(annotations).length ? annotations : undefined;
+}
+
 /**
  * The batch/v1 Job that runs `job`: one pod, requests = limits for cpu, memory and GPUs, retries as
  * backoffLimit, timeout as activeDeadlineSeconds. With a Kueue queue it is created suspended and
- * Kueue admits it; its pod template is written once, at creation, and never re-applied.
+ * Kueue admits it; its pod template is written once, at creation, and never re-applied. With
+ * `sealKeys` (an operator with an object store) its pods carry the run's seal (run-seal.ts).
  */
-export function desiredBatchJob(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): k8s.V1Job {
+export function desiredBatchJob(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig, sealKeys?: SigningKeys): k8s.V1Job {
   const ownLabels = childLabels(job);
   const runIndex = job.status?.run ?? 0;
   const queue = job.spec.queueName;
+  const name = batchJobName(job.metadata.name, job.metadata.uid ?? '', runIndex);
+  const spec = podSpec(job, run, config);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
-      name: batchJobName(job.metadata.name, job.metadata.uid ?? '', runIndex),
+      name,
       namespace: job.metadata.namespace,
       labels: queue ? { ...ownLabels, [labels.kueueQueue]: queue } : ownLabels,
       annotations: { [specHashAnnotation]: runSpecHash(job) },
@@ -210,8 +224,8 @@ export function desiredBatchJob(job: TesseraJob, run: EffectiveRun, config: JobR
       podFailurePolicy: podFailurePolicy(job),
       suspend: queue ? true : undefined,
       template: {
-        metadata: { labels: { ...ownLabels }, annotations: podAnnotations(job) },
-        spec: podSpec(job, run, config),
+        metadata: { labels: { ...ownLabels }, annotations: templateAnnotations(job, name, spec, sealKeys) },
+        spec,
       },
     },
   };

@@ -16,6 +16,7 @@ const warningReasons: ReadonlySet<string> = new Set([
   JobReason.InvalidSpec,
   JobReason.Unauthorized,
   JobReason.CodeNotApproved,
+  JobReason.NameTaken,
 ]);
 
 /** The Event, if any, for a Job whose status goes from `before` to `after`. Pure. */

@@ -21,8 +21,9 @@ import { eventForTransition, jobEventSubject } from './events.ts';
 import { moverContainerNames, usesFileSets } from './mover-containers.ts';
 import { batchJobName, labels } from './names.ts';
 import { resolveRun, type EffectiveRun, type Resolution, type ResolveLookups } from './resolve.ts';
+import { observedViewAnnotation, runSealAnnotation, verifyRunSeal } from './run-seal.ts';
 import { specHashAnnotation, runSpecHash } from './spec-hash.ts';
-import { hasFinished, invalidSpecStatus, jobStatus, refusedStatus, resolutionStatus, type ObservedRun } from './status.ts';
+import { hasFinished, invalidSpecStatus, jobStatus, nameTakenStatus, refusedStatus, resolutionStatus, type ObservedRun } from './status.ts';
 import type { JobWrites } from './writes.ts';
 
 /** The object store, when the operator has one: file sets need it, bare runs do not. */
@@ -103,6 +104,25 @@ function observe(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | undefined, dep
   };
 }
 
+/**
+ * Whether `batchJob` is the run the operator made for `job` (run-seal.ts): anyone who may create
+ * batch Jobs in the namespace can take its deterministic name first. Without an object store there
+ * are no keys, no transfer API and no data to protect: the name is enough.
+ */
+function isSealedFor(job: Readonly<TesseraJob>, batchJob: Readonly<k8s.V1Job>, deps: JobReconcilerDeps): boolean {
+  if (!deps.fileSets) return true;
+  const annotations = batchJob.metadata?.annotations ?? {};
+  const subject = { namespace: job.metadata.namespace ?? '', jobUid: job.metadata.uid ?? '', batchJob: batchJob.metadata?.name ?? '' };
+  return verifyRunSeal(deps.fileSets.signingKey, subject, annotations[runSealAnnotation], annotations[observedViewAnnotation]);
+}
+
+/** Says so in status when the batch Job under the run's name is not the operator's; true when it is not. */
+async function refusedSquatter(job: TesseraJob, batchJob: Readonly<k8s.V1Job> | undefined, deps: JobReconcilerDeps, log: Logger): Promise<boolean> {
+  if (!batchJob || hasFinished(job.status) || isSealedFor(job, batchJob, deps)) return false;
+  await writeStatusIfChanged(job, nameTakenStatus(job, batchJob.metadata?.name ?? '', new Date(deps.clock.now())), deps, log);
+  return true;
+}
+
 async function stopRun(batchJob: Readonly<k8s.V1Job> | undefined, deps: JobReconcilerDeps, log: Logger): Promise<boolean> {
   if (!batchJob || batchJob.metadata?.deletionTimestamp) return false;
   await deps.writes.deleteBatchJob(batchJob);
@@ -146,7 +166,7 @@ async function startRun(job: TesseraJob, deps: JobReconcilerDeps, log: Logger): 
     return true;
   }
   if (resolution.kind !== 'ready') return true;
-  const desired = desiredBatchJob(job, resolution.run, deps.config);
+  const desired = desiredBatchJob(job, resolution.run, deps.config, deps.fileSets?.signingKey);
   const created = await deps.writes.createBatchJob(job, desired);
   if (created === 'created') log.info({ batchJob: desired.metadata?.name }, 'created the batch Job');
   else if (created === 'exists') log.debug({ batchJob: desired.metadata?.name }, 'the batch Job exists but is not cached yet');
@@ -223,7 +243,6 @@ async function liveJob(key: string, deps: JobReconcilerDeps, log: Logger): Promi
  * recomputed from the cluster on the next pass.
  */
 export async function reconcileJob(key: string, log: Logger, deps: JobReconcilerDeps): Promise<ReconcileResult | void> {
-  const [namespace, name] = splitKey(key);
   const job = await liveJob(key, deps, log);
   if (!job) return;
   // The informer reports the last status write soon, and that enqueues this Job again; a status
@@ -236,7 +255,8 @@ export async function reconcileJob(key: string, log: Logger, deps: JobReconciler
     return;
   }
 
-  const batchJob = deps.batchJobs.get(namespace, batchJobName(name, job.metadata.uid ?? '', job.status?.run ?? 0));
+  const batchJob = currentBatchJob(job, deps);
+  if (await refusedSquatter(job, batchJob, deps, log)) return;
   // Status is written from what the informers report next, not from what was just sent.
   if (await convergeRun(job, batchJob, deps, log)) return;
   const now = deps.clock.now();

@@ -172,6 +172,22 @@ describe('jobStatus of a run that moves file sets', () => {
     expect(status.completionTime).toBe(wantPhase === 'Failed' ? '2026-01-01T00:09:00.000Z' : undefined);
   });
 
+  it("says why the push failed, in the push sidecar's last log line, when the outputs were lost", () => {
+    const log = '{"level":30,"msg":"hashing outputs"}\ntessera: /tessera/outputs/model is a symbolic link; outputs must be real directories\n';
+    const pushFailed = observedPod().exited(0).initExited('push', 1, log).obj();
+    const status = jobStatus(makeJob('train').outputs('model').obj(), run({ batchJob: complete, pods: [pushFailed], expectsResult: true }), now);
+    expect(status).toMatchObject({ phase: 'Failed', reason: 'ResultMissing' });
+    expect(status.message).toContain('(the push sidecar failed: tessera: /tessera/outputs/model is a symbolic link; outputs must be real directories)');
+  });
+
+  it("says why the pull failed when a run's attempts are used up by it, and falls back to its exit code", () => {
+    const failed = observedBatchJob().condition('Failed', 'BackoffLimitExceeded').counts({ failed: 1 }).obj();
+    const said = observedPod().initExited('pull', 1, 'tessera: input data: 403 Forbidden: the run may not read sha256:ab\n').obj();
+    expect(jobStatus(makeJob('train').obj(), run({ batchJob: failed, pods: [said] }), now).message).toBe('failed 1 time, the last: pulling the inputs failed: tessera: input data: 403 Forbidden: the run may not read sha256:ab; no retries left');
+    const silent = observedPod().initExited('pull', 2).obj();
+    expect(jobStatus(makeJob('train').obj(), run({ batchJob: failed, pods: [silent] }), now).message).toBe('failed 1 time, the last: pulling the inputs failed: exit code 2; no retries left');
+  });
+
   it('succeeds without a result when the run pushes no outputs', () => {
     const status = jobStatus(makeJob('train').obj(), run({ batchJob: complete, pods: [succeededPod], expectsResult: false }), now);
     expect(status).toMatchObject({ phase: 'Succeeded', reason: 'Completed' });

@@ -75,10 +75,30 @@ function exitSuffix(terminated: k8s.V1ContainerStateTerminated | undefined): str
   return terminated ? ` (exit code ${terminated.exitCode})` : '';
 }
 
-function retriesUsedUp(batchJob: Readonly<k8s.V1Job>, exit: string): PhaseVerdict {
+/** The longest part of a mover's termination message a status repeats. */
+const maxMoverMessage = 512;
+
+/**
+ * What a mover container said when it failed: the last line of its termination message (the kubelet
+ * fills it from the end of its log, FallbackToLogsOnError), or its exit code. Undefined unless it failed.
+ */
+export function moverFailure(pod: Readonly<k8s.V1Pod> | undefined, name: string): string | undefined {
+  const terminated = pod?.status?.initContainerStatuses?.find((c) => c.name === name)?.state?.terminated;
+  if (!terminated || terminated.exitCode === 0) return undefined;
+  const lastLine = (terminated.message ?? '').split('\n').map((line) => line.trim()).filter(Boolean).at(-1);
+  return lastLine ? lastLine.slice(0, maxMoverMessage) : `exit code ${terminated.exitCode}`;
+}
+
+/** How the last attempt ended: the pull's own words when it was the pull that failed, else main's exit code. */
+function lastAttempt(pod: Readonly<k8s.V1Pod> | undefined, exit: string): string {
+  const pull = moverFailure(pod, moverContainerNames.pull);
+  return pull ? `: pulling the inputs failed: ${pull}` : exit;
+}
+
+function retriesUsedUp(batchJob: Readonly<k8s.V1Job>, last: string): PhaseVerdict {
   const attempts = batchJob.status?.failed ?? 0;
   const times = attempts === 1 ? 'time' : 'times';
-  return verdict(JobPhase.Failed, JobReason.BackoffLimitExceeded, `failed ${attempts} ${times}, the last${exit}; no retries left`);
+  return verdict(JobPhase.Failed, JobReason.BackoffLimitExceeded, `failed ${attempts} ${times}, the last${last}; no retries left`);
 }
 
 function failureVerdict(batchJob: Readonly<k8s.V1Job>, pod: Readonly<k8s.V1Pod> | undefined): PhaseVerdict {
@@ -90,7 +110,7 @@ function failureVerdict(batchJob: Readonly<k8s.V1Job>, pod: Readonly<k8s.V1Pod> 
   if (failed?.reason === 'PodFailurePolicy') {
     return verdict(JobPhase.Failed, JobReason.ContainerCrashed, `the container failed${exit}; its exit code is not retried`);
   }
-  return retriesUsedUp(batchJob, exit);
+  return retriesUsedUp(batchJob, lastAttempt(pod, exit));
 }
 
 function unschedulableVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict | undefined {
@@ -156,7 +176,9 @@ function podVerdict(pod: Readonly<k8s.V1Pod> | undefined): PhaseVerdict {
 
 function completeVerdict(observed: ObservedRun): PhaseVerdict {
   if (observed.expectsResult && !observed.result) {
-    return verdict(JobPhase.Failed, JobReason.ResultMissing, 'the container succeeded but its outputs were never committed (the push sidecar failed or ran out of time)');
+    const push = moverFailure(latestPod(observed.pods), moverContainerNames.push);
+    const why = push ? `the push sidecar failed: ${push}` : 'the push sidecar failed or ran out of time';
+    return verdict(JobPhase.Failed, JobReason.ResultMissing, `the container succeeded but its outputs were never committed (${why})`);
   }
   return verdict(JobPhase.Succeeded, JobReason.Completed, 'the run succeeded');
 }
@@ -327,6 +349,27 @@ export function invalidSpecStatus(job: TesseraJob, issues: readonly SpecIssue[],
 export function refusedStatus(job: TesseraJob, serverMessage: string, now: Date): TesseraJobStatus {
   const message = `the API server refused the batch Job: ${serverMessage}`;
   const verdict: PhaseVerdict = { phase: JobPhase.Failed, reason: JobReason.InvalidSpec, message };
+  const updates = conditionUpdates(verdict, { batchJob: undefined, pods: [], specChangedAfterStart: false });
+  const stalled = updates.map((u) => (u.type === JobConditionType.Stalled ? { ...u, status: 'True' as const } : u));
+  const generation = job.metadata.generation;
+  return {
+    ...job.status,
+    phase: verdict.phase,
+    reason: verdict.reason,
+    message,
+    observedGeneration: generation,
+    conditions: mergeConditions(job.status?.conditions, stalled, { now, generation }),
+  };
+}
+
+/**
+ * The status of a Job whose batch Job name is held by one the operator did not make (its run seal
+ * is missing or does not verify): Pending and Stalled, naming it. Not terminal: once it is deleted
+ * the run starts.
+ */
+export function nameTakenStatus(job: TesseraJob, batchJobName: string, now: Date): TesseraJobStatus {
+  const message = `batch Job ${job.metadata.namespace}/${batchJobName} was not created by Tessera for this Job (its run seal is missing or does not match); the run starts once it is deleted`;
+  const verdict: PhaseVerdict = { phase: JobPhase.Pending, reason: JobReason.NameTaken, message };
   const updates = conditionUpdates(verdict, { batchJob: undefined, pods: [], specChangedAfterStart: false });
   const stalled = updates.map((u) => (u.type === JobConditionType.Stalled ? { ...u, status: 'True' as const } : u));
   const generation = job.metadata.generation;

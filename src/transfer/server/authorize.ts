@@ -4,6 +4,8 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Algo } from '../../api/algo.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
+import { observedViewAnnotation, runSealAnnotation, verifyRunSeal } from '../../controllers/job/run-seal.ts';
+import type { SigningKeys } from '../../storage/result-record.ts';
 import type { RunPlan } from '../protocol.ts';
 import { TransferError } from './errors.ts';
 import type { PodIdentity } from './identity.ts';
@@ -91,6 +93,18 @@ function isControlledBy(pod: Readonly<k8s.V1Pod>, job: Readonly<TesseraJob>, loo
   const batchJob = lookups.batchJob(job.metadata.namespace ?? '', batchRef.name);
   if (!batchJob || batchJob.metadata?.uid !== batchRef.uid) return false;
   return controllerOf(batchJob)?.uid === job.metadata.uid;
+}
+
+/**
+ * Throws Forbidden unless the pod carries the seal the operator put on its run's pod template and
+ * still runs and mounts what that seal covers (run-seal.ts). Ownership alone proves nothing: a bare
+ * pod may name the operator's batch Job as its controller, next to the operator's own movers.
+ */
+export function checkRunSealed(pod: Readonly<k8s.V1Pod>, job: Readonly<TesseraJob>, keys: SigningKeys): void {
+  const { namespace = '', name = '', annotations = {} } = pod.metadata ?? {};
+  const subject = { namespace, jobUid: job.metadata.uid ?? '', batchJob: controllerOf(pod)?.name ?? '' };
+  if (verifyRunSeal(keys, subject, annotations[runSealAnnotation], annotations[observedViewAnnotation])) return;
+  throw new TransferError('Forbidden', `pod ${namespace}/${name} is not a run the operator made for ${namespace}/${job.metadata.name}: its run seal is missing or does not match its containers and volumes`);
 }
 
 /** The outputs a run may commit: the Job's own list, else its Algo's. */

@@ -9,7 +9,7 @@ import { grantAccess, hasAccess, type UidOf } from '../../storage/access.ts';
 import { forEachBounded } from '../../storage/bounded.ts';
 import { sha256Bytes } from '../../storage/hashing.ts';
 import type { ManifestCache } from '../../storage/manifest-cache.ts';
-import { isInvalidManifest, writeManifest } from '../../storage/manifest-io.ts';
+import { isInvalidManifest, putManifest, writeManifest } from '../../storage/manifest-io.ts';
 import { blobKey, digestHex, manifestDigest, manifestKey, validateManifest, type Manifest } from '../../storage/manifest.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
 import { resultAnnotation, signResult, type ResultRecord, type SigningKeys } from '../../storage/result-record.ts';
@@ -184,14 +184,17 @@ function parseOfferedManifest(name: string, raw: unknown): Manifest {
 
 /**
  * Validates a manifest the pod offers and stores it once the run proved it may name every blob.
- * A manifest already granted to the namespace needs no proof (its blobs are the namespace's).
+ * A manifest already granted to the namespace needs no proof (its blobs are the namespace's). It is
+ * written all the same: an old unused copy may be collected any moment, and the result about to
+ * name it must find it (a fresh copy is young, so garbage collection keeps it and its blobs).
  */
 async function storeOutputManifest(ctx: RunContext, offered: OfferedOutput, deps: TransferDeps): Promise<{ manifest: Manifest; digest: string }> {
   const manifest = parseOfferedManifest(offered.name, offered.manifest);
   const digest = manifestDigest(manifest);
-  if (await isGranted(ctx.plan.namespace, digest, deps)) return { manifest, digest };
-  await checkPossession(ctx, { name: offered.name, manifest, session: sessionFor(ctx, offered, digest, deps) }, deps);
-  await writeManifest(deps.store, manifest, digest);
+  if (!(await isGranted(ctx.plan.namespace, digest, deps))) {
+    await checkPossession(ctx, { name: offered.name, manifest, session: sessionFor(ctx, offered, digest, deps) }, deps);
+  }
+  await putManifest(deps.store, manifest, digest);
   return { manifest, digest };
 }
 

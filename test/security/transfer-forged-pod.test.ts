@@ -1,0 +1,111 @@
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { podOfJob } from '../support/job-runs.ts';
+import { kube, useNamespace, waitFor } from '../support/kube.ts';
+import { installCrds } from '../support/kubectl.ts';
+import { startOperator, type RunningOperator } from '../support/operator.ts';
+import { podToken } from '../support/pod-runner.ts';
+import { tenantOf, type Tenant } from '../support/tenant.ts';
+import { callTransfer, type TransferAnswer } from '../support/transfer-calls.ts';
+
+// Threat: a tenant runs its own code as one of the operator's runs, to read the run's inputs (a
+// plan's code and parent models lent to its namespace) or to commit its outputs. It creates a bare
+// pod that names the run's genuine batch Job as its controller and carries the operator's own
+// movers, token volume, labels and annotations, copied from the genuine pod — only the main
+// container is its own. Ownership, labels and the movers' shape all check out; what does not is the
+// run seal, which covers what every container runs and mounts. The tenant acts with its namespace
+// rights only (pods and batch Jobs, as the built-in `edit` role gives them); the forged pod's token
+// is the one the kubelet would project into it.
+
+const ns = useNamespace(import.meta.filename);
+let operator: RunningOperator;
+let tenant: Tenant;
+let genuine: k8s.V1Pod;
+
+beforeAll(async () => {
+  installCrds();
+  operator = await startOperator('security-forged-pod');
+  tenant = await tenantOf(ns.name);
+  const rbac = kube().config.makeApiClient(k8s.RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({
+    namespace: ns.name,
+    body: { metadata: { name: 'pods' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }] },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace: ns.name,
+    body: { metadata: { name: 'tenant-pods' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pods' }, subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: ns.name }] },
+  });
+  tenant.kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify({
+    apiVersion: 'tessera.dev/v1alpha1',
+    kind: 'Job',
+    metadata: { name: 'train', annotations: { 'sim.tessera.dev/run-for': '300s' } },
+    spec: { image: 'local/sim:1', outputs: [{ name: 'model' }] },
+  }));
+  genuine = await podOfJob(ns.name, 'train', (p) => p.status?.phase === 'Running' || p.status?.phase === 'Pending');
+});
+afterAll(async () => {
+  await operator?.stop();
+});
+
+/** Labels that would put the copy under the batch Job controller's management (it would delete an extra pod). */
+const jobControllerLabels = ['controller-uid', 'job-name', 'batch.kubernetes.io/controller-uid', 'batch.kubernetes.io/job-name'];
+
+/** A bare pod, made by the tenant, copying the genuine run pod with `editMain` applied to its main container. */
+function copyOfGenuine(name: string, editMain: (main: k8s.V1Container) => void = () => {}): k8s.V1Pod {
+  const spec = structuredClone(genuine.spec!);
+  delete spec.nodeName;
+  delete spec.priority;
+  editMain(spec.containers.find((c) => c.name === 'main')!);
+  const labels = Object.fromEntries(Object.entries(genuine.metadata?.labels ?? {}).filter(([key]) => !jobControllerLabels.includes(key)));
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels, annotations: genuine.metadata?.annotations, ownerReferences: genuine.metadata?.ownerReferences },
+    spec,
+  };
+}
+
+async function createAsTenant(pod: k8s.V1Pod): Promise<k8s.V1Pod> {
+  expect(tenant.kubectl(['create', '-n', ns.name, '-f', '-'], JSON.stringify(pod))).toContain('created');
+  return kube().core.readNamespacedPod({ namespace: ns.name, name: pod.metadata!.name! });
+}
+
+/** The transfer API's answer to the pod's GET /v1/run once the operator's cache knows the pod. */
+function runAnswer(token: string, accept: (answer: TransferAnswer) => boolean = (a) => a.status !== 404): Promise<TransferAnswer> {
+  return waitFor('the operator to see the pod', async () => {
+    const answer = await callTransfer(operator.transferUrl, 'GET /v1/run', token);
+    return accept(answer) ? answer : undefined;
+  });
+}
+
+describe("a pod of the tenant's own, posing as the run of a Tessera Job", () => {
+  it('is reachable: it names the genuine batch Job as its controller, with the genuine movers and seal annotation', () => {
+    const owner = genuine.metadata?.ownerReferences?.find((r) => r.controller);
+    expect(owner?.kind).toBe('Job');
+    expect(genuine.spec?.initContainers?.map((c) => c.name)).toEqual(['pull', 'push']);
+    expect(genuine.metadata?.annotations?.['tessera.dev/run-seal']).toMatch(/^v1;/);
+  });
+
+  it('gets 403 naming the run seal when its main container is its own, for reads and commits alike', async () => {
+    const forged = await createAsTenant(copyOfGenuine('forged-main', (main) => Object.assign(main, { image: 'evil/exfiltrate:1', args: ['sh', '-c', 'cat /tessera/inputs/*'] })));
+    const token = await podToken(forged);
+    const answer = await runAnswer(token);
+    expect(answer).toMatchObject({ status: 403, body: { reason: 'Forbidden' } });
+    expect(answer.body.message).toContain(`pod ${ns.name}/forged-main is not a run the operator made`);
+    expect(answer.body.message).toContain('run seal');
+    expect(await callTransfer(operator.transferUrl, 'POST /v1/upload', token, { output: 'model', manifestDigest: `sha256:${'1'.repeat(64)}`, blobs: [] })).toMatchObject({ status: 403 });
+    // The genuine run is served (the control).
+    expect((await callTransfer(operator.transferUrl, 'GET /v1/run', await podToken(genuine))).status).toBe(200);
+  });
+
+  it('is served only while it runs exactly what the operator sealed: an exact copy is the same run, until its image is changed', async () => {
+    const copy = await createAsTenant(copyOfGenuine('exact-copy'));
+    const token = await podToken(copy);
+    expect((await runAnswer(token)).status).toBe(200);
+    // A running pod's image is one of the few things its namespace may still change.
+    tenant.kubectl(['set', 'image', '-n', ns.name, 'pod/exact-copy', 'main=evil/exfiltrate:1']);
+    const answer = await runAnswer(token, (a) => a.status !== 200);
+    expect(answer).toMatchObject({ status: 403, body: { reason: 'Forbidden' } });
+    expect(answer.body.message).toContain('run seal');
+  });
+});
