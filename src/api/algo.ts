@@ -35,6 +35,7 @@ export const AlgoIOKind = {
 export const AlgoConditionType = {
   Ready: 'Ready',
   Stalled: 'Stalled',
+  Reconciling: 'Reconciling',
 } as const;
 
 /** The most inputs or outputs one Algo may declare. */

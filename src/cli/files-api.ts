@@ -31,6 +31,8 @@ export class ServerError extends Error {
 /** The workstation API's operations, typed. */
 export interface FilesApi {
   upload(namespace: string, body: UploadRequest): Promise<UploadResponse>;
+  /** Says the push of `session` is still sending: renews the lease that keeps its blobs from collection. */
+  renew(namespace: string, session: string): Promise<UploadResponse>;
   commit(namespace: string, body: { session: string; manifest: unknown }): Promise<CommitResponse>;
   fileSet(namespace: string, digest: string): Promise<DownloadResponse>;
   collect(body: { graceSeconds?: number; dryRun?: boolean }): Promise<CollectResponse>;
@@ -87,6 +89,7 @@ async function call<T>(kc: k8s.KubeConfig, { schema, method, path, body }: Call<
 export function filesApi(kc: k8s.KubeConfig): FilesApi {
   return {
     upload: (namespace, body) => call(kc, { schema: uploadResponseSchema, method: 'POST', path: `namespaces/${namespace}/uploads`, body }),
+    renew: (namespace, session) => call(kc, { schema: uploadResponseSchema, method: 'POST', path: `namespaces/${namespace}/uploads`, body: { session } }),
     commit: (namespace, body) => call(kc, { schema: commitResponseSchema, method: 'POST', path: `namespaces/${namespace}/commits`, body }),
     fileSet: (namespace, digest) => call(kc, { schema: downloadResponseSchema, method: 'GET', path: `namespaces/${namespace}/filesets/${digest}` }),
     collect: (body) => call(kc, { schema: collectResponseSchema, method: 'POST', path: 'garbagecollections', body }),

@@ -41,6 +41,7 @@ async function sendTree(dir: string, api: FilesApi, to: { namespace: string; tar
   const { hashTree } = await import('../storage/file-sets.ts');
   const { manifestDigest } = await import('../storage/manifest.ts');
   const { putBlobs } = await import('../transfer/put-blobs.ts');
+  const { renewingWhile } = await import('../storage/push-lease.ts');
   const tree = await hashTree(dir, undefined, (p) => bar.update(p));
   const digest = manifestDigest(tree.manifest);
   const blobs = tree.blobs.map((b) => ({ digest: b.digest, size: b.size }));
@@ -48,7 +49,8 @@ async function sendTree(dir: string, api: FilesApi, to: { namespace: string; tar
   let sent = 0;
   const total = answer.uploads.length;
   bar.update({ phase: 'uploading', done: 0, total });
-  const moved = await putBlobs(answer.uploads, tree.blobs, { onBlobSent: () => bar.update({ phase: 'uploading', done: ++sent, total }) });
+  // The session's lease keeps the first blobs of a push slower than GC's grace period.
+  const moved = await renewingWhile(() => api.renew(to.namespace, answer.session), () => putBlobs(answer.uploads, tree.blobs, { onBlobSent: () => bar.update({ phase: 'uploading', done: ++sent, total }) }));
   await api.commit(to.namespace, { session: answer.session, manifest: tree.manifest });
   return { digest, manifest: tree.manifest, uploadedBytes: moved.bytes, uploadedBlobs: moved.blobs, skippedBlobs: tree.blobs.length - moved.blobs };
 }

@@ -74,7 +74,7 @@ function leaderElector(kc: k8s.KubeConfig, options: OperatorOptions, logger: Log
 /** The workstation API, when the operator has a store and a serving certificate; else undefined, said in the log. */
 async function startWorkstation(
   options: OperatorOptions,
-  wiring: Omit<Parameters<typeof serveWorkstationApi>[0], 'address' | 'certFile' | 'keyFile' | 'services' | 'clock' | 'gcGraceMs'> & { fileSets: FileSetServices | undefined },
+  wiring: Omit<Parameters<typeof serveWorkstationApi>[0], 'address' | 'certFile' | 'keyFile' | 'services' | 'clock'> & { fileSets: FileSetServices | undefined },
 ): Promise<ListeningServer | undefined> {
   const { logger, fileSets } = wiring;
   if (!options.apiCertFile || !options.apiKeyFile || !fileSets) {
@@ -83,7 +83,7 @@ async function startWorkstation(
   }
   try {
     const files = { address: options.apiAddress, certFile: options.apiCertFile, keyFile: options.apiKeyFile };
-    const server = await serveWorkstationApi({ ...wiring, ...files, services: fileSets, clock: systemClock, gcGraceMs: options.gcGraceSeconds * 1000 });
+    const server = await serveWorkstationApi({ ...wiring, ...files, services: fileSets, clock: systemClock });
     logger.info({ address: options.apiAddress, port: server.port }, 'serving the workstation API (files.tessera.dev)');
     return server;
   } catch (error) {

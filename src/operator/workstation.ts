@@ -34,17 +34,15 @@ export interface WorkstationWiring {
   registry: Registry;
   logger: Logger;
   clock: Clock;
-  /** Garbage collection's grace period: an upload session never outlives it. */
-  gcGraceMs: number;
 }
 
 /**
- * How long an upload session lasts: an hour, but never longer than garbage collection's grace, so every
- * blob a session sent is still too young to collect when its commit writes the manifest that
- * protects it (and at least a minute, for a store collected with almost no grace).
+ * How long an upload session lasts: an hour. Its lease, not its age, keeps its blobs from garbage
+ * collection, so it may outlast the grace period; the hour bounds how long after it began a commit
+ * may still claim blobs written since.
  */
-export function sessionMaxAgeMs(gcGraceMs: number): number {
-  return Math.max(60_000, Math.min(3_600_000, gcGraceMs));
+export function sessionMaxAgeMs(): number {
+  return 3_600_000;
 }
 
 /**
@@ -84,7 +82,7 @@ export async function serveWorkstationApi(wiring: WorkstationWiring): Promise<Li
       sessionKey: sessionKeyOf(wiring.services.signingKey),
       now: () => wiring.clock.now(),
       presignSeconds: 900,
-      sessionMaxAgeMs: sessionMaxAgeMs(wiring.gcGraceMs),
+      sessionMaxAgeMs: sessionMaxAgeMs(),
       storeClockSkewMs: 2_000,
       collect: collector(wiring),
     },

@@ -9,7 +9,7 @@
 // leases right before every deletion batch and deletes within maxRefreshAgeMs of reading them.
 // holdPushLease returns only after leaseSettleMs: every deletion decided before the lease was
 // visible has been sent by then, so what the caller checks afterwards stays true while it holds it.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { sha256Bytes } from './hashing.ts';
 import { digestHex, manifestDigest, type Manifest } from './manifest.ts';
 import type { BlobStore } from './object-store.ts';
@@ -38,6 +38,27 @@ export interface PushLeaseOptions {
   settleMs?: number;
 }
 
+/**
+ * The lease an upload session holds (a workstation's or a run's), named by the session's token,
+ * which only its pusher and the operator have: the pusher renews it by presenting the token.
+ */
+export function uploadLeaseId(sessionToken: string): string {
+  return `upload-${createHash('sha256').update(sessionToken).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * Runs `send` while calling `renew` every `everyMs` (a lease holder's heartbeat). A failed renewal
+ * is tried again at the next tick: the lease lapses only after pushLeaseTtlMs without one.
+ */
+export async function renewingWhile<T>(renew: () => Promise<unknown>, send: () => Promise<T>, everyMs = pushLeaseRenewMs): Promise<T> {
+  const timer = setInterval(() => void renew().catch(() => undefined), everyMs);
+  try {
+    return await send();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** The keys of lease `id`. */
 export function leaseKeys(id: string): { head: string; digests: string } {
   return { head: `${leasePrefix}${id}/head`, digests: `${leasePrefix}${id}/digests` };
@@ -64,8 +85,22 @@ const empty = Buffer.alloc(0);
 
 /** Writes lease `id` for `manifest`: its digests first, so a head in the store always has them. */
 export async function writePushLease(store: BlobStore, id: string, manifest: Manifest): Promise<void> {
+  await writeLeaseOf(store, id, leaseBody(manifest));
+}
+
+/**
+ * Writes lease `id` for a manifest not yet at hand (an upload session knows the manifest's digest
+ * and the blobs it will send before it sees the manifest): `digests`, one each.
+ */
+export async function writeDigestLease(store: BlobStore, id: string, digests: Iterable<string>): Promise<void> {
+  const distinct = new Set(digests);
+  for (const digest of distinct) digestHex(digest); // refuses anything that is not a digest
+  await writeLeaseOf(store, id, Buffer.from(`${[...distinct].join('\n')}\n`));
+}
+
+async function writeLeaseOf(store: BlobStore, id: string, body: Buffer): Promise<void> {
   const keys = leaseKeys(id);
-  await putBytes(store, keys.digests, leaseBody(manifest));
+  await putBytes(store, keys.digests, body);
   await putBytes(store, keys.head, empty);
 }
 

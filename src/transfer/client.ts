@@ -7,6 +7,7 @@ import {
   downloadResponseSchema,
   indexListSchema,
   runPlanSchema,
+  renewResponseSchema,
   uploadResponseSchema,
   type CommitResponse,
   type DownloadResponse,
@@ -30,6 +31,8 @@ export interface TransferClient {
   run(): Promise<RunPlan>;
   download(digest: string): Promise<DownloadResponse>;
   upload(output: string, manifestDigest: string, blobs: ReadonlyArray<{ digest: string; size: number }>): Promise<UploadResponse>;
+  /** Says the upload of `session` is still sending: renews the lease that keeps its blobs from collection. */
+  renew(session: string): Promise<unknown>;
   /** Commits each output's manifest with the upload session its blobs went through. */
   commit(outputs: ReadonlyArray<{ name: string; manifest: Manifest; session?: string }>): Promise<CommitResponse>;
   indexList(): Promise<IndexList>;
@@ -84,6 +87,7 @@ export function transferClient(opts: TransferClientOptions): TransferClient {
     run: () => call(runPlanSchema, 'GET', '/v1/run'),
     download: (digest) => call(downloadResponseSchema, 'POST', '/v1/download', { digest }),
     upload: (output, manifestDigest, blobs) => call(uploadResponseSchema, 'POST', '/v1/upload', { output, manifestDigest, blobs }),
+    renew: (session) => call(renewResponseSchema, 'POST', '/v1/upload/renew', { session }),
     commit: (outputs) => call(commitResponseSchema, 'POST', '/v1/commit', { outputs }),
     indexList: () => call(indexListSchema, 'POST', '/v1/index/list', {}),
     indexCommit: (entries) => call(commitResponseSchema, 'POST', '/v1/index/commit', { entries }),

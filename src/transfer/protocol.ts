@@ -99,6 +99,16 @@ export const uploadResponseSchema = z.object({
 /** What to upload for one output. */
 export type UploadResponse = z.infer<typeof uploadResponseSchema>;
 
+/**
+ * `POST /v1/upload/renew`: the push of an upload session is still sending. Each session holds a lease
+ * that keeps its blobs from garbage collection however long past the grace period the upload
+ * takes; the push renews it every minute, and it lapses five minutes after the last renewal.
+ */
+export const renewRequestSchema = z.object({ session: z.string().min(1).max(4096) });
+
+/** `POST /v1/upload/renew` response. */
+export const renewResponseSchema = z.object({ renewed: z.literal(true) });
+
 /** `POST /v1/commit` request: every output's manifest (canonical JSON), committed together. */
 export const commitRequestSchema = z.object({
   outputs: z.array(z.object({ name: ioName, manifest: z.unknown(), session: z.string().max(4096).optional() })).max(64),
@@ -132,5 +142,7 @@ export const TransferErrorReason = {
   InvalidFileSet: 'InvalidFileSet',
   /** Over the transfer API's rate or concurrency limits: retry after the Retry-After header. */
   TooManyRequests: 'TooManyRequests',
+  /** An upload session's lease lapsed: its blobs may be collected; push again. */
+  Gone: 'Gone',
   Internal: 'Internal',
 } as const;

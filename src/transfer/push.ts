@@ -12,6 +12,7 @@ import { checkRealDirectory } from '../storage/walk.ts';
 import type { TransferClient } from './client.ts';
 import type { RetryPolicy } from './http.ts';
 import { putBlobs } from './put-blobs.ts';
+import { renewingWhile } from '../storage/push-lease.ts';
 
 /** How a push behaves. */
 export interface PushRunOptions {
@@ -58,8 +59,11 @@ async function uploadOutput(
   const digest = manifestDigest(tree.manifest);
   const offer = tree.blobs.map((b) => ({ digest: b.digest, size: b.size }));
   const answer = await client.upload(name, digest, offer);
-  // The same sending as a workstation's push: one upload path for every file set.
-  const sent = await putBlobs(answer.uploads, tree.blobs, { concurrency: opts.concurrency, retry: opts.retry });
+  // The same sending as a workstation's push: one upload path for every file set, the session's
+  // lease renewed while it lasts.
+  const send = (): ReturnType<typeof putBlobs> => putBlobs(answer.uploads, tree.blobs, { concurrency: opts.concurrency, retry: opts.retry });
+  const session = answer.session;
+  const sent = session ? await renewingWhile(() => client.renew(session), send) : await send();
   opts.onProgress?.({ output: name, phase: 'uploaded', ...sent });
   return { ...sent, session: answer.session };
 }

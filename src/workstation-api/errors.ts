@@ -2,13 +2,14 @@
 // them as they show the API server's own (`Error from server (Forbidden): …`).
 
 /** The Status reasons this API answers with (metav1.StatusReason). */
-export type StatusReason = 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'Invalid' | 'TooManyRequests' | 'ServiceUnavailable' | 'InternalError';
+export type StatusReason = 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'Gone' | 'Invalid' | 'TooManyRequests' | 'ServiceUnavailable' | 'InternalError';
 
 const codes: Record<StatusReason, number> = {
   BadRequest: 400,
   Unauthorized: 401,
   Forbidden: 403,
   NotFound: 404,
+  Gone: 410,
   Invalid: 422,
   TooManyRequests: 429,
   ServiceUnavailable: 503,

@@ -6,17 +6,24 @@
 // granted), whether or not the store has the blob, so the answer reveals nothing about other tenants'
 // data; the commit then checks that each such blob was written during the session, at the size the
 // manifest says. Knowing a digest is therefore worth nothing.
+//
+// Slow pushes: each upload session holds a push lease (storage/push-lease.ts) naming the manifest
+// and every blob the session may send, so garbage collection keeps them however long past its grace
+// period the push takes, as long as the push renews it (POST uploads with only the session, every
+// minute); the commit renews it once more, to cover the moment until the Dataset or Algo names the
+// file set, and it lapses on its own.
 import { grantAccess, holdsAccess, type UidOf } from '../storage/access.ts';
 import { forEachBounded } from '../storage/bounded.ts';
 import type { ManifestCache } from '../storage/manifest-cache.ts';
 import { putManifest } from '../storage/manifest-io.ts';
 import { blobKey, digestHex, manifestDigest, manifestKey, validateManifest, type Manifest } from '../storage/manifest.ts';
+import { leaseKeys, renewPushLease, uploadLeaseId, writeDigestLease } from '../storage/push-lease.ts';
 import type { BlobStore } from '../storage/object-store.ts';
 import type { DownloadResponse } from '../transfer/protocol.ts';
 import { requireAny, type AccessReviewer, type ResourceAction } from './access-review.ts';
 import { ApiError } from './errors.ts';
 import type { Caller } from './front-proxy.ts';
-import { filesGroup, pushTargets, type CollectResponse, type CommitResponse, type UploadRequest, type UploadResponse } from './protocol.ts';
+import { filesGroup, pushTargets, type CollectResponse, type CommitResponse, type RenewUpload, type UploadRequest, type UploadResponse } from './protocol.ts';
 import { signSession, verifySession, type UploadSession } from './sessions.ts';
 
 /** What the handlers work with. */
@@ -73,6 +80,7 @@ export async function startUpload(caller: Caller, namespace: string, request: Up
     issuedAtMs: deps.now(),
   };
   const token = signSession(deps.sessionKey, session);
+  await writeDigestLease(deps.store, uploadLeaseId(token), [request.manifestDigest, ...request.blobs.map((b) => b.digest)]);
   if (await holdsAccess(deps.store, deps.uidOf, namespace, request.manifestDigest)) return { session: token, alreadyGranted: true, uploads: [] };
   const held = await heldBlobs(namespace, session.base, deps);
   const needed = [...new Map(request.blobs.filter((b) => !held.has(b.digest)).map((b) => [b.digest, b])).values()];
@@ -109,11 +117,29 @@ async function checkPossession(manifest: Manifest, session: UploadSession, deps:
   }
 }
 
-/** POST namespaces/{ns}/commits */
-export async function commitUpload(caller: Caller, namespace: string, request: { session: string; manifest: unknown }, deps: WorkstationDeps): Promise<CommitResponse> {
-  const session = verifySession(deps.sessionKey, request.session, { nowMs: deps.now(), maxAgeMs: deps.sessionMaxAgeMs });
+/** A session of `namespace` its caller may still push with; throws otherwise. */
+async function liveSession(caller: Caller, namespace: string, token: string, deps: WorkstationDeps): Promise<UploadSession> {
+  const session = verifySession(deps.sessionKey, token, { nowMs: deps.now(), maxAgeMs: deps.sessionMaxAgeMs });
   if (session.namespace !== namespace) throw new ApiError('BadRequest', `the upload session is for namespace ${session.namespace}, not ${namespace}`);
   await requireAny(deps.review, caller, pushActions(namespace, { kind: session.kind, name: session.name }));
+  return session;
+}
+
+/** POST namespaces/{ns}/uploads with only a session: renews its lease. A lapsed lease is not revived. */
+export async function renewUpload(caller: Caller, namespace: string, request: RenewUpload, deps: WorkstationDeps): Promise<UploadResponse> {
+  await liveSession(caller, namespace, request.session, deps);
+  const id = uploadLeaseId(request.session);
+  // Renewing a lapsed lease would claim protection for blobs a collection may already have taken.
+  if (!(await deps.store.has(leaseKeys(id).digests))) {
+    throw new ApiError('Gone', 'the upload session was not renewed for five minutes and its blobs are no longer protected from garbage collection: push again');
+  }
+  await renewPushLease(deps.store, id);
+  return { session: request.session, alreadyGranted: false, uploads: [] };
+}
+
+/** POST namespaces/{ns}/commits */
+export async function commitUpload(caller: Caller, namespace: string, request: { session: string; manifest: unknown }, deps: WorkstationDeps): Promise<CommitResponse> {
+  const session = await liveSession(caller, namespace, request.session, deps);
   const manifest = parseManifest(request.manifest);
   const digest = manifestDigest(manifest);
   if (digest !== session.manifestDigest) throw new ApiError('BadRequest', `the manifest hashes to ${digest}, but the session was opened for ${session.manifestDigest}`);
@@ -125,6 +151,8 @@ export async function commitUpload(caller: Caller, namespace: string, request: {
   // moment, and the Dataset or Algo about to name it must find it.
   await putManifest(deps.store, manifest, digest);
   if (!held) await grantAccess(deps.store, deps.uidOf, namespace, digest);
+  // Keeps protecting the file set for five minutes more, while the pusher records it in its object.
+  await renewPushLease(deps.store, uploadLeaseId(request.session));
   return { digest, files: manifest.entries.length, bytes: manifest.entries.reduce((sum, e) => sum + e.size, 0) };
 }
 

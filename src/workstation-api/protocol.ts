@@ -33,6 +33,17 @@ export const uploadRequestSchema = z.object({
 /** What a workstation asks to push. */
 export type UploadRequest = z.infer<typeof uploadRequestSchema>;
 
+/**
+ * `POST namespaces/{ns}/uploads` with only a session: the push is still sending. Every upload session
+ * holds a lease that keeps its blobs from garbage collection (however long past the grace period
+ * the push takes); a push renews it at least every minute, and it lapses five minutes after the
+ * last renewal. Answered like an upload, with no new PUTs.
+ */
+export const renewUploadSchema = z.object({ session: z.string().min(1) }).strict();
+
+/** A push saying it is still sending. */
+export type RenewUpload = z.infer<typeof renewUploadSchema>;
+
 /** The answer: a session to commit with, and a PUT for every blob the namespace cannot prove it holds. */
 export const uploadResponseSchema = z.object({
   session: z.string().min(1),

@@ -12,8 +12,8 @@ import { BodyTooLargeError, readBody } from '../runtime/request-body.ts';
 import { FencedWriteError } from '../runtime/write-fence.ts';
 import { ApiError, statusOf } from './errors.ts';
 import { callerOf, type Caller, type FrontProxySettings } from './front-proxy.ts';
-import { collectNow, commitUpload, presignFileSet, startUpload, type WorkstationDeps } from './handlers.ts';
-import { collectRequestSchema, commitRequestSchema, filesGroup, filesGroupVersion, filesVersion, uploadRequestSchema } from './protocol.ts';
+import { collectNow, commitUpload, presignFileSet, renewUpload, startUpload, type WorkstationDeps } from './handlers.ts';
+import { collectRequestSchema, commitRequestSchema, filesGroup, filesGroupVersion, filesVersion, renewUploadSchema, uploadRequestSchema } from './protocol.ts';
 
 /** What the server needs. */
 export interface WorkstationServerOptions {
@@ -99,7 +99,12 @@ const routes: Route[] = [
     method: 'POST',
     pattern: new RegExp(`^${base}/namespaces/([a-z0-9-]{1,63})/uploads$`),
     label: 'uploads',
-    handle: (m) => async (caller, req, deps) => [201, await startUpload(caller, m[1] ?? '', parse(uploadRequestSchema, await jsonBody(req)), deps)],
+    handle: (m) => async (caller, req, deps) => {
+      const body = await jsonBody(req);
+      const renewal = renewUploadSchema.safeParse(body);
+      if (renewal.success) return [201, await renewUpload(caller, m[1] ?? '', renewal.data, deps)];
+      return [201, await startUpload(caller, m[1] ?? '', parse(uploadRequestSchema, body), deps)];
+    },
   },
   {
     method: 'POST',

@@ -82,7 +82,7 @@ describe('a push slower than the GC grace period', () => {
 
   it('keeps every blob and its manifest while it holds a lease, however long it takes', async () => {
     const dir = await treeOf('leased', 6);
-    // What a pusher holding a lease does (the protocol; no push takes one yet): hash, hold the lease, push, record the file set, release.
+    // What a pusher holding a lease does (the workstation API holds one per upload session: workstation-slow-push.test.ts): hash, hold the lease, push, record the file set, release.
     const tree = await hashTree(dir);
     const lease = await holdPushLease(bucket.store, tree.manifest);
     try {

@@ -28,6 +28,9 @@ describe('algoStatus', () => {
       expect(status.observedGeneration).toBe(4);
       expect(condition(status, 'Ready')).toMatchObject({ status: wantReady, reason: wantReason, message: expect.stringMatching(wantMessage) as unknown, observedGeneration: 4 });
       expect(condition(status, 'Stalled')).toMatchObject({ status: wantStalled, reason: wantReason });
+      // kstatus: exactly one of Ready, Reconciling, Stalled is True.
+      const reconciling = wantReady === 'False' && wantStalled === 'False' ? 'True' : 'False';
+      expect(condition(status, 'Reconciling')).toMatchObject({ status: reconciling, reason: wantReason });
     },
   );
 

@@ -1,5 +1,5 @@
 import { AlgoConditionType, type Algo, type AlgoStatus } from '../../api/algo.ts';
-import { mergeConditions } from '../shared/conditions.ts';
+import { mergeConditions, type ConditionUpdate } from '../shared/conditions.ts';
 import { runDigest } from '../shared/run-digest.ts';
 
 // An Algo is Ready when Jobs can run it: its spec is valid and its code file set (if any) is in the
@@ -33,19 +33,26 @@ function problem(check: CodeCheck, digest: string | undefined, specProblem: stri
   return undefined;
 }
 
+/**
+ * Ready, Reconciling and Stalled, exactly one True (kstatus): waiting for code that may still be
+ * pushed is progress, a problem only a spec change can fix is Stalled.
+ */
+function conditionUpdates(algo: Readonly<Algo>, found: { reason: string; message: string } | undefined): ConditionUpdate[] {
+  const ready = found ?? { reason: AlgoReason.Ready, message: `runs ${algo.spec.image}` };
+  const stalled = found !== undefined && finalReasons.has(found.reason);
+  const state = (on: boolean): 'True' | 'False' => (on ? 'True' : 'False');
+  return [
+    { type: AlgoConditionType.Ready, status: state(!found), ...ready },
+    { type: AlgoConditionType.Reconciling, status: state(found !== undefined && !stalled), ...ready },
+    { type: AlgoConditionType.Stalled, status: state(stalled), ...ready },
+  ];
+}
+
 /** The status an Algo should have; `specProblem` is a readable schema error, if any. */
 export function algoStatus(algo: Readonly<Algo>, check: CodeCheck, specProblem: string | undefined, now: Date): AlgoStatus {
   const generation = algo.metadata.generation;
   const found = problem(check, algo.spec.code?.digest, specProblem);
-  const ready = found ?? { reason: AlgoReason.Ready, message: `runs ${algo.spec.image}` };
-  const conditions = mergeConditions(
-    algo.status?.conditions,
-    [
-      { type: AlgoConditionType.Ready, status: found ? 'False' : 'True', ...ready },
-      { type: AlgoConditionType.Stalled, status: found && finalReasons.has(found.reason) ? 'True' : 'False', ...ready },
-    ],
-    { now, generation },
-  );
+  const conditions = mergeConditions(algo.status?.conditions, conditionUpdates(algo, found), { now, generation });
   if (specProblem) return { conditions, observedGeneration: generation };
   const { image, command, args, code } = algo.spec;
   return { runDigest: runDigest({ image, command, args, code: code?.digest }), conditions, observedGeneration: generation };

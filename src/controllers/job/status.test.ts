@@ -106,6 +106,18 @@ describe('jobStatus', () => {
     expect(status.conditions?.find((c) => c.type === 'SpecApplied')).toMatchObject({ status: 'False', reason: 'ImmutableAfterStart' });
   });
 
+  it.each([
+    { name: 'OOMKilled', batchJob: () => observedBatchJob().condition('Failed', 'PodFailurePolicy').counts({ failed: 1 }).obj(), pod: () => observedPod().exited(137, 'OOMKilled').obj() },
+    { name: 'BackoffLimitExceeded', batchJob: () => observedBatchJob().condition('Failed', 'BackoffLimitExceeded').counts({ failed: 2 }).obj(), pod: () => observedPod().exited(1).obj() },
+    { name: 'DeadlineExceeded', batchJob: () => observedBatchJob().condition('Failed', 'DeadlineExceeded').obj(), pod: () => observedPod().exited(1).obj() },
+    { name: 'ContainerCrashed', batchJob: () => observedBatchJob().condition('Failed', 'PodFailurePolicy').counts({ failed: 1 }).obj(), pod: () => observedPod().exited(3).obj() },
+  ])('marks a run that failed for good ($name) Stalled with its reason, for kstatus', ({ name, batchJob, pod }) => {
+    const status = jobStatus(makeJob('train').obj(), run({ batchJob: batchJob(), pods: [pod()] }), now);
+    expect(status).toMatchObject({ phase: 'Failed', reason: name });
+    expect(status.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: name });
+    expect(status.conditions?.find((c) => c.type === 'Reconciling')).toMatchObject({ status: 'False' });
+  });
+
   it('marks an image that cannot be pulled as Stalled', () => {
     const status = jobStatus(makeJob('train').obj(), run({ batchJob: observedBatchJob().obj(), pods: [observedPod().waiting('ErrImagePull').obj()] }), now);
     expect(status.conditions?.find((c) => c.type === 'Stalled')?.status).toBe('True');

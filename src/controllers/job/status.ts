@@ -216,7 +216,9 @@ function cancelVerdict(observed: ObservedRun): PhaseVerdict {
 function conditionUpdates(verdict: PhaseVerdict, observed: ObservedRun): ConditionUpdate[] {
   const is = (phase: Phase): 'True' | 'False' => (verdict.phase === phase ? 'True' : 'False');
   const { reason, message } = verdict;
-  const stalled = reason === JobReason.ImagePullBackOff;
+  // kstatus: a run that failed for good, or cannot start until someone acts, is Stalled (Helm's
+  // --wait, Flux and Argo CD then report it failed instead of waiting out their timeouts).
+  const stalled = reason === JobReason.ImagePullBackOff || verdict.phase === JobPhase.Failed;
   const updates: ConditionUpdate[] = [
     { type: JobConditionType.Ready, status: is(JobPhase.Succeeded), reason, message },
     { type: JobConditionType.Succeeded, status: is(JobPhase.Succeeded), reason, message },

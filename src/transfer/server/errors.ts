@@ -11,6 +11,7 @@ const httpStatus: Record<Reason, number> = {
   BlobMissing: 422,
   InvalidFileSet: 422,
   TooManyRequests: 429,
+  Gone: 410,
   Internal: 500,
 };
 

@@ -12,6 +12,7 @@ import type { ManifestCache } from '../../storage/manifest-cache.ts';
 import { isInvalidManifest, putManifest, writeManifest } from '../../storage/manifest-io.ts';
 import { blobKey, digestHex, manifestDigest, manifestKey, validateManifest, type Manifest } from '../../storage/manifest.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
+import { leaseKeys, renewPushLease, uploadLeaseId, writeDigestLease } from '../../storage/push-lease.ts';
 import { resultAnnotation, signResult, type ResultRecord, type SigningKeys } from '../../storage/result-record.ts';
 import { checkNoCaseCollisions } from '../../storage/target-dir.ts';
 import type { CommitResponse, DownloadResponse, RunPlan, UploadResponse } from '../protocol.ts';
@@ -131,7 +132,27 @@ export async function presignUpload(ctx: RunContext, offer: UploadOffer, deps: T
     uploads.push({ digest: blob.digest, url: put.url, headers: put.headers });
   });
   const session: UploadSession = { namespace: ctx.plan.namespace, podUid: ctx.pod.metadata?.uid ?? '', output: offer.output, manifestDigest: offer.manifestDigest, issuedAt: deps.clock.now() };
-  return { manifestExists: false, uploads, session: signSession(deps.signingKeys, session) };
+  const token = signSession(deps.signingKeys, session);
+  // Until the commit nothing in use names these blobs: the session's lease keeps them, renewed by the push.
+  await writeDigestLease(deps.store, uploadLeaseId(token), [offer.manifestDigest, ...offer.blobs.map((b) => b.digest)]);
+  return { manifestExists: false, uploads, session: token };
+}
+
+/**
+ * POST /v1/upload/renew: renews the lease of one of this pod's upload sessions. A lapsed lease is not
+ * revived: a collection may already have taken blobs it no longer protected.
+ */
+export async function renewUpload(ctx: RunContext, token: string, deps: TransferDeps): Promise<{ renewed: true }> {
+  const session = verifySession(deps.signingKeys, token, deps.clock.now());
+  if (session?.namespace !== ctx.plan.namespace || session.podUid !== ctx.pod.metadata?.uid) {
+    throw new TransferError('Forbidden', 'not an upload session of this pod');
+  }
+  const id = uploadLeaseId(token);
+  if (!(await deps.store.has(leaseKeys(id).digests))) {
+    throw new TransferError('Gone', `the upload session of output ${session.output} was not renewed for five minutes and its blobs are no longer protected from garbage collection`);
+  }
+  await renewPushLease(deps.store, id);
+  return { renewed: true };
 }
 
 /** The session a commit of `name` brings, if it is this run's, for this output and manifest. */
@@ -260,6 +281,8 @@ export async function commitOutputs(ctx: RunContext, offered: readonly OfferedOu
     const name = output.name;
     const { manifest, digest } = await storeOutputManifest(ctx, output, deps);
     await grantAccess(deps.store, deps.uidOf, ctx.plan.namespace, digest);
+    // Five minutes more of protection, until the Job's status names the output.
+    if (output.session) await renewPushLease(deps.store, uploadLeaseId(output.session));
     metrics = { ...metrics, ...(await metricsOf(manifest, deps)) };
     const bytes = manifest.entries.reduce((sum, e) => sum + e.size, 0);
     outputs.push({ name, digest, files: manifest.entries.length, bytes });

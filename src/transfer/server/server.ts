@@ -5,12 +5,12 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { z } from 'zod';
 import { listen, type ListeningServer } from '../../runtime/listen.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { commitRequestSchema, downloadRequestSchema, indexCommitSchema, uploadRequestSchema } from '../protocol.ts';
+import { commitRequestSchema, downloadRequestSchema, indexCommitSchema, renewRequestSchema, uploadRequestSchema } from '../protocol.ts';
 import { RequestAdmission, type AdmissionLimits } from './admission.ts';
 import { authorizeRun, checkRunSealed, type RunContext, type RunLookups } from './authorize.ts';
 import { TransferError } from './errors.ts';
 import { checkTokenStaysWithMovers } from './token-holders.ts';
-import { commitOutputs, describeRun, presignDownload, presignUpload } from './handlers.ts';
+import { commitOutputs, describeRun, presignDownload, presignUpload, renewUpload } from './handlers.ts';
 import { commitIndex, listForIndex, type IndexDeps } from './index-handlers.ts';
 import { AuthenticationError, screenToken, type TokenReviewer } from './identity.ts';
 
@@ -49,6 +49,7 @@ const routes: Record<string, Route> = {
   'GET /v1/run': (ctx, _body, deps) => describeRun(ctx, deps),
   'POST /v1/download': (ctx, body, deps) => presignDownload(ctx, parse(downloadRequestSchema, body).digest, deps),
   'POST /v1/upload': (ctx, body, deps) => presignUpload(ctx, parse(uploadRequestSchema, body), deps),
+  'POST /v1/upload/renew': (ctx, body, deps) => renewUpload(ctx, parse(renewRequestSchema, body).session, deps),
   'POST /v1/commit': (ctx, body, deps) => commitOutputs(ctx, parse(commitRequestSchema, body).outputs, deps),
   'POST /v1/index/list': (ctx, _body, deps) => listForIndex(ctx, deps),
   'POST /v1/index/commit': (ctx, body, deps) => commitIndex(ctx, parse(indexCommitSchema, body).entries, deps),
