@@ -41,7 +41,7 @@ describe('a namespace deleted and created again under an authorized name', () =>
     const unrecorded = makeDataset('d', 'org-b').authorize('org-a').recorded([]).obj();
     expect(computeConsent(unrecorded, orgA)).toBe('pending');
     expect(mayCompute(unrecorded, orgA)).toBe(false);
-    expect(computeConsent(makeDataset('d', 'org-b').authorize('org-a').obj(), { name: 'org-a', uid: undefined })).toBe('pending');
+    expect(computeConsent(makeDataset('d', 'org-b').authorize('org-a').obj(), { name: 'org-a', uid: undefined })).toBe('no');
     expect(mayCompute(makeDataset('d', 'org-b').authorize('org-a').obj(), { name: 'org-a', uid: undefined })).toBe(false);
   });
 

@@ -30,7 +30,8 @@ export type Consent = 'yes' | 'no' | 'pending';
 function namedConsent(dataset: Readonly<PermissionsOf>, names: readonly string[] | undefined, requester: Requester): Consent {
   if (!names?.includes(requester.name)) return 'no';
   const recorded = dataset.status?.authorizations?.find((a) => a.namespace === requester.name);
-  if (!recorded || requester.uid === undefined) return 'pending';
+  // Recorded, the name means one namespace for good: none, if the cache knows no namespace of that name.
+  if (!recorded) return 'pending';
   return recorded.uid === requester.uid ? 'yes' : 'no';
 }
 
