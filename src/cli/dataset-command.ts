@@ -39,9 +39,10 @@ function datasetSpec(digest: string, flags: PushFlags): Dataset['spec'] {
 async function pushDataset(dir: string, flags: PushFlags): Promise<void> {
   const { pushGranted } = await import('./push-granted.ts');
   const { applyTessera, waitForDataset } = await import('./apply-tessera.ts');
+  const { groupVersion } = await import('../api/common.ts');
   await pushGranted(dir, { ...flags, kind: 'Dataset' }, async ({ kc, namespace, result }) => {
     console.log(`pushed ${result.manifest.entries.length} files as ${result.digest}: ${result.uploadedBlobs} blobs (${result.uploadedBytes} bytes) uploaded, ${result.skippedBlobs} already held by ${namespace}`);
-    await applyTessera(kc, { apiVersion: 'tessera.dev/v1alpha1', kind: 'Dataset', metadata: { name: flags.name, namespace }, spec: datasetSpec(result.digest, flags) });
+    await applyTessera(kc, { apiVersion: groupVersion, kind: 'Dataset', metadata: { name: flags.name, namespace }, spec: datasetSpec(result.digest, flags) });
     if (!flags.wait) return;
     const dataset = await waitForDataset(kc, { namespace, name: flags.name }, result.digest);
     console.log(`Dataset ${namespace}/${flags.name} is at version ${dataset.status?.version} (${dataset.status?.files} files, ${dataset.status?.bytes} bytes)`);

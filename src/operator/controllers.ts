@@ -25,6 +25,7 @@ import type { RuntimeMetrics } from '../runtime/metrics.ts';
 import type { FileSetServices } from './file-sets.ts';
 import type { Informers } from './informers.ts';
 import { uidLookup } from './namespaces.ts';
+import { keyOf } from '../runtime/object-key.ts';
 
 // One Controller (work queue + workers) per kind, and the informer events that feed them: a change
 // to an object queues it, a change to a child queues its owner, a change to a Dataset, Algo or
@@ -73,10 +74,6 @@ function planDependencies(plan: Readonly<ComputePlan>): string[] {
   }
   const datasets = tasks.flatMap((task) => task.inputs.flatMap((i) => (i.datasetRef ? [`${task.namespace ?? namespace}/${i.datasetRef.name}`] : [])));
   return [...new Set([...tasks.map((task) => `${namespace}/${task.algoRef.name}`), ...datasets])];
-}
-
-function keyOf(obj: Readonly<k8s.KubernetesObject>): string {
-  return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
 }
 
 function jobDeps(wiring: ControllerWiring): JobReconcilerDeps {

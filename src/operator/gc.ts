@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import { liveManifests } from '../controllers/gc/live.ts';
+import { liveManifests } from '../controllers/shared/live-file-sets.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { assertMayWrite, type WriteFence } from '../runtime/write-fence.ts';
 import { collectExpiredLeases, collectGarbage, collectOrphanGrants, collectStaging, type GcResult } from '../storage/gc.ts';

@@ -5,6 +5,7 @@ import { classifyError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import { WorkQueue } from './workqueue.ts';
+import { parseKey } from './object-key.ts';
 
 export { ConflictError, TerminalError } from './errors.ts';
 
@@ -34,11 +35,6 @@ type Outcome = 'success' | 'error' | 'requeue' | 'requeue_after';
 /** How soon a key whose write the leader fence held is tried again. */
 const fencedRetryMs = 1_000;
 const outcomes: Outcome[] = ['success', 'error', 'requeue', 'requeue_after'];
-
-function splitKey(key: string): { namespace: string; name: string } {
-  const slash = key.indexOf('/');
-  return slash < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
-}
 
 /**
  * controller-runtime's controller: `workers` loops take keys from one WorkQueue, so a key is never
@@ -101,7 +97,7 @@ export class Controller {
 
   /** Runs one reconcile and decides what happens to its key; never throws. */
   private async reconcileKey(key: string): Promise<void> {
-    const log = this.logger.child({ controller: this.name, ...splitKey(key), reconcileID: randomUUID() });
+    const log = this.logger.child({ controller: this.name, ...parseKey(key), reconcileID: randomUUID() });
     this.metrics.activeWorkers.inc(this.labels);
     const endTimer = this.metrics.reconcileTime.startTimer(this.labels);
     try {

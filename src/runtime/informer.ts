@@ -3,9 +3,9 @@ import { ExponentialBackoff } from './backoff.ts';
 import { statusCode } from './kube-client.ts';
 import type { Logger } from './logger.ts';
 import { Sleeper, withTimeout } from './timers.ts';
-import { ObjectStore, type Change, type ChangeKind, type IndexFunction, type TrimFunction } from './object-store.ts';
+import { InformerCache, type Change, type ChangeKind, type IndexFunction, type TrimFunction } from './informer-cache.ts';
 
-export type { ChangeKind } from './object-store.ts';
+export type { ChangeKind } from './informer-cache.ts';
 
 /** A list call that returns the items and the resourceVersion to watch from. */
 export type ListFn<T> = () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>;
@@ -64,7 +64,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   private readonly opts: InformerOptions<T>;
   private readonly watcher: WatchClient;
   private readonly log: Logger;
-  private readonly store: ObjectStore<T>;
+  private readonly store: InformerCache<T>;
   private readonly handlers: ChangeHandler<T>[] = [];
   private readonly backoff = new ExponentialBackoff({ baseMs: 1000, maxMs: 30_000 });
   private resourceVersion = '';
@@ -82,7 +82,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   constructor(opts: InformerOptions<T>) {
     this.name = opts.name;
     this.opts = opts;
-    this.store = new ObjectStore<T>(opts.trim);
+    this.store = new InformerCache<T>(opts.trim);
     this.watcher = opts.watch ?? new Watch(opts.kc);
     this.log = opts.logger.child({ informer: opts.name });
   }

@@ -1,4 +1,4 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Algo } from '../../src/api/algo.ts';
 import { batchJobName } from '../../src/controllers/job/names.ts';
@@ -6,7 +6,7 @@ import { batchJobsOf, getTesseraJob, jobInPhase, waitForTesseraJob } from '../su
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectl, kubectlGet } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
-import { tenantOf, type Tenant } from '../support/tenant.ts';
+import { allowTenant, tenantOf, type Tenant } from '../support/tenant.ts';
 
 // Threat: a tenant makes the operator stand a Tessera Job on a run it did not make. A run's batch
 // Job has a deterministic name (from the Job's uid, which anyone who may read the Job knows), so the
@@ -24,15 +24,7 @@ beforeAll(async () => {
   installCrds();
   operator = await startOperator('security-name-squatting');
   tenant = await tenantOf(ns.name);
-  const rbac = kube().config.makeApiClient(k8s.RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace: ns.name,
-    body: { metadata: { name: 'batch-jobs' }, rules: [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] }] },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: ns.name,
-    body: { metadata: { name: 'tenant-batch-jobs' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'batch-jobs' }, subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: ns.name }] },
-  });
+  await allowTenant(ns.name, 'batch-jobs', [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] }]);
 });
 afterAll(async () => {
   await operator?.stop();

@@ -1,11 +1,11 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podOfJob } from '../support/job-runs.ts';
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { podToken } from '../support/pod-runner.ts';
-import { tenantOf, type Tenant } from '../support/tenant.ts';
+import { allowTenant, tenantOf, type Tenant } from '../support/tenant.ts';
 import { callTransfer, type TransferAnswer } from '../support/transfer-calls.ts';
 
 // Threat: a tenant runs its own code as one of the operator's runs, to read the run's inputs (a
@@ -26,15 +26,7 @@ beforeAll(async () => {
   installCrds();
   operator = await startOperator('security-forged-pod');
   tenant = await tenantOf(ns.name);
-  const rbac = kube().config.makeApiClient(k8s.RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace: ns.name,
-    body: { metadata: { name: 'pods' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }] },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: ns.name,
-    body: { metadata: { name: 'tenant-pods' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pods' }, subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: ns.name }] },
-  });
+  await allowTenant(ns.name, 'pods', [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }]);
   tenant.kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify({
     apiVersion: 'tessera.dev/v1alpha1',
     kind: 'Job',

@@ -1,4 +1,3 @@
-import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/api/dataset.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
@@ -9,7 +8,7 @@ import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectlGet } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { podToken } from '../support/pod-runner.ts';
-import { tenantOf, type Tenant } from '../support/tenant.ts';
+import { allowTenant, tenantOf, type Tenant } from '../support/tenant.ts';
 import { callTransfer } from '../support/transfer-calls.ts';
 
 // Threat: a tenant gets the mover's transfer token into a container it controls by making its own
@@ -28,23 +27,11 @@ beforeAll(async () => {
   installCrds();
   operator = await startOperator('security-forged-run');
   tenant = await tenantOf(ns.name);
-  // The local cluster runs no role aggregation, so its `admin` role lacks what `edit` grants
-  // everywhere else: batch Jobs (and reading pods). The tenant gets exactly that.
-  const rbac = kube().config.makeApiClient(k8s.RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace: ns.name,
-    body: {
-      metadata: { name: 'workloads' },
-      rules: [
-        { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
-      ],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: ns.name,
-    body: { metadata: { name: 'tenant-workloads' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'workloads' }, subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: ns.name }] },
-  });
+  // What `edit` grants in clusters that aggregate workload rights into it: batch Jobs (and reading pods).
+  await allowTenant(ns.name, 'workloads', [
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+  ]);
 });
 afterAll(async () => {
   await operator?.stop();

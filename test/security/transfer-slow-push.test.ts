@@ -1,19 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { filesApi } from '../../src/cli/files-api.ts';
 import { sha256Bytes } from '../../src/storage/hashing.ts';
 import { blobKey, manifestDigest, type Manifest } from '../../src/storage/manifest.ts';
 import { leaseKeys, uploadLeaseId } from '../../src/storage/push-lease.ts';
 import type { UploadResponse } from '../../src/transfer/protocol.ts';
 import { podOfJob } from '../support/job-runs.ts';
-import { kube, useNamespace } from '../support/kube.ts';
+import { useNamespace } from '../support/kube.ts';
 import { installCrds } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { podToken } from '../support/pod-runner.ts';
 import { tenantOf } from '../support/tenant.ts';
-import { adminS3, callTransfer, fileSetBucket, objectExists } from '../support/transfer-calls.ts';
+import { callTransfer } from '../support/transfer-calls.ts';
+import { collectPastGrace, deleteStored, isStored } from '../support/store-admin.ts';
 
 // Threat: a run whose push sidecar uploads for longer than the store's garbage-collection grace
 // period. Until its commit nothing in use names the blobs it has sent, so a collection running
@@ -42,22 +41,6 @@ afterAll(async () => {
   await operator?.stop();
 });
 
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function collectPastGrace(): Promise<void> {
-  await pause(2500);
-  await filesApi(kube().config).collect({ graceSeconds: 1 });
-}
-
-async function stored(key: string): Promise<boolean> {
-  const s3 = adminS3();
-  try {
-    return await objectExists(s3, key);
-  } finally {
-    s3.destroy();
-  }
-}
-
 /** Starts the upload of two fresh blobs for `output` as the run's pod, and sends the first. */
 async function startSlowUpload(output: string): Promise<{ session: string; first: string }> {
   const parts = [randomBytes(2000), randomBytes(3000)];
@@ -76,22 +59,20 @@ describe("a run's upload slower than the garbage-collection grace period", () =>
   it('keeps its first blob while the push renews its session', async () => {
     const upload = await startSlowUpload('model');
     await collectPastGrace();
-    expect(await stored(blobKey(upload.first))).toBe(true);
+    expect(await isStored(blobKey(upload.first))).toBe(true);
     expect(await callTransfer(operator.transferUrl, 'POST /v1/upload/renew', token, { session: upload.session })).toMatchObject({ status: 200, body: { renewed: true } });
     await collectPastGrace();
-    expect(await stored(blobKey(upload.first))).toBe(true);
+    expect(await isStored(blobKey(upload.first))).toBe(true);
   });
 
   it('loses it once the lease lapses (the threat is real), and the renewal is Gone', async () => {
     const upload = await startSlowUpload('report');
     const keys = leaseKeys(uploadLeaseId(upload.session));
-    expect(await stored(keys.digests)).toBe(true);
+    expect(await isStored(keys.digests)).toBe(true);
     // Five minutes without a renewal, shortened: the lease is gone from the store.
-    const s3 = adminS3();
-    await s3.send(new DeleteObjectsCommand({ Bucket: fileSetBucket, Delete: { Objects: [{ Key: keys.head }, { Key: keys.digests }] } }));
-    s3.destroy();
+    await deleteStored([keys.head, keys.digests]);
     await collectPastGrace();
-    expect(await stored(blobKey(upload.first))).toBe(false);
+    expect(await isStored(blobKey(upload.first))).toBe(false);
     const renewal = await callTransfer(operator.transferUrl, 'POST /v1/upload/renew', token, { session: upload.session });
     expect(renewal).toMatchObject({ status: 410, body: { reason: 'Gone' } });
   });

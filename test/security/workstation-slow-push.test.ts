@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesApi, ServerError, type FilesApi } from '../../src/cli/files-api.ts';
@@ -10,11 +9,11 @@ import { hashTree, type HashedTree } from '../../src/storage/file-sets.ts';
 import { blobKey, manifestDigest, manifestKey } from '../../src/storage/manifest.ts';
 import { leaseKeys, uploadLeaseId } from '../../src/storage/push-lease.ts';
 import { putBlobs } from '../../src/transfer/put-blobs.ts';
-import { kube, useNamespace } from '../support/kube.ts';
+import { useNamespace } from '../support/kube.ts';
 import { installCrds } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { tenantOf } from '../support/tenant.ts';
-import { adminS3, fileSetBucket, objectExists } from '../support/transfer-calls.ts';
+import { collectPastGrace, deleteStored, isStored } from '../support/store-admin.ts';
 
 // Threat: a hospital's push that takes longer than the store's garbage-collection grace period.
 // Until its commit, nothing in use names the blobs it has sent, so a collection running meanwhile
@@ -27,7 +26,6 @@ import { adminS3, fileSetBucket, objectExists } from '../support/transfer-calls.
 const ns = useNamespace(import.meta.filename);
 let operator: RunningOperator;
 let tenantApi: FilesApi;
-let adminApi: FilesApi;
 let scratch = '';
 
 beforeAll(async () => {
@@ -37,7 +35,6 @@ beforeAll(async () => {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(tenant.kubeconfig);
   tenantApi = filesApi(kc);
-  adminApi = filesApi(kube().config);
   scratch = await mkdtemp(join(tmpdir(), 'tessera-slow-push-'));
 });
 afterAll(async () => {
@@ -50,23 +47,6 @@ async function treeOf(name: string): Promise<HashedTree> {
   await writeFile(join(dir, 'first.bin'), randomBytes(2000));
   await writeFile(join(dir, 'second.bin'), randomBytes(3000));
   return hashTree(dir);
-}
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits past a one-second grace period, then collects garbage as the platform's administrator. */
-async function collectPastGrace(): Promise<void> {
-  await pause(2500);
-  await adminApi.collect({ graceSeconds: 1 });
-}
-
-async function stored(key: string): Promise<boolean> {
-  const s3 = adminS3();
-  try {
-    return await objectExists(s3, key);
-  } finally {
-    s3.destroy();
-  }
 }
 
 async function refusal(call: Promise<unknown>): Promise<ServerError> {
@@ -90,7 +70,7 @@ describe('a workstation push slower than the garbage-collection grace period', (
     const tree = await treeOf('renewed');
     const push = await startSlowPush(tree, 'renewed');
     await collectPastGrace();
-    expect(await stored(blobKey(push.first))).toBe(true);
+    expect(await isStored(blobKey(push.first))).toBe(true);
     await tenantApi.renew(ns.name, push.session);
     await putBlobs(push.rest, tree.blobs);
     await collectPastGrace();
@@ -98,8 +78,8 @@ describe('a workstation push slower than the garbage-collection grace period', (
     expect(committed).toMatchObject({ digest: manifestDigest(tree.manifest), files: 2 });
     // Nothing names the file set yet (its Dataset is written next): the lease still covers it.
     await collectPastGrace();
-    expect(await stored(manifestKey(committed.digest))).toBe(true);
-    for (const blob of tree.blobs) expect(await stored(blobKey(blob.digest))).toBe(true);
+    expect(await isStored(manifestKey(committed.digest))).toBe(true);
+    for (const blob of tree.blobs) expect(await isStored(blobKey(blob.digest))).toBe(true);
     const download = await tenantApi.fileSet(ns.name, committed.digest);
     expect(Object.keys(download.blobUrls).sort()).toEqual(tree.blobs.map((b) => b.digest).sort());
   });
@@ -109,12 +89,10 @@ describe('a workstation push slower than the garbage-collection grace period', (
     const push = await startSlowPush(tree, 'lapsed');
     // Five minutes without a renewal, shortened: the lease is gone from the store.
     const keys = leaseKeys(uploadLeaseId(push.session));
-    expect(await stored(keys.digests)).toBe(true);
-    const s3 = adminS3();
-    await s3.send(new DeleteObjectsCommand({ Bucket: fileSetBucket, Delete: { Objects: [{ Key: keys.head }, { Key: keys.digests }] } }));
-    s3.destroy();
+    expect(await isStored(keys.digests)).toBe(true);
+    await deleteStored([keys.head, keys.digests]);
     await collectPastGrace();
-    expect(await stored(blobKey(push.first))).toBe(false);
+    expect(await isStored(blobKey(push.first))).toBe(false);
     const gone = await refusal(tenantApi.renew(ns.name, push.session));
     expect(gone).toMatchObject({ code: 410, reason: 'Gone' });
     expect(gone.message).toContain('push again');
@@ -122,6 +100,6 @@ describe('a workstation push slower than the garbage-collection grace period', (
     const refused = await refusal(tenantApi.commit(ns.name, { session: push.session, manifest: tree.manifest }));
     expect(refused).toMatchObject({ code: 422, reason: 'Invalid' });
     expect(refused.message).toContain(`${push.first} was not uploaded`);
-    expect(await stored(manifestKey(manifestDigest(tree.manifest)))).toBe(false);
+    expect(await isStored(manifestKey(manifestDigest(tree.manifest)))).toBe(false);
   });
 });

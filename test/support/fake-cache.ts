@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { ObjectCache } from '../../src/controllers/shared/object-cache.ts';
-import { ObjectStore, type IndexFunction, type TrimFunction } from '../../src/runtime/object-store.ts';
+import { InformerCache, type IndexFunction, type TrimFunction } from '../../src/runtime/informer-cache.ts';
 
 // An informer's cache that the test feeds by hand. It is the operator's own in-memory store (wire
 // form, trimmed, frozen, indexed), so a reconciler under test reads exactly what it reads in the
@@ -15,10 +15,10 @@ export interface FakeCacheOptions<T> {
 }
 
 export class FakeCache<T extends k8s.KubernetesObject> implements ObjectCache<T> {
-  private readonly store: ObjectStore<T>;
+  private readonly store: InformerCache<T>;
 
   constructor(options: FakeCacheOptions<T> = {}) {
-    this.store = new ObjectStore<T>(options.trim);
+    this.store = new InformerCache<T>(options.trim);
     for (const [name, fn] of Object.entries(options.indexes ?? {})) this.store.addIndex(name, fn);
   }
 

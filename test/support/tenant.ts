@@ -69,3 +69,17 @@ export async function tenantOf(namespace: string, account = 'tenant'): Promise<T
     },
   };
 }
+
+/**
+ * Grants the tenant `account` of `namespace` `rules` there on top of its role, through a Role and
+ * RoleBinding named `name` — what a cluster whose `edit` role aggregates them (batch Jobs, pods)
+ * gives every namespace administrator.
+ */
+export async function allowTenant(namespace: string, name: string, rules: k8s.V1PolicyRule[], account = 'tenant'): Promise<void> {
+  const rbac = kube().config.makeApiClient(k8s.RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({ namespace, body: { metadata: { name }, rules } });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [{ kind: 'ServiceAccount', name: account, namespace }] },
+  });
+}

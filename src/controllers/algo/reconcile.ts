@@ -14,6 +14,7 @@ import { firstUnusableFileSet } from '../shared/fileset-check.ts';
 import { conditionEvent, subjectOf } from '../shared/transition-events.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
 import { algoStatus, type CodeCheck } from './status.ts';
+import { parseKey } from '../../runtime/object-key.ts';
 
 /** What the Algo reconciler reads and writes. */
 export interface AlgoReconcilerDeps {
@@ -62,8 +63,8 @@ async function writeIfChanged(algo: Readonly<Algo>, status: AlgoStatus, deps: Al
 
 /** Reconciles one Algo: validate, check its code file set, write Ready when it changed. */
 export async function reconcileAlgo(key: string, log: Logger, deps: AlgoReconcilerDeps): Promise<ReconcileResult | void> {
-  const slash = key.indexOf('/');
-  const algo = deps.algos.get(key.slice(0, slash), key.slice(slash + 1));
+  const { namespace, name } = parseKey(key);
+  const algo = deps.algos.get(namespace, name);
   if (!algo || algo.metadata.deletionTimestamp) return;
   const specProblem = specProblemOf(algo);
   const check = specProblem ? 'none' : await checkCode(algo, deps);

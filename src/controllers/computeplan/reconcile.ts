@@ -20,6 +20,7 @@ import { loanDecision, loanId, type LoanDecision } from './loans.ts';
 import { decide, type PlanDecision } from './schedule.ts';
 import { ownJobs } from './task-jobs.ts';
 import type { PlanWrites } from './writes.ts';
+import { parseKey } from '../../runtime/object-key.ts';
 
 /** What the ComputePlan reconciler reads and writes. */
 export interface PlanReconcilerDeps {
@@ -39,11 +40,6 @@ export interface PlanReconcilerDeps {
 
 /** A plan still running is looked at again after this long, whatever its Jobs do (a safety net). */
 const resyncMs = 60_000;
-
-function splitKey(key: string): [string, string] {
-  const slash = key.indexOf('/');
-  return [key.slice(0, slash), key.slice(slash + 1)];
-}
 
 function isForeign(job: Readonly<TesseraJob>, plan: Readonly<ComputePlan>): boolean {
   return job.metadata.namespace !== plan.metadata.namespace;
@@ -169,7 +165,7 @@ function isFinished(plan: Readonly<ComputePlan>, decision: PlanDecision): boolea
  * idempotent and every decision is recomputed from the caches, so a crash at any line loses nothing.
  */
 export async function reconcilePlan(key: string, log: Logger, deps: PlanReconcilerDeps): Promise<ReconcileResult | void> {
-  const [namespace, name] = splitKey(key);
+  const { namespace, name } = parseKey(key);
   const plan = deps.plans.get(namespace, name);
   if (!plan) return;
   if (plan.metadata.deletionTimestamp) return finalize(plan, deps, log);

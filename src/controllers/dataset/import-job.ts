@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { groupVersion } from '../../api/common.ts';
 import type { Dataset, DatasetStatus } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
 import { indexComponent } from '../../transfer/server/authorize.ts';
@@ -35,7 +36,7 @@ function jobMetadata(dataset: Readonly<Dataset>, component: string): TesseraJob[
  */
 export function desiredIndexJob(dataset: Readonly<Dataset>, moverImage: string): TesseraJob {
   return {
-    apiVersion: 'tessera.dev/v1alpha1',
+    apiVersion: groupVersion,
     kind: 'Job',
     metadata: jobMetadata(dataset, indexComponent),
     spec: { image: moverImage, args: ['transfer', 'index'], resources: { cpu: '500m', memory: '512Mi' }, retries: 2, timeoutSeconds: 3600 },
@@ -45,7 +46,7 @@ export function desiredIndexJob(dataset: Readonly<Dataset>, moverImage: string):
 /** The import Job for a URL source. Pure. */
 export function desiredImportJob(dataset: Readonly<Dataset>, url: string, moverImage: string): TesseraJob {
   return {
-    apiVersion: 'tessera.dev/v1alpha1',
+    apiVersion: groupVersion,
     kind: 'Job',
     metadata: jobMetadata(dataset, 'dataset-import'),
     spec: {

@@ -17,6 +17,7 @@ import { isRecordedIndexJob } from '../../transfer/server/authorize.ts';
 import { desiredImportJob, desiredIndexJob, importJobName, importOutput, withIndexJob, type IndexJobRecord } from './import-job.ts';
 import { authorizationEvent, withAuthorizations } from './authorizations.ts';
 import { datasetStatus, type SourceCheck } from './status.ts';
+import { parseKey } from '../../runtime/object-key.ts';
 
 /** What the Dataset reconciler reads and writes. */
 export interface DatasetReconcilerDeps {
@@ -117,8 +118,8 @@ async function checkSource(dataset: Readonly<Dataset>, deps: DatasetReconcilerDe
 
 /** Reconciles one Dataset: find what its source holds, record new versions, say whether it is Ready. */
 export async function reconcileDataset(key: string, log: Logger, deps: DatasetReconcilerDeps): Promise<ReconcileResult | void> {
-  const slash = key.indexOf('/');
-  const dataset = deps.datasets.get(key.slice(0, slash), key.slice(slash + 1));
+  const { namespace, name } = parseKey(key);
+  const dataset = deps.datasets.get(namespace, name);
   if (!dataset || dataset.metadata.deletionTimestamp) return;
   const check = await checkSource(dataset, deps, log);
   const now = new Date(deps.clock.now());

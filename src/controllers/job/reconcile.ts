@@ -25,6 +25,7 @@ import { observedViewAnnotation, runSealAnnotation, verifyRunSeal } from './run-
 import { specHashAnnotation, runSpecHash } from './spec-hash.ts';
 import { hasFinished, invalidSpecStatus, jobStatus, nameTakenStatus, refusedStatus, resolutionStatus, type ObservedRun } from './status.ts';
 import type { JobWrites } from './writes.ts';
+import { parseKey } from '../../runtime/object-key.ts';
 
 /** The object store, when the operator has one: file sets need it, bare runs do not. */
 export interface FileSetDeps {
@@ -50,11 +51,6 @@ export interface JobReconcilerDeps {
   clock: Clock;
   /** This process's status writes the Job cache does not show yet. */
   unseenWrites: UnseenWrites;
-}
-
-function splitKey(key: string): [string, string] {
-  const slash = key.indexOf('/');
-  return [key.slice(0, slash), key.slice(slash + 1)];
 }
 
 function controlledBy(pod: Readonly<k8s.V1Pod>, batchJob: Readonly<k8s.V1Job>): boolean {
@@ -229,7 +225,8 @@ function currentBatchJob(job: Readonly<TesseraJob>, deps: JobReconcilerDeps): Re
  * Job is gone, and another controller's finalizer may hold it for long.
  */
 async function liveJob(key: string, deps: JobReconcilerDeps, log: Logger): Promise<TesseraJob | undefined> {
-  const job = deps.jobs.get(...splitKey(key));
+  const { namespace, name } = parseKey(key);
+  const job = deps.jobs.get(namespace, name);
   const orphaned = job !== undefined && (await releaseOrphan(job, deps, log));
   if (job && !orphaned && !job.metadata.deletionTimestamp) return job;
   if (job?.metadata.deletionTimestamp) await stopRun(currentBatchJob(job, deps), deps, log);

@@ -330,14 +330,19 @@ export interface SpecIssue {
  */
 export function invalidSpecStatus(job: TesseraJob, issues: readonly SpecIssue[], now: Date): TesseraJobStatus {
   const message = issues.map((i) => `spec.${i.path.map(String).join('.')}: ${i.message}`).join('; ');
-  const verdict: PhaseVerdict = { phase: JobPhase.Failed, reason: JobReason.InvalidSpec, message };
+  return stalledStatus(job, { phase: JobPhase.Failed, reason: JobReason.InvalidSpec, message }, now);
+}
+
+/** A status decided before any run is observed: `verdict`, Stalled, on top of what `base` holds. */
+function stalledStatus(job: TesseraJob, verdict: PhaseVerdict, now: Date, base: Partial<TesseraJobStatus> = {}): TesseraJobStatus {
   const updates = conditionUpdates(verdict, { batchJob: undefined, pods: [], specChangedAfterStart: false });
   const stalled = updates.map((u) => (u.type === JobConditionType.Stalled ? { ...u, status: 'True' as const } : u));
   const generation = job.metadata.generation;
   return {
+    ...base,
     phase: verdict.phase,
     reason: verdict.reason,
-    message,
+    message: verdict.message,
     observedGeneration: generation,
     conditions: mergeConditions(job.status?.conditions, stalled, { now, generation }),
   };
@@ -350,18 +355,7 @@ export function invalidSpecStatus(job: TesseraJob, issues: readonly SpecIssue[],
  */
 export function refusedStatus(job: TesseraJob, serverMessage: string, now: Date): TesseraJobStatus {
   const message = `the API server refused the batch Job: ${serverMessage}`;
-  const verdict: PhaseVerdict = { phase: JobPhase.Failed, reason: JobReason.InvalidSpec, message };
-  const updates = conditionUpdates(verdict, { batchJob: undefined, pods: [], specChangedAfterStart: false });
-  const stalled = updates.map((u) => (u.type === JobConditionType.Stalled ? { ...u, status: 'True' as const } : u));
-  const generation = job.metadata.generation;
-  return {
-    ...job.status,
-    phase: verdict.phase,
-    reason: verdict.reason,
-    message,
-    observedGeneration: generation,
-    conditions: mergeConditions(job.status?.conditions, stalled, { now, generation }),
-  };
+  return stalledStatus(job, { phase: JobPhase.Failed, reason: JobReason.InvalidSpec, message }, now, job.status);
 }
 
 /**
@@ -371,18 +365,7 @@ export function refusedStatus(job: TesseraJob, serverMessage: string, now: Date)
  */
 export function nameTakenStatus(job: TesseraJob, batchJobName: string, now: Date): TesseraJobStatus {
   const message = `batch Job ${job.metadata.namespace}/${batchJobName} was not created by Tessera for this Job (its run seal is missing or does not match); the run starts once it is deleted`;
-  const verdict: PhaseVerdict = { phase: JobPhase.Pending, reason: JobReason.NameTaken, message };
-  const updates = conditionUpdates(verdict, { batchJob: undefined, pods: [], specChangedAfterStart: false });
-  const stalled = updates.map((u) => (u.type === JobConditionType.Stalled ? { ...u, status: 'True' as const } : u));
-  const generation = job.metadata.generation;
-  return {
-    ...job.status,
-    phase: verdict.phase,
-    reason: verdict.reason,
-    message,
-    observedGeneration: generation,
-    conditions: mergeConditions(job.status?.conditions, stalled, { now, generation }),
-  };
+  return stalledStatus(job, { phase: JobPhase.Pending, reason: JobReason.NameTaken, message }, now, job.status);
 }
 
 function sameResolvedInputs(status: TesseraJobStatus | undefined, run: EffectiveRun): boolean {

@@ -1,12 +1,12 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { ObjectStore, toWireJson } from './object-store.ts';
+import { InformerCache, toWireJson } from './informer-cache.ts';
 
 const obj = (namespace: string, name: string, rv = '1'): KubernetesObject => ({ metadata: { namespace, name, resourceVersion: rv } });
 
-describe('ObjectStore', () => {
+describe('InformerCache', () => {
   it('indexes by namespace and name', () => {
-    const store = new ObjectStore();
+    const store = new InformerCache();
     store.upsert(obj('a', 'x'));
     store.upsert(obj('b', 'x'));
     store.upsert(obj('b', 'y'));
@@ -18,7 +18,7 @@ describe('ObjectStore', () => {
 
   it('caches what its trim keeps, in wire form and frozen, on upserts and lists alike', () => {
     type Pod = KubernetesObject & { spec?: { nodeName?: string; containers?: unknown[] }; status?: { startTime?: unknown } };
-    const store = new ObjectStore<Pod>((pod) => ({ metadata: pod.metadata, spec: { nodeName: pod.spec?.nodeName } }));
+    const store = new InformerCache<Pod>((pod) => ({ metadata: pod.metadata, spec: { nodeName: pod.spec?.nodeName } }));
     const pod = (name: string): Pod => ({ metadata: { namespace: 'a', name }, spec: { nodeName: 'n1', containers: [{ name: 'main' }] } });
     store.upsert(pod('x'));
     store.replace([pod('x'), { ...pod('y'), status: { startTime: new Date('2026-01-01T00:00:00Z') } }]);
@@ -27,13 +27,13 @@ describe('ObjectStore', () => {
   });
 
   it('reports add for a new object and update for a known one', () => {
-    const store = new ObjectStore();
+    const store = new InformerCache();
     expect(store.upsert(obj('a', 'x')).kind).toBe('add');
     expect(store.upsert(obj('a', 'x', '2')).kind).toBe('update');
   });
 
   it('hands out deeply frozen objects, so a mutating reader fails loudly instead of corrupting the cache', () => {
-    const store = new ObjectStore();
+    const store = new InformerCache();
     store.upsert({ metadata: { namespace: 'a', name: 'x', labels: { k: 'v' } } });
     const cached = store.get('a', 'x') as KubernetesObject;
     expect(() => {
@@ -42,7 +42,7 @@ describe('ObjectStore', () => {
   });
 
   it('on replace, updates survivors, adds newcomers and deletes what vanished', () => {
-    const store = new ObjectStore();
+    const store = new InformerCache();
     store.replace([obj('a', 'stays'), obj('a', 'goes'), obj('b', 'goes-too')]);
     const changes = store.replace([obj('a', 'stays', '2'), obj('a', 'new')]);
     expect(changes.map((c) => [c.kind, c.obj.metadata?.name])).toEqual([
@@ -56,7 +56,7 @@ describe('ObjectStore', () => {
   });
 
   it('removes an object and reports its final state', () => {
-    const store = new ObjectStore();
+    const store = new InformerCache();
     store.upsert(obj('a', 'x'));
     expect(store.remove(obj('a', 'x', '9'))).toMatchObject({ kind: 'delete', obj: { metadata: { resourceVersion: '9' } } });
     expect(store.get('a', 'x')).toBeUndefined();
@@ -72,7 +72,7 @@ describe('toWireJson', () => {
   });
 });
 
-describe('ObjectStore indexes', () => {
+describe('InformerCache indexes', () => {
   const pod = (name: string, owner: string | undefined): KubernetesObject => ({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -80,7 +80,7 @@ describe('ObjectStore indexes', () => {
   });
 
   it('finds objects by index value and follows updates, deletes and relists', () => {
-    const store = new ObjectStore<KubernetesObject>();
+    const store = new InformerCache<KubernetesObject>();
     store.addIndex('owner', (o) => o.metadata?.labels?.owner);
     store.upsert(pod('p1', 'j1'));
     store.upsert(pod('p2', 'j1'));
@@ -99,7 +99,7 @@ describe('ObjectStore indexes', () => {
   });
 
   it('drops managedFields from cached objects', () => {
-    const store = new ObjectStore<KubernetesObject>();
+    const store = new InformerCache<KubernetesObject>();
     expect(store.upsert(pod('p1', 'j1')).obj.metadata?.managedFields).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Algo } from '../../api/algo.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import { makeJob } from '../../../test/support/job-builders.ts';
-import { liveManifests } from './live.ts';
+import { liveManifests } from './live-file-sets.ts';
 
 const d = (c: string): string => `sha256:${c.repeat(64)}`;
 

@@ -72,7 +72,7 @@ function nameOf(obj: KubernetesObject): [string, string] {
  * An informer's cache: objects by namespace and name, frozen in wire form. Every write returns the
  * changes it made so the caller can notify handlers after the store is consistent.
  */
-export class ObjectStore<T extends KubernetesObject> {
+export class InformerCache<T extends KubernetesObject> {
   private readonly trim: TrimFunction<T> | undefined;
   private byNamespace = new Map<string, Map<string, Readonly<T>>>();
   private readonly indexes = new Map<string, { fn: IndexFunction<T>; entries: Map<string, Map<string, Readonly<T>>> }>();
