@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TesseraJob } from '../../src/api/job.ts';
-import { accessKey } from '../../src/storage/access.ts';
+import { holdingKey } from '../../src/storage/access.ts';
 import { readManifest } from '../../src/storage/manifest-io.ts';
 import { blobKey, manifestKey } from '../../src/storage/manifest.ts';
 import { s3BlobStore, type S3BlobStore } from '../../src/storage/object-store.ts';
 import { clusterEnv } from '../../test/support/cluster-env.ts';
 import { applyTesseraJob, jobInPhase, podOfJob } from '../../test/support/job-runs.ts';
 import { kube } from '../../test/support/kube.ts';
+import { namespaceUid } from '../../test/support/namespace-uids.ts';
 import { installCrds } from '../../test/support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../../test/support/operator.ts';
 import { podRunner, type PodRunner } from '../../test/support/pod-runner.ts';
@@ -120,7 +121,7 @@ function committedEvent(pushed: Timed): Record<string, unknown> {
 /** Every object a tree's file set left in the store, for the clean-up. */
 async function storedKeys(store: S3BlobStore, digest: string, namespace: string): Promise<string[]> {
   const manifest = await readManifest(store, digest);
-  return [...new Set(manifest.entries.map((e) => blobKey(e.digest))), manifestKey(digest), accessKey(namespace, digest)];
+  return [...new Set(manifest.entries.map((e) => blobKey(e.digest))), manifestKey(digest), holdingKey(await namespaceUid(namespace), digest)];
 }
 
 interface BenchContext {

@@ -19,6 +19,8 @@ export const DatasetConditionType = {
   Ready: 'Ready',
   Reconciling: 'Reconciling',
   Stalled: 'Stalled',
+  /** False while a namespace the permissions name was deleted and created again since it was authorized. */
+  AuthorizationsCurrent: 'AuthorizationsCurrent',
 } as const;
 
 /** Why a Dataset is (not) ready. */
@@ -35,6 +37,10 @@ export const DatasetReason = {
   UnsafeFileSet: 'UnsafeFileSet',
   /** Its file set's manifest is not a valid manifest. */
   CorruptFileSet: 'CorruptFileSet',
+  /** Every namespace the permissions name is the one that was authorized (or does not exist yet). */
+  AuthorizationsCurrent: 'AuthorizationsCurrent',
+  /** A namespace the permissions name was deleted and created again: the new one is not authorized. */
+  NamespaceRecreated: 'NamespaceRecreated',
 } as const;
 
 /** The most namespaces one Dataset may authorize by name. */
@@ -134,6 +140,15 @@ export const datasetVersionSchema = z.object({
 /** One version of a Dataset's file set. */
 export type DatasetVersion = z.infer<typeof datasetVersionSchema>;
 
+/** A namespace the permissions name, and the uid it had when the operator first saw it named. */
+export const datasetAuthorizationSchema = z.object({
+  namespace: dnsLabelSchema,
+  uid: z.string().min(1).max(128),
+});
+
+/** One authorization as recorded. */
+export type DatasetAuthorization = z.infer<typeof datasetAuthorizationSchema>;
+
 /** What the controller knows of a Dataset's current file set. */
 export const datasetStatusSchema = z.object({
   version: z.int().min(1).optional(),
@@ -147,6 +162,14 @@ export const datasetStatusSchema = z.object({
     .object({ name: z.string(), uid: z.string() })
     .optional()
     .describe('the index Job the operator created for a prefix source, by uid: only that Job gets a transfer token'),
+  authorizations: z
+    .array(datasetAuthorizationSchema)
+    .max(2 * maxAuthorizedNamespaces)
+    .optional()
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['namespace'] })
+    .describe(
+      'each namespace spec.permissions names, with the uid it had when the operator first saw it named: only that namespace is authorized, not one created again under its name. An entry goes when its name leaves spec.permissions',
+    ),
 });
 
 /** The status of a Dataset. */

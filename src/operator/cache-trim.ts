@@ -85,3 +85,12 @@ export function trimBatchJob(batchJob: k8s.V1Job): k8s.V1Job {
     status: batchJob.status,
   };
 }
+
+/**
+ * A namespace as the operator reads it: its name, its uid (what grants and authorizations are keyed
+ * by), when it was created (which legacy grants are its) and whether it is going.
+ */
+export function trimNamespace(namespace: k8s.V1Namespace): k8s.V1Namespace {
+  const { name, uid, creationTimestamp, deletionTimestamp, resourceVersion } = namespace.metadata ?? {};
+  return { apiVersion: namespace.apiVersion, kind: namespace.kind, metadata: { name, uid, creationTimestamp, deletionTimestamp, resourceVersion } };
+}

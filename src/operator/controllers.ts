@@ -9,6 +9,7 @@ import { planTasks } from '../controllers/computeplan/expand.ts';
 import { planLabels } from '../controllers/computeplan/names.ts';
 import { reconcilePlan } from '../controllers/computeplan/reconcile.ts';
 import { apiPlanWrites } from '../controllers/computeplan/writes.ts';
+import { namedNamespaces } from '../controllers/dataset/authorizations.ts';
 import { reconcileDataset } from '../controllers/dataset/reconcile.ts';
 import type { JobRuntimeConfig } from '../controllers/job/desired.ts';
 import { labels } from '../controllers/job/names.ts';
@@ -23,11 +24,13 @@ import type { Logger } from '../runtime/logger.ts';
 import type { RuntimeMetrics } from '../runtime/metrics.ts';
 import type { FileSetServices } from './file-sets.ts';
 import type { Informers } from './informers.ts';
+import { uidLookup } from './namespaces.ts';
 import { keyOf } from '../runtime/object-key.ts';
 
 // One Controller (work queue + workers) per kind, and the informer events that feed them: a change
-// to an object queues it, a change to a child queues its owner, and a change to a Dataset, Algo or
-// Job queues the Jobs waiting on it.
+// to an object queues it, a change to a child queues its owner, a change to a Dataset, Algo or
+// Job queues the Jobs waiting on it, and a namespace appearing, going or coming back queues the
+// Datasets whose permissions name it (they record which namespace they authorize).
 
 /** The operator's controllers. */
 export interface Controllers {
@@ -54,6 +57,8 @@ export interface ControllerWiring {
 
 /** Index names on the Tessera Job cache: which Jobs wait on a Dataset, Job or Algo (`ns/name`). */
 const dependsOn = { dataset: 'depends-on-dataset', job: 'depends-on-job', algo: 'depends-on-algo' } as const;
+/** Index name on the Dataset cache: Datasets by the namespaces their permissions name. */
+const namesNamespace = 'names-namespace';
 /** Index names: a plan's Jobs by its uid; plans by the Datasets and Algos their tasks read (`ns/name`). */
 const planIndex = { jobs: 'plan-uid', dependency: 'plan-depends-on' } as const;
 
@@ -82,6 +87,7 @@ function jobDeps(wiring: ControllerWiring): JobReconcilerDeps {
       dataset: (ns, name) => informers.datasets.get(ns, name),
       job: (ns, name) => informers.jobs.get(ns, name),
       algo: (ns, name) => informers.algos.get(ns, name),
+      namespaceUid: uidLookup(informers.namespaces),
     },
     fileSets: fileSets && { store: fileSets.store, signingKey: fileSets.signingKey, manifests: fileSets.manifests },
     writes: apiJobWrites(clients),
@@ -106,6 +112,7 @@ export function makeControllers(wiring: ControllerWiring): Controllers {
       reconcileDataset(key, log, {
         datasets: informers.datasets,
         jobs: informers.jobs,
+        namespaceUid: uidLookup(informers.namespaces),
         fileSets: fileSets && { store: fileSets.store, manifests: fileSets.manifests },
         writeStatus: statusWriter<Dataset, DatasetStatus>(clients.custom, 'datasets'),
         createJob: uidCreator<TesseraJob>(clients.custom, 'jobs'),
@@ -116,7 +123,7 @@ export function makeControllers(wiring: ControllerWiring): Controllers {
       }),
     ),
     algo: controller('algo', wiring, (key, log) =>
-      reconcileAlgo(key, log, { algos: informers.algos, store: fileSets?.store, manifests: fileSets?.manifests, writeStatus: statusWriter<Algo, AlgoStatus>(clients.custom, 'algos'), events: wiring.events, clock: wiring.clock }),
+      reconcileAlgo(key, log, { algos: informers.algos, namespaceUid: uidLookup(informers.namespaces), store: fileSets?.store, manifests: fileSets?.manifests, writeStatus: statusWriter<Algo, AlgoStatus>(clients.custom, 'algos'), events: wiring.events, clock: wiring.clock }),
     ),
     plan: controller('computeplan', wiring, (key, log) =>
       reconcilePlan(key, log, {
@@ -124,6 +131,7 @@ export function makeControllers(wiring: ControllerWiring): Controllers {
         jobsOfPlan: (uid) => informers.jobs.byIndex(planIndex.jobs, uid),
         algos: informers.algos,
         datasets: informers.datasets,
+        namespaceUid: uidLookup(informers.namespaces),
         store: fileSets?.store,
         writes: apiPlanWrites(clients.custom),
         events: wiring.events,
@@ -143,6 +151,10 @@ function wireEvents(informers: Informers, controllers: Controllers): void {
   informers.jobs.addIndex(dependsOn.algo, (job) => inputDependencies(job).algos);
   informers.jobs.addIndex(planIndex.jobs, (job) => job.metadata.labels?.[planLabels.planUid]);
   informers.plans.addIndex(planIndex.dependency, planDependencies);
+  informers.datasets.addIndex(namesNamespace, namedNamespaces);
+  informers.namespaces.onChange((namespace) => {
+    for (const dataset of informers.datasets.byIndex(namesNamespace, namespace.metadata?.name ?? '')) controllers.dataset.enqueue(keyOf(dataset));
+  });
   const plansReading = (key: string): void => {
     for (const plan of informers.plans.byIndex(planIndex.dependency, key)) controllers.plan.enqueue(keyOf(plan));
   };

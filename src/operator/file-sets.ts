@@ -14,6 +14,7 @@ import type { PodAccess } from '../transfer/server/handlers.ts';
 import { cachedTokenReviewer } from '../transfer/server/identity.ts';
 import { startTransferServer, type TransferServer } from '../transfer/server/server.ts';
 import type { Informers } from './informers.ts';
+import { uidLookup } from './namespaces.ts';
 import { operatorDefaults, type OperatorOptions } from './options.ts';
 
 // The object store and the transfer API, when the operator is given a store: everything file sets
@@ -116,6 +117,7 @@ export async function serveTransfers(address: string, wiring: TransferWiring): P
     deps: {
       store: wiring.services.store,
       manifests: wiring.services.manifests,
+      uidOf: uidLookup(wiring.informers.namespaces),
       pods: podAccess(core),
       signingKeys: wiring.services.signingKey,
       presignSeconds: 900,

@@ -3,9 +3,11 @@ import { liveManifests } from '../controllers/shared/live-file-sets.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { assertMayWrite, type WriteFence } from '../runtime/write-fence.ts';
 import { collectExpiredLeases, collectGarbage, collectOrphanGrants, collectStaging, type GcResult } from '../storage/gc.ts';
+import { migrateLegacyGrants } from '../storage/grant-migration.ts';
 import type { BlobStore } from '../storage/object-store.ts';
 import type { FileSetServices } from './file-sets.ts';
 import type { Informers } from './informers.ts';
+import { liveUids, namespaceByName } from './namespaces.ts';
 
 // Periodic garbage collection of the object store, on the leader only and only with every cache
 // synced: what the caches hold is the complete list of file sets in use, and a partial list would
@@ -41,7 +43,7 @@ export interface GcDeps {
 }
 
 /** What one collection did (or, on a dry run, would do). */
-export type GcReport = GcResult & { liveManifests: number; deletedGrants: number; deletedStaging: number; deletedLeases: number; dryRun: boolean };
+export type GcReport = GcResult & { liveManifests: number; migratedGrants: number; deletedGrants: number; deletedStaging: number; deletedLeases: number; dryRun: boolean };
 
 /**
  * One collection from the caches, every deletion behind the fence. Throws when the caches are not
@@ -49,17 +51,19 @@ export type GcReport = GcResult & { liveManifests: number; deletedGrants: number
  */
 export async function collectOnce(deps: GcDeps, opts: { graceMs: number; dryRun?: boolean; now?: Date }): Promise<GcReport> {
   const { informers } = deps;
-  if (![informers.datasets, informers.algos, informers.jobs].every((i) => i.hasSynced())) throw new Error('the caches are not synced yet');
+  if (![informers.datasets, informers.algos, informers.jobs, informers.namespaces].every((i) => i.hasSynced())) throw new Error('the caches are not synced yet');
   const store = fencedStore(deps.fileSets.store, deps.fence);
   const policy = { now: opts.now ?? new Date(), graceMs: opts.graceMs };
   const dryRun = opts.dryRun === true;
   // Read from the caches again before every deletion batch: what was recorded mid-sweep counts.
   const live = (): string[] => liveManifests({ datasets: informers.datasets.list(), algos: informers.algos.list(), jobs: informers.jobs.list() });
+  // Grants an old replica wrote by name during an upgrade move first (grant-migration.ts).
+  const migratedGrants = dryRun ? 0 : (await migrateLegacyGrants(store, namespaceByName(informers.namespaces))).moved;
   const result = await collectGarbage({ store, liveManifests: live, ...policy, dryRun });
-  const deletedGrants = dryRun ? 0 : await collectOrphanGrants(store, policy);
+  const deletedGrants = dryRun ? 0 : await collectOrphanGrants(store, policy, liveUids(informers.namespaces));
   const deletedStaging = dryRun ? 0 : await collectStaging(store, policy);
   const deletedLeases = dryRun ? 0 : await collectExpiredLeases(store, policy);
-  return { ...result, liveManifests: live().length, deletedGrants, deletedStaging, deletedLeases, dryRun };
+  return { ...result, liveManifests: live().length, migratedGrants, deletedGrants, deletedStaging, deletedLeases, dryRun };
 }
 
 /** Starts collecting every intervalMs; returns a stop function. */

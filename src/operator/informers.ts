@@ -5,12 +5,14 @@ import type { Dataset } from '../api/dataset.ts';
 import type { TesseraJob } from '../api/job.ts';
 import { labels, managedByValue } from '../controllers/job/names.ts';
 import { ResilientInformer } from '../runtime/informer.ts';
-import { trimBatchJob, trimPod } from './cache-trim.ts';
+import { trimBatchJob, trimNamespace, trimPod } from './cache-trim.ts';
 import type { Logger } from '../runtime/logger.ts';
 
-// Every cache the operator keeps: the four Tessera kinds, and the batch Jobs and pods it created
+// Every cache the operator keeps: the four Tessera kinds, the batch Jobs and pods it created
 // (selected by label, so the operator never holds the cluster's other pods in memory, and trimmed to
-// what it reads of them).
+// what it reads of them), and the namespaces, trimmed to their names and uids: grants and Dataset
+// authorizations are keyed by a namespace's uid, so one created again under the same name is a
+// stranger (namespaces.ts).
 
 /** The API clients informers list with. */
 export interface ListClients {
@@ -27,6 +29,7 @@ export interface Informers {
   plans: ResilientInformer<ComputePlan>;
   batchJobs: ResilientInformer<k8s.V1Job>;
   pods: ResilientInformer<k8s.V1Pod>;
+  namespaces: ResilientInformer<k8s.V1Namespace>;
 }
 
 const managedSelector = `${labels.managedBy}=${managedByValue}`;
@@ -64,6 +67,14 @@ export function makeInformers(kc: k8s.KubeConfig, clients: ListClients, logger: 
       labelSelector: managedSelector,
       list: () => clients.core.listPodForAllNamespaces({ labelSelector: managedSelector }),
       trim: trimPod,
+      logger,
+    }),
+    namespaces: new ResilientInformer<k8s.V1Namespace>({
+      kc,
+      name: 'namespaces',
+      path: '/api/v1/namespaces',
+      list: () => clients.core.listNamespace(),
+      trim: trimNamespace,
       logger,
     }),
   };

@@ -14,6 +14,7 @@ import { allControllers, makeControllers } from './controllers.ts';
 import { makeFileSetServices, serveTransfers, type FileSetServices } from './file-sets.ts';
 import type { ListeningServer } from '../runtime/listen.ts';
 import { startGarbageCollection } from './gc.ts';
+import { migrateGrantsFirst } from './grant-migration.ts';
 import { allInformers, makeInformers } from './informers.ts';
 import { serveWorkstationApi } from './workstation.ts';
 import type { OperatorOptions } from './options.ts';
@@ -159,20 +160,21 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
   process.once('SIGINT', () => void shutdown('SIGINT', 0));
 
-  const startControllers = (): void => {
+  const startControllers = async (): Promise<void> => {
+    if (fileSets) await migrateGrantsFirst({ informers, fileSets, fence: elector ?? openFence, logger });
     for (const c of running) void c.run();
     if (fileSets && options.gcIntervalSeconds > 0) {
       startGarbageCollection({ intervalMs: options.gcIntervalSeconds * 1000, graceMs: options.gcGraceSeconds * 1000 }, { informers, fileSets, registry, logger, fence: elector ?? openFence });
     }
   };
   if (!elector) {
-    startControllers();
+    await startControllers();
     return;
   }
   await elector.run({
     onStartedLeading: () => {
       logger.info({ identity: options.identity }, 'became the leader; starting controllers');
-      startControllers();
+      void startControllers();
     },
     // Another replica may already be acting: stopping at once is the only safe move.
     onStoppedLeading: () => {

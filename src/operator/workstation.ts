@@ -15,6 +15,7 @@ import { startWorkstationServer } from '../workstation-api/server.ts';
 import type { FileSetServices } from './file-sets.ts';
 import { collectOnce } from './gc.ts';
 import type { Informers } from './informers.ts';
+import { uidLookup } from './namespaces.ts';
 
 // The workstation API (files.tessera.dev) on this replica: the front proxy's CA from the cluster, a
 // SubjectAccessReview client on the transfer API's request budget (never the controllers'), and a
@@ -76,6 +77,7 @@ export async function serveWorkstationApi(wiring: WorkstationWiring): Promise<Li
     deps: {
       store: wiring.services.store,
       manifests: wiring.services.manifests,
+      uidOf: uidLookup(wiring.informers.namespaces),
       review: subjectAccessReviewer(makeClient(wiring.kc, k8s.AuthorizationV1Api, wiring.clientOptions), wiring.clock),
       sessionKey: sessionKeyOf(wiring.services.signingKey),
       now: () => wiring.clock.now(),

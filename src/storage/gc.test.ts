@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accessKey } from './access.ts';
+import { holdingKey, loanKey, putLoan } from './access.ts';
 import { collectExpiredLeases, collectGarbage, collectOrphanGrants, collectStaging, isGarbage, type GracePolicy } from './gc.ts';
 import { canonicalManifestJson, manifestDigest, manifestKey, type Manifest } from './manifest.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
@@ -182,12 +182,26 @@ describe('the other collections', () => {
   it('deletes grants whose manifest is gone, past the grace period', async () => {
     const store = storeAt();
     const kept = await putManifest(store, manifestOf('a'));
-    await store.put(accessKey('ns', kept), Buffer.alloc(0), 0, '');
-    await store.put(accessKey('ns', digest('9')), Buffer.alloc(0), 0, '');
+    await store.put(holdingKey('uid-ns', kept), Buffer.alloc(0), 0, '');
+    await store.put(holdingKey('uid-ns', digest('9')), Buffer.alloc(0), 0, '');
     store.age(0);
-    await store.put(accessKey('other', digest('8')), Buffer.alloc(0), 0, '');
-    expect(await collectOrphanGrants(store, policy)).toBe(1);
-    expect(store.deletedKeys).toEqual([accessKey('ns', digest('9'))]);
+    await store.put(holdingKey('uid-other', digest('8')), Buffer.alloc(0), 0, '');
+    expect(await collectOrphanGrants(store, policy, () => true)).toBe(1);
+    expect(store.deletedKeys).toEqual([holdingKey('uid-ns', digest('9'))]);
+  });
+
+  it('deletes the holdings and loans of namespaces that no longer exist, past the grace period', async () => {
+    const store = storeAt();
+    const kept = await putManifest(store, manifestOf('a'));
+    const live = (uid: string): boolean => uid === 'uid-live';
+    await store.put(holdingKey('uid-live', kept), Buffer.alloc(0), 0, '');
+    await store.put(holdingKey('uid-gone', kept), Buffer.alloc(0), 0, '');
+    await putLoan(store, 'plan-1', { namespaceUid: 'uid-live', digest: kept });
+    await putLoan(store, 'plan-1', { namespaceUid: 'uid-gone', digest: kept });
+    store.age(0);
+    await store.put(holdingKey('uid-new', kept), Buffer.alloc(0), 0, '');
+    expect(await collectOrphanGrants(store, policy, live)).toBe(2);
+    expect(store.deletedKeys.sort()).toEqual([holdingKey('uid-gone', kept), loanKey('plan-1', { namespaceUid: 'uid-gone', digest: kept })].sort());
   });
 
   it('deletes old staging copies', async () => {

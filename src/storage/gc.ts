@@ -12,7 +12,7 @@
 //   batch the sweep re-reads the live set and the leases, and deletes within maxRefreshAgeMs of
 //   that; a lease holder checks only after leaseSettleMs, when any such deletion has been sent.
 import { isRecent, hexOfKey, Protection, type GracePolicy, type LiveManifests } from './gc-protection.ts';
-import { accessPrefix } from './access.ts';
+import { grantNamespaceUid, holdingPrefix, loanPrefix } from './access.ts';
 import { DigestSet } from './digest-set.ts';
 import { blobPrefix, manifestPrefix } from './manifest.ts';
 import type { BlobStore, StoredObject } from './object-store.ts';
@@ -149,20 +149,29 @@ async function deleteWhere(store: BlobStore, objects: AsyncIterable<StoredObject
 }
 
 /**
- * Deletes access grants whose file set is gone (collected, or never written): a grant names a
- * manifest by digest, and one that outlives its manifest would be inherited by a future file set
- * with the same bytes. Returns how many were deleted.
+ * Deletes grants nothing may use any more, past the grace period: holdings whose file set is gone
+ * (collected, or never written), since one that outlives its manifest would be inherited by a
+ * future file set with the same bytes; and holdings and loans of namespaces that no longer exist
+ * (`liveNamespace` says which uids do), since their uid never comes back. Returns how many were
+ * deleted.
  */
-export async function collectOrphanGrants(store: BlobStore, policy: GracePolicy): Promise<number> {
+export async function collectOrphanGrants(store: BlobStore, policy: GracePolicy, liveNamespace: (uid: string) => boolean): Promise<number> {
   const manifests = new DigestSet();
   for await (const manifest of store.list(manifestPrefix)) {
     const hex = hexOfKey(manifest.key);
     if (hex !== undefined) manifests.add(hex);
   }
-  return deleteWhere(store, store.list(accessPrefix), (grant) => {
+  const ofLiveNamespace = (grant: StoredObject): boolean => {
+    const uid = grantNamespaceUid(grant.key);
+    return uid !== undefined && liveNamespace(uid);
+  };
+  const holdings = await deleteWhere(store, store.list(holdingPrefix), (grant) => {
     const hex = hexOfKey(grant.key);
-    return !isRecent(grant, policy) && !(hex !== undefined && manifests.has(hex));
+    return !isRecent(grant, policy) && !(hex !== undefined && manifests.has(hex) && ofLiveNamespace(grant));
   });
+  // A loan of a live namespace is its plan's to withdraw; one of a dead namespace is nobody's.
+  const loans = await deleteWhere(store, store.list(loanPrefix), (loan) => !isRecent(loan, policy) && !ofLiveNamespace(loan));
+  return holdings + loans;
 }
 
 /** Deletes staging copies (server-side copies being verified) a crash left behind; returns how many. */

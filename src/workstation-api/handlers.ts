@@ -12,7 +12,7 @@
 // period the push takes, as long as the push renews it (POST uploads with only the session, every
 // minute); the commit renews it once more, to cover the moment until the Dataset or Algo names the
 // file set, and it lapses on its own.
-import { grantAccess, holdsAccess } from '../storage/access.ts';
+import { grantAccess, holdsAccess, type UidOf } from '../storage/access.ts';
 import { forEachBounded } from '../storage/bounded.ts';
 import type { ManifestCache } from '../storage/manifest-cache.ts';
 import { putManifest } from '../storage/manifest-io.ts';
@@ -30,6 +30,8 @@ import { signSession, verifySession, type UploadSession } from './sessions.ts';
 export interface WorkstationDeps {
   store: BlobStore;
   manifests: ManifestCache;
+  /** A namespace's current uid (the operator's cache): grants are the namespace's as it is now, not its name's. */
+  uidOf: UidOf;
   review: AccessReviewer;
   /** Signs and checks upload sessions; shared by every replica. */
   sessionKey: Buffer;
@@ -59,7 +61,7 @@ function pushActions(namespace: string, target: UploadRequest['for']): ResourceA
 async function heldBlobs(namespace: string, base: readonly string[], deps: WorkstationDeps): Promise<Set<string>> {
   const held = new Set<string>();
   for (const digest of new Set(base)) {
-    if (!(await holdsAccess(deps.store, namespace, digest))) continue;
+    if (!(await holdsAccess(deps.store, deps.uidOf, namespace, digest))) continue;
     const manifest = await deps.manifests.get(digest).catch(() => undefined);
     for (const entry of manifest?.entries ?? []) held.add(entry.digest);
   }
@@ -79,7 +81,7 @@ export async function startUpload(caller: Caller, namespace: string, request: Up
   };
   const token = signSession(deps.sessionKey, session);
   await writeDigestLease(deps.store, uploadLeaseId(token), [request.manifestDigest, ...request.blobs.map((b) => b.digest)]);
-  if (await holdsAccess(deps.store, namespace, request.manifestDigest)) return { session: token, alreadyGranted: true, uploads: [] };
+  if (await holdsAccess(deps.store, deps.uidOf, namespace, request.manifestDigest)) return { session: token, alreadyGranted: true, uploads: [] };
   const held = await heldBlobs(namespace, session.base, deps);
   const needed = [...new Map(request.blobs.filter((b) => !held.has(b.digest)).map((b) => [b.digest, b])).values()];
   const expires = Math.min(deps.presignSeconds, Math.floor(deps.sessionMaxAgeMs / 1000));
@@ -141,12 +143,14 @@ export async function commitUpload(caller: Caller, namespace: string, request: {
   const manifest = parseManifest(request.manifest);
   const digest = manifestDigest(manifest);
   if (digest !== session.manifestDigest) throw new ApiError('BadRequest', `the manifest hashes to ${digest}, but the session was opened for ${session.manifestDigest}`);
-  const held = await holdsAccess(deps.store, namespace, digest);
+  // A namespace created a moment ago may not be in the operator's cache yet: nothing can be granted to it until it is.
+  if (deps.uidOf(namespace) === undefined) throw new ApiError('ServiceUnavailable', `namespace ${namespace} is not known to the operator yet; try again in a few seconds`);
+  const held = await holdsAccess(deps.store, deps.uidOf, namespace, digest);
   if (!held) await checkPossession(manifest, session, deps);
   // Always written, held or not: an old unused copy of the same manifest may be collected any
   // moment, and the Dataset or Algo about to name it must find it.
   await putManifest(deps.store, manifest, digest);
-  if (!held) await grantAccess(deps.store, namespace, digest);
+  if (!held) await grantAccess(deps.store, deps.uidOf, namespace, digest);
   // Keeps protecting the file set for five minutes more, while the pusher records it in its object.
   await renewPushLease(deps.store, uploadLeaseId(request.session));
   return { digest, files: manifest.entries.length, bytes: manifest.entries.reduce((sum, e) => sum + e.size, 0) };
@@ -160,7 +164,7 @@ export async function commitUpload(caller: Caller, namespace: string, request: {
 export async function presignFileSet(caller: Caller, namespace: string, digest: string, deps: WorkstationDeps): Promise<DownloadResponse> {
   await requireAny(deps.review, caller, [{ group: filesGroup, resource: 'filesets', verb: 'get', namespace, name: digest }]);
   const notHeld = new ApiError('NotFound', `filesets.${filesGroup} "${digest}" not found in namespace "${namespace}"`);
-  if (!(await holdsAccess(deps.store, namespace, digest))) throw notHeld;
+  if (!(await holdsAccess(deps.store, deps.uidOf, namespace, digest))) throw notHeld;
   const manifest = await deps.manifests.get(digest).catch(() => {
     throw notHeld;
   });

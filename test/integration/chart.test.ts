@@ -211,6 +211,7 @@ describe('RBAC', () => {
     ['update', 'jobs.tessera.dev', ['--subresource=finalizers']],
     ['create', 'jobs.batch'], ['delete', 'jobs.batch'], ['watch', 'jobs.batch', ['-A']],
     ['watch', 'pods', ['-A']], ['get', 'pods'], ['patch', 'pods'], ['get', 'pods', ['--subresource=log']],
+    ['list', 'namespaces', ['-A']], ['watch', 'namespaces', ['-A']],
     ['create', 'tokenreviews.authentication.k8s.io'],
     ['create', 'events.events.k8s.io'], ['patch', 'events.events.k8s.io'],
   ] as Array<[string, string, string[]?]>)('lets the operator %s %s %j', (verb, resource, extra = []) => {
@@ -228,6 +229,7 @@ describe('RBAC', () => {
     ['get', 'secrets'], ['list', 'secrets'], ['create', 'pods'], ['delete', 'pods'], ['update', 'pods'],
     ['get', 'configmaps'], ['update', 'jobs.tessera.dev'], ['delete', 'computeplans.tessera.dev'], ['create', 'datasets.tessera.dev'],
     ['patch', 'jobs.batch'], ['create', 'events'], ['create', 'deployments.apps'], ['create', 'pods', ['--subresource=exec']],
+    ['delete', 'namespaces'], ['update', 'namespaces'],
     ['escalate', 'clusterroles.rbac.authorization.k8s.io'], ['impersonate', 'serviceaccounts'], ['create', 'serviceaccounts', ['--subresource=token']],
   ] as Array<[string, string, string[]?]>)('does not let the operator %s %s %j', (verb, resource, extra = []) => {
     expect(can(verb, resource, [...extra, '-n', 'default'])).toBe(false);

@@ -7,6 +7,7 @@ import type { ComputePlan } from '../../src/api/computeplan.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
 import { applyAs, eventsOf, getAs, grantsOf, podsAnywhere, pushDataset, tesseraObject } from '../support/authorization.ts';
 import { useNamespace, waitFor } from '../support/kube.ts';
+import { namespaceUid } from '../support/namespace-uids.ts';
 import { installCrds, kubectl } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { tenantOf, type Tenant } from '../support/tenant.ts';
@@ -67,7 +68,7 @@ describe("a plan whose Algo names another organization's file set as its code", 
     expect(planJobs('exfil')).toEqual([]);
     expect(await podsAnywhere('tessera.dev/plan=exfil')).toEqual([]);
     // Only the victim's own holding names the digest: nothing was granted or lent to B or C.
-    expect(await grantsOf(victimDigest)).toEqual([`access/${orgA.name}/${victimDigest.slice('sha256:'.length)}`]);
+    expect(await grantsOf(victimDigest)).toEqual([`holdings/${await namespaceUid(orgA.name)}/${victimDigest.slice('sha256:'.length)}`]);
   });
 });
 
@@ -94,10 +95,11 @@ describe("a plan running its own namespace's code in another namespace", () => {
     });
     expect(job.status?.code?.digest).toBe(code);
     planUid = getAs<ComputePlan>(tenantB, 'computeplans.tessera.dev', 'honest-plan').metadata.uid ?? '';
-    expect(await grantsOf(code)).toEqual([`access/${orgB.name}/${hex}`, `loan-index/${planUid}/${orgC.name}/${hex}`, `loans/${orgC.name}/${hex}/${planUid}`].sort());
+    const [uidB, uidC] = [await namespaceUid(orgB.name), await namespaceUid(orgC.name)];
+    expect(await grantsOf(code)).toEqual([`holdings/${uidB}/${hex}`, `lent-index/${planUid}/${uidC}/${hex}`, `lent/${uidC}/${hex}/${planUid}`].sort());
 
     tenantC.kubectl(['patch', 'datasets.tessera.dev', 'c-data', '-n', orgC.name, '--type=merge', '-p', JSON.stringify({ spec: { permissions: { authorizedNamespaces: [] } } })]);
     await waitFor('the loan withdrawn', async () => (await grantsOf(code)).length === 1);
-    expect(await grantsOf(code)).toEqual([`access/${orgB.name}/${hex}`]);
+    expect(await grantsOf(code)).toEqual([`holdings/${uidB}/${hex}`]);
   }, 180_000);
 });

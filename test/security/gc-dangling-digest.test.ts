@@ -12,6 +12,7 @@ import { installCrds } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { freshBucket, type TestBucket } from '../support/store-bucket.ts';
 import { tenantOf, type Tenant } from '../support/tenant.ts';
+import { uidsOf } from '../support/namespace-uids.ts';
 
 // Threat: a tenant wedges garbage collection for every organization by naming, in a Dataset it may
 // create, a file set that does not exist. Before, every collection stopped on the missing manifest,
@@ -51,7 +52,7 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(scratch, 'live-'));
   for (let i = 0; i < 3; i++) await writeFile(join(dir, `f${i}`), randomBytes(500));
   live = await pushDirectory({ store: bucket.store, dir });
-  await grantAccess(bucket.store, ns.name, live.digest);
+  await grantAccess(bucket.store, await uidsOf(ns.name), ns.name, live.digest);
   for (let i = 0; i < 3; i++) {
     const bytes = randomBytes(300);
     const { digest } = sha256Bytes(bytes);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/api/dataset.ts';
-import { accessKey } from '../../src/storage/access.ts';
+import { holdingKey } from '../../src/storage/access.ts';
+import { namespaceUid } from '../support/namespace-uids.ts';
 import { manifestDigest, manifestKey, type Manifest } from '../../src/storage/manifest.ts';
 import { resultAnnotation } from '../../src/storage/result-record.ts';
 import { getTesseraJob, jobInPhase, podOfJob } from '../support/job-runs.ts';
@@ -88,8 +89,8 @@ describe("a tenant's run naming another namespace's blob by its digest", () => {
     // Nothing changed: no grant of B's file set or the forged one to A, no forged manifest, no result.
     const s3 = adminS3();
     try {
-      expect(await objectExists(s3, accessKey(nsA.name, privateDigest))).toBe(false);
-      expect(await objectExists(s3, accessKey(nsA.name, manifestDigest(stolen)))).toBe(false);
+      expect(await objectExists(s3, holdingKey(await namespaceUid(nsA.name), privateDigest))).toBe(false);
+      expect(await objectExists(s3, holdingKey(await namespaceUid(nsA.name), manifestDigest(stolen)))).toBe(false);
       expect(await objectExists(s3, manifestKey(manifestDigest(stolen)))).toBe(false);
     } finally {
       s3.destroy();

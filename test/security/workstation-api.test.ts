@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/api/dataset.ts';
 import { filesApi, ServerError } from '../../src/cli/files-api.ts';
-import { accessKey } from '../../src/storage/access.ts';
+import { holdingKey } from '../../src/storage/access.ts';
+import { namespaceUid } from '../support/namespace-uids.ts';
 import { sha256Bytes } from '../../src/storage/hashing.ts';
 import { manifestDigest, type Manifest } from '../../src/storage/manifest.ts';
 import { adminS3, fileSetBucket } from '../support/transfer-calls.ts';
@@ -35,7 +36,7 @@ let secretDigest = '';
 async function grantExists(namespace: string, digest: string): Promise<boolean> {
   const s3 = adminS3();
   try {
-    await s3.send(new HeadObjectCommand({ Bucket: fileSetBucket, Key: accessKey(namespace, digest) }));
+    await s3.send(new HeadObjectCommand({ Bucket: fileSetBucket, Key: holdingKey(await namespaceUid(namespace), digest) }));
     return true;
   } catch {
     return false;

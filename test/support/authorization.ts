@@ -70,7 +70,7 @@ export async function grantsOf(digest: string): Promise<string[]> {
   const s3 = adminS3();
   try {
     const keys: string[] = [];
-    for (const prefix of ['access/', 'loans/', 'loan-index/']) {
+    for (const prefix of ['holdings/', 'lent/', 'lent-index/']) {
       let token: string | undefined;
       do {
         const page = await s3.send(new ListObjectsV2Command({ Bucket: fileSetBucket, Prefix: prefix, ContinuationToken: token }));

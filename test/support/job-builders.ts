@@ -2,6 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Algo, AlgoIO } from '../../src/api/algo.ts';
 import type { Dataset } from '../../src/api/dataset.ts';
 import type { JobInput, TesseraJob } from '../../src/api/job.ts';
+import { namedNamespaces } from '../../src/controllers/dataset/authorizations.ts';
 import { resolveRun, type EffectiveRun, type ResolveLookups } from '../../src/controllers/job/resolve.ts';
 import { digestOf } from './digest.ts';
 
@@ -313,8 +314,19 @@ export class InputDatasetBuilder {
     return this;
   }
 
+  /** status.authorizations as given, instead of what the controller would record (each named namespace at testNamespaceUid). */
+  recorded(authorizations: Array<{ namespace: string; uid: string }>): this {
+    this.authorizations = authorizations;
+    return this;
+  }
+
+  private authorizations: Array<{ namespace: string; uid: string }> | undefined;
+
   obj(): Dataset {
-    return structuredClone(this.dataset);
+    const dataset = structuredClone(this.dataset);
+    const recorded = this.authorizations ?? namedNamespaces(dataset).map((namespace) => ({ namespace, uid: testNamespaceUid(namespace) }));
+    if (recorded.length > 0) dataset.status = { ...dataset.status, authorizations: recorded };
+    return dataset;
   }
 }
 
@@ -367,6 +379,9 @@ export class ReadyAlgoBuilder {
   }
 }
 
+/** The uid unit tests give the namespace `name` (the operator's cache, as a function). */
+export const testNamespaceUid = (name: string): string => `nsuid-${name}`;
+
 /** Lookups over a fixed set of objects, found by namespace and name. */
 export function lookupsOf(objects: { datasets?: Dataset[]; jobs?: TesseraJob[]; algos?: Algo[] }): ResolveLookups {
   const find = <T extends { metadata: { name: string; namespace?: string } }>(list: T[] | undefined, namespace: string, name: string): T | undefined =>
@@ -375,6 +390,7 @@ export function lookupsOf(objects: { datasets?: Dataset[]; jobs?: TesseraJob[]; 
     dataset: (namespace, name) => find(objects.datasets, namespace, name),
     job: (namespace, name) => find(objects.jobs, namespace, name),
     algo: (namespace, name) => find(objects.algos, namespace, name),
+    namespaceUid: testNamespaceUid,
   };
 }
 
@@ -385,7 +401,7 @@ export const observedBatchJob = (): ObservedBatchJobBuilder => new ObservedBatch
 export const observedPod = (name?: string, created?: string): ObservedPodBuilder => new ObservedPodBuilder(name, created);
 
 /** Lookups that find nothing: enough to resolve Jobs that name no Algo, Dataset or other Job. */
-export const emptyLookups: ResolveLookups = { dataset: () => undefined, job: () => undefined, algo: () => undefined };
+export const emptyLookups: ResolveLookups = { dataset: () => undefined, job: () => undefined, algo: () => undefined, namespaceUid: testNamespaceUid };
 
 /** The effective run of a Job that needs no lookups; throws when it would wait or be refused. */
 export function readyRun(job: TesseraJob, lookups: ResolveLookups = emptyLookups): EffectiveRun {

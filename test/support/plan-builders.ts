@@ -3,7 +3,7 @@ import type { ComputePlan, ComputePlanStatus, FedAvg, Task } from '../../src/api
 import type { Dataset } from '../../src/api/dataset.ts';
 import type { TesseraJob, TesseraJobStatus } from '../../src/api/job.ts';
 import { digestOf } from './digest.ts';
-import { InputDatasetBuilder, ReadyAlgoBuilder } from './job-builders.ts';
+import { InputDatasetBuilder, ReadyAlgoBuilder, testNamespaceUid } from './job-builders.ts';
 import { outputsReleasedAnnotation, planLabels, taskJobName } from '../../src/controllers/computeplan/names.ts';
 import type { PlanObservation } from '../../src/controllers/computeplan/schedule.ts';
 import { desiredTaskJob } from '../../src/controllers/computeplan/desired.ts';
@@ -289,6 +289,7 @@ export class ObservationBuilder {
       jobs,
       algo: (name) => algos.get(name),
       dataset: (namespace, name) => datasets.get(`${namespace}/${name}`),
+      namespaceUid: testNamespaceUid,
       now: this.now,
     };
   }

@@ -12,6 +12,7 @@ import { FakeCache } from './fake-cache.ts';
 import { RecordingPlanWrites } from './recording-plan-writes.ts';
 import { recordingStore } from './recording-store.ts';
 import { recordingEvents, WriteLog } from './write-log.ts';
+import { testNamespaceUid } from './job-builders.ts';
 
 // The ComputePlan reconciler wired as the operator wires it (controllers.ts), with every cache in
 // memory and every write (the object store's grants and loans included) recorded in one log.
@@ -56,6 +57,7 @@ export function planWorld(): PlanWorld {
     jobsOfPlan: (uid) => jobs.byIndex(planUidIndex, uid),
     algos: world.algos,
     datasets: world.datasets,
+    namespaceUid: testNamespaceUid,
     store: recordingStore(writeLog, store),
     writes: world.writes,
     events: recordingEvents(writeLog),

@@ -5,6 +5,7 @@ import { sha256Bytes } from '../../src/storage/hashing.ts';
 import { digestHex, manifestKey } from '../../src/storage/manifest.ts';
 import { s3BlobStore, type S3BlobStore } from '../../src/storage/object-store.ts';
 import { clusterEnv } from './cluster-env.ts';
+import { uidsOf } from './namespace-uids.ts';
 
 // A bucket of its own for a test that runs garbage collection or plants hostile objects: nothing
 // another test keeps in the shared bucket can be collected or confused with it.
@@ -43,6 +44,6 @@ export async function plantManifest(store: S3BlobStore, text: string, namespace:
   const bytes = Buffer.from(text);
   const { digest } = sha256Bytes(bytes);
   await store.put(manifestKey(digest), bytes, bytes.length, digestHex(digest));
-  await grantAccess(store, namespace, digest);
+  await grantAccess(store, await uidsOf(namespace), namespace, digest);
   return digest;
 }

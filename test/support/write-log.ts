@@ -2,7 +2,7 @@ import { ApiException } from '@kubernetes/client-node';
 import type { EventDetails, EventRecorder, EventSubject } from '../../src/runtime/events.ts';
 
 // One ordered log shared by the recording writers, the recording store and the event recorder of a
-// reconciler under test, so a test states an ordering invariant as a list: `['put loans/…',
+// reconciler under test, so a test states an ordering invariant as a list: `['put lent/…',
 // 'createJob Job org-b/…']`. A call can be told to fail the way the API server would fail it.
 
 /** Every call the reconciler made to the outside world, in order, as `verb Kind namespace/name …`. */

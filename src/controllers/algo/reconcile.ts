@@ -5,7 +5,7 @@ import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
-import { holdsAccess } from '../../storage/access.ts';
+import { holdsAccess, type UidOf } from '../../storage/access.ts';
 import { manifestKey } from '../../storage/manifest.ts';
 import type { ManifestCache } from '../../storage/manifest-cache.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
@@ -19,6 +19,8 @@ import { parseKey } from '../../runtime/object-key.ts';
 /** What the Algo reconciler reads and writes. */
 export interface AlgoReconcilerDeps {
   algos: ObjectCache<Algo>;
+  /** A namespace's current uid: holdings are the namespace's as it is now, not its name's. */
+  namespaceUid: UidOf;
   store?: BlobStore;
   /** Says whether the code file set can be pulled at all. */
   manifests?: Pick<ManifestCache, 'check'>;
@@ -39,7 +41,7 @@ async function checkCode(algo: Readonly<Algo>, deps: AlgoReconcilerDeps): Promis
   // The grant first, and the same answer whether or not the code exists: a status must not tell a
   // namespace which digests the store holds. Held, not borrowed: a plan lends its code to a task's
   // namespace for its runs only, and an Algo there naming the loan must not become code it can lend on.
-  if (!store || !(await holdsAccess(store, algo.metadata.namespace ?? '', digest))) return 'ungranted';
+  if (!store || !(await holdsAccess(store, deps.namespaceUid, algo.metadata.namespace ?? '', digest))) return 'ungranted';
   if (!(await store.has(manifestKey(digest)))) return 'missing';
   const unusable = manifests && (await firstUnusableFileSet([digest], manifests));
   return unusable ? { unusable } : 'ok';

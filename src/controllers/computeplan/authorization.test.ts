@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { testNamespaceUid } from '../../../test/support/job-builders.ts';
 import { digestOf, makeDataset } from '../../../test/support/plan-builders.ts';
 import { runDigest } from '../shared/run-digest.ts';
 import { taskRefusal, type TaskTenancy } from './authorization.ts';
@@ -11,6 +12,7 @@ describe('taskRefusal', () => {
     task: 't',
     namespace,
     planNamespace: 'org-a',
+    planNamespaceUid: testNamespaceUid('org-a'),
     datasets: datasets.map((d) => d.obj()),
     code,
     categories: ['aggregate'],

@@ -1,6 +1,6 @@
 import { ComputePlanReason } from '../../api/computeplan.ts';
 import type { Dataset } from '../../api/dataset.ts';
-import { codeNotApproved, isTrainingRun, mayCompute } from '../shared/data-permissions.ts';
+import { codeNotApproved, computeConsent, isTrainingRun, recreatedNamespace, type Requester } from '../shared/data-permissions.ts';
 import type { RunCode } from '../shared/run-digest.ts';
 
 // Multi-tenancy: namespaces are organizations, and a plan computes in another organization's
@@ -16,8 +16,10 @@ export interface TaskTenancy {
   namespace: string;
   /** Where the plan is. */
   planNamespace: string;
+  /** The plan namespace's current uid (undefined: the operator's cache does not know it). */
+  planNamespaceUid: string | undefined;
   /** The Datasets the task reads, all in `namespace`. */
-  datasets: ReadonlyArray<Pick<Dataset, 'metadata' | 'spec'>>;
+  datasets: ReadonlyArray<Pick<Dataset, 'metadata' | 'spec' | 'status'>>;
   /** What the task runs, as a Dataset's owner approves it. */
   code: RunCode;
   /** The categories declared for the task: its role in the plan's strategy, its Algo's. */
@@ -33,13 +35,29 @@ export interface TaskRefusal {
 /** The reason word at the head of a refusal's message for code its data's owner did not approve. */
 export const codeNotApprovedWord = 'CodeNotApproved';
 
+const requesterOf = (tenancy: TaskTenancy): Requester => ({ name: tenancy.planNamespace, uid: tenancy.planNamespaceUid });
+
+/**
+ * The Datasets of a task in another namespace that name the plan's namespace but have not recorded
+ * which namespace that is yet (data-permissions.ts): the task waits for them.
+ */
+export function pendingConsents(tenancy: TaskTenancy): string[] {
+  if (tenancy.namespace === tenancy.planNamespace) return [];
+  const requester = requesterOf(tenancy);
+  return tenancy.datasets.filter((d) => computeConsent(d, requester) === 'pending').map((d) => `dataset ${tenancy.namespace}/${d.metadata.name} to record its authorization of namespace ${tenancy.planNamespace}`);
+}
+
 function consentRefusal(tenancy: TaskTenancy): TaskRefusal | undefined {
   const { task, namespace, planNamespace, datasets } = tenancy;
   if (datasets.length === 0) {
     const message = `task ${task} runs in namespace ${namespace} but reads none of its Datasets: a plan of ${planNamespace} computes there only on data that authorizes it`;
     return { reason: ComputePlanReason.Unauthorized, message };
   }
-  const refused = datasets.filter((d) => !mayCompute(d, planNamespace)).map((d) => `${namespace}/${d.metadata.name}`);
+  const requester = requesterOf(tenancy);
+  const refusing = datasets.filter((d) => computeConsent(d, requester) === 'no');
+  const recreated = refusing.map((d) => recreatedNamespace(d, requester)).find((m) => m !== undefined);
+  if (recreated) return { reason: ComputePlanReason.Unauthorized, message: `task ${task}: ${recreated}` };
+  const refused = refusing.map((d) => `${namespace}/${d.metadata.name}`);
   if (refused.length > 0) return { reason: ComputePlanReason.Unauthorized, message: `task ${task}: Dataset ${refused.join(', ')} does not authorize namespace ${planNamespace}` };
   for (const dataset of datasets) {
     const refusal = codeNotApproved(dataset, planNamespace, tenancy.code);

@@ -4,6 +4,7 @@ import type { TesseraJob } from '../../api/job.ts';
 import { makeAlgo, makeDataset, makeTask, taskJob, type TaskBuilder, type TaskJobBuilder } from '../../../test/support/plan-builders.ts';
 import { classifyTasks } from './classify.ts';
 import { buildDag, orderDag } from './dag.ts';
+import { testNamespaceUid } from '../../../test/support/job-builders.ts';
 
 function classify(builders: TaskBuilder[], jobBuilders: TaskJobBuilder[]): string[] {
   const tasks: Task[] = builders.map((b) => b.obj());
@@ -22,6 +23,7 @@ function classify(builders: TaskBuilder[], jobBuilders: TaskJobBuilder[]): strin
       planNamespace: 'org-a',
       algo: (name) => (name === 'train' ? algo : undefined),
       dataset: (ns, name) => datasets.get(`${ns}/${name}`),
+      namespaceUid: testNamespaceUid,
       task: (name) => tasks.find((t) => t.name === name),
       job: (task) => jobs.get(task),
     },

@@ -1,7 +1,7 @@
 import type { ComputePlan } from '../../api/computeplan.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
-import type { Loan } from '../../storage/access.ts';
+import type { Loan, StoredLoan } from '../../storage/access.ts';
 import { codeNotApproved, mayCompute } from '../shared/data-permissions.ts';
 import type { DesiredTaskJob } from './desired.ts';
 import { isDeleting } from './task-jobs.ts';
@@ -12,10 +12,11 @@ import { isDeleting } from './task-jobs.ts';
 // is not being deleted, and (2) for a task in another namespace, every Dataset the task reads there
 // still lets the plan's namespace compute and approves its code. Outputs already computed under an
 // authorization stay readable by their consumers; new runs need it in force. Pure: the reconciler
-// lists the loans the plan recorded and withdraws those not kept (storage/access.ts).
+// lists the loans the plan recorded and withdraws those not kept (storage/access.ts). Loans are
+// stored by namespace uid, so a loan to a namespace since created again is never kept.
 
-/** `namespace/digest`, a loan's identity within a plan. */
-export const loanId = (loan: Loan): string => `${loan.namespace}/${loan.digest}`;
+/** `namespace uid/digest`, a stored loan's identity within a plan. */
+export const loanId = (loan: StoredLoan): string => `${loan.namespaceUid}/${loan.digest}`;
 
 /** What the reconciler should do about the plan's loans. */
 export interface LoanDecision {
@@ -35,6 +36,8 @@ export interface LoanObservation {
   /** The plan has finished: nothing it lent is needed any more. */
   finished: boolean;
   dataset: (namespace: string, name: string) => Readonly<Dataset> | undefined;
+  /** A namespace's current uid, undefined when the operator's cache does not know it. */
+  namespaceUid: (name: string) => string | undefined;
 }
 
 /** What a Job may have borrowed: its code and its pinned inputs, in its own namespace. */
@@ -46,13 +49,14 @@ function loansOfJob(job: Readonly<TesseraJob>): Loan[] {
 }
 
 /** Whether the Datasets a task Job reads in another namespace still consent to the plan's run. */
-function isBacked(job: Readonly<TesseraJob>, planNamespace: string, dataset: LoanObservation['dataset']): boolean {
+function isBacked(job: Readonly<TesseraJob>, planNamespace: string, observed: LoanObservation): boolean {
   const namespace = job.metadata.namespace ?? '';
   if (namespace === planNamespace) return true;
-  const read = (job.spec.inputs ?? []).flatMap((i) => (i.dataset ? [dataset(i.dataset.namespace ?? namespace, i.dataset.name)] : []));
+  const read = (job.spec.inputs ?? []).flatMap((i) => (i.dataset ? [observed.dataset(i.dataset.namespace ?? namespace, i.dataset.name)] : []));
+  const requester = { name: planNamespace, uid: observed.namespaceUid(planNamespace) };
   const { image = '', command, args, env, code } = job.spec;
   const run = { image, command, args, env, code: code?.digest };
-  return read.length > 0 && read.every((d) => d !== undefined && mayCompute(d, planNamespace) && codeNotApproved(d, planNamespace, run) === undefined);
+  return read.length > 0 && read.every((d) => d !== undefined && mayCompute(d, requester) && codeNotApproved(d, planNamespace, run) === undefined);
 }
 
 /** The loans to keep, and whether any may have to go. */
@@ -60,7 +64,11 @@ export function loanDecision(observed: LoanObservation): LoanDecision {
   if (observed.finished || observed.plan.metadata.deletionTimestamp) return { sweep: true, keep: new Set() };
   const planNamespace = observed.plan.metadata.namespace ?? '';
   const withLoans = observed.jobs.filter((job) => loansOfJob(job).length > 0);
-  const backed = withLoans.filter((job) => !isDeleting(job) && isBacked(job, planNamespace, observed.dataset));
-  const kept = [...backed.flatMap(loansOfJob), ...observed.creating.flatMap((c) => c.grants)];
-  return { sweep: backed.length < withLoans.length, keep: new Set(kept.map(loanId)) };
+  const backed = withLoans.filter((job) => !isDeleting(job) && isBacked(job, planNamespace, observed));
+  const kept: Loan[] = [...backed.flatMap(loansOfJob), ...observed.creating.flatMap((c) => c.grants)];
+  const stored = kept.flatMap((loan): StoredLoan[] => {
+    const namespaceUid = observed.namespaceUid(loan.namespace);
+    return namespaceUid === undefined ? [] : [{ namespaceUid, digest: loan.digest }];
+  });
+  return { sweep: backed.length < withLoans.length, keep: new Set(stored.map(loanId)) };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../api/computeplan.ts';
 import type { TesseraJob } from '../../api/job.ts';
-import type { InputDatasetBuilder, ReadyAlgoBuilder } from '../../../test/support/job-builders.ts';
+import { testNamespaceUid, type InputDatasetBuilder, type ReadyAlgoBuilder } from '../../../test/support/job-builders.ts';
 import { digestOf, makeAlgo, makeDataset, makeTask, taskJob, type TaskJobBuilder } from '../../../test/support/plan-builders.ts';
 import { runDigest } from '../shared/run-digest.ts';
 import { taskReadiness, type ReadinessContext } from './readiness.ts';
@@ -24,6 +24,7 @@ function context(world: World): ReadinessContext {
     planNamespace: 'org-a',
     algo: (name) => algos.get(name),
     dataset: (namespace, name) => datasets.get(`${namespace}/${name}`),
+    namespaceUid: testNamespaceUid,
     task: (name) => tasks.get(name),
     job: (task) => jobs.get(task),
     role: (task) => world.roles?.[task],

@@ -4,7 +4,7 @@ import type { Dataset } from '../../api/dataset.ts';
 import { logsOutputName, type TesseraJob } from '../../api/job.ts';
 import { isConditionTrue } from '../shared/conditions.ts';
 import type { RunCode } from '../shared/run-digest.ts';
-import { taskRefusal } from './authorization.ts';
+import { pendingConsents, taskRefusal, type TaskTenancy } from './authorization.ts';
 import { outputsReleasedAnnotation } from './names.ts';
 import { jobState } from './task-jobs.ts';
 
@@ -30,6 +30,8 @@ export interface ReadinessContext {
   /** An Algo of the plan's namespace. */
   algo: (name: string) => Readonly<Algo> | undefined;
   dataset: (namespace: string, name: string) => Readonly<Dataset> | undefined;
+  /** A namespace's current uid, undefined when the operator's cache does not know it. */
+  namespaceUid: (name: string) => string | undefined;
   /** A task of the plan. */
   task: (name: string) => Readonly<Task> | undefined;
   /** The Job that stands for a task of the plan. */
@@ -156,8 +158,11 @@ export function taskReadiness(task: Readonly<Task>, unknownParents: readonly str
   const namespace = taskNamespace(task, ctx.planNamespace);
   const algo = ctx.algo(task.algoRef.name)!;
   const categories = [ctx.role?.(task.name), algo.spec.category];
-  const refusal = taskRefusal({ task: task.name, namespace, planNamespace: ctx.planNamespace, datasets: datasetsRead(task, ctx), code: algoRunCode(algo), categories });
+  const tenancy: TaskTenancy = { task: task.name, namespace, planNamespace: ctx.planNamespace, planNamespaceUid: ctx.namespaceUid(ctx.planNamespace), datasets: datasetsRead(task, ctx), code: algoRunCode(algo), categories };
+  const refusal = taskRefusal(tenancy);
   if (refusal) return { kind: 'failed', ...refusal };
+  const pending = pendingConsents(tenancy);
+  if (pending.length > 0) return waiting(pending);
   const undeclared = undeclaredOutput(task, ctx);
   if (undeclared) return { kind: 'failed', reason: ComputePlanReason.InvalidSpec, message: undeclared };
   return bindInputs(task, ctx);

@@ -5,6 +5,7 @@ import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { grantAccess } from '../../storage/access.ts';
+import { testNamespaceUid } from '../../../test/support/job-builders.ts';
 import { memoryStore } from '../../storage/memory-store.ts';
 import { digestOf, makeAlgo, makeDataset, makePlan, makeTask } from '../../../test/support/plan-builders.ts';
 import { planWorld, type PlanWorld } from '../../../test/support/plan-world.ts';
@@ -49,6 +50,7 @@ function world(): { deps: PlanReconcilerDeps; created: TesseraJob[]; datasets: D
     jobsOfPlan: () => created,
     algos: cacheOf(() => algos),
     datasets: cacheOf(() => datasets),
+    namespaceUid: testNamespaceUid,
     store,
     writes,
     clock: { now: () => Date.parse('2026-01-01T01:00:00Z') },
@@ -66,15 +68,15 @@ describe('reconcilePlan: what the plan lends', () => {
 
   it('lends held code to the task namespace before creating its Job, and withdraws it when the Dataset stops authorizing the plan', async () => {
     const { deps, created, datasets, store } = world();
-    await grantAccess(store, 'org-a', code);
+    await grantAccess(store, testNamespaceUid, 'org-a', code);
     await reconcilePlan('org-a/plan', log, deps);
     expect(created.map((j) => `${j.metadata.namespace}/${j.spec.code?.digest}`)).toEqual([`org-b/${code}`]);
     const hex = code.slice('sha256:'.length);
-    expect(store.keys()).toEqual([`access/org-a/${hex}`, `loan-index/uid-plan/org-b/${hex}`, `loans/org-b/${hex}/uid-plan`]);
+    expect(store.keys()).toEqual([`holdings/nsuid-org-a/${hex}`, `lent-index/uid-plan/nsuid-org-b/${hex}`, `lent/nsuid-org-b/${hex}/uid-plan`]);
 
     datasets[0]!.spec.permissions = { public: false, authorizedNamespaces: [] };
     await reconcilePlan('org-a/plan', log, deps);
-    expect(store.keys()).toEqual([`access/org-a/${hex}`]);
+    expect(store.keys()).toEqual([`holdings/nsuid-org-a/${hex}`]);
   });
 });
 
@@ -87,7 +89,7 @@ const taskJob = `org-b/${taskJobName('plan', 't', 'uid-plan', '')}`;
  * `org-b` that lets `org-a` compute on it: the task's Job needs the code lent to `org-b`.
  */
 async function lendingPlan(world: PlanWorld, finalizers: string[] = [planFinalizer]): Promise<ComputePlan> {
-  await grantAccess(world.store, 'org-a', code);
+  await grantAccess(world.store, testNamespaceUid, 'org-a', code);
   const plan = makePlan().task(makeTask('t').in('org-b').dataset('data', 'cifar')).obj();
   plan.metadata.finalizers = finalizers;
   world.plans.put(plan);
@@ -120,16 +122,16 @@ describe('reconcilePlan: the order of its writes', () => {
     await lendingPlan(world);
 
     expect(await world.reconcile()).toEqual({ requeueAfterMs: 60_000 });
-    expect(world.log.entries).toEqual([`put loan-index/uid-plan/org-b/${hex}`, `put loans/org-b/${hex}/uid-plan`, `createJob Job ${taskJob}`, 'writeStatus ComputePlan org-a/plan Running 0/1']);
+    expect(world.log.entries).toEqual([`put lent-index/uid-plan/nsuid-org-b/${hex}`, `put lent/nsuid-org-b/${hex}/uid-plan`, `createJob Job ${taskJob}`, 'writeStatus ComputePlan org-a/plan Running 0/1']);
   });
 
   it('creates nothing when a loan cannot be written: a Job that exists could start without its inputs', async () => {
     const world = planWorld();
     await lendingPlan(world);
-    world.log.failNext('put loans/', new Error('the store is unreachable'));
+    world.log.failNext('put lent/', new Error('the store is unreachable'));
 
     await expect(world.reconcile()).rejects.toThrow('the store is unreachable');
-    expect(world.log.entries).toEqual([`put loan-index/uid-plan/org-b/${hex}`, `put loans/org-b/${hex}/uid-plan`]);
+    expect(world.log.entries).toEqual([`put lent-index/uid-plan/nsuid-org-b/${hex}`, `put lent/nsuid-org-b/${hex}/uid-plan`]);
   });
 
   it('writes a status that counts its creates as landed, so the pass that sees the new Job writes nothing', async () => {
@@ -149,7 +151,7 @@ describe('reconcilePlan: the order of its writes', () => {
 
     world.plans.put(world.writes.stored('org-a', 'plan'));
     await world.reconcile();
-    expect(world.log.since(4)).toEqual([`put loan-index/uid-plan/org-b/${hex}`, `put loans/org-b/${hex}/uid-plan`, `createJob Job ${taskJob}`]);
+    expect(world.log.since(4)).toEqual([`put lent-index/uid-plan/nsuid-org-b/${hex}`, `put lent/nsuid-org-b/${hex}/uid-plan`, `createJob Job ${taskJob}`]);
     expect(world.writes.created()).toHaveLength(1);
   });
 
@@ -167,7 +169,7 @@ describe('reconcilePlan: the order of its writes', () => {
     // From the recorded refusal the task fails, the plan with it (its failure policy), and what it lent goes.
     deliver(world);
     await world.reconcile();
-    expect(world.log.since(5)).toEqual([`delete loans/org-b/${hex}/uid-plan`, `delete loan-index/uid-plan/org-b/${hex}`, 'writeStatus ComputePlan org-a/plan Failed 1/1', 'event Warning InvalidSpec org-a/plan']);
+    expect(world.log.since(5)).toEqual([`delete lent/nsuid-org-b/${hex}/uid-plan`, `delete lent-index/uid-plan/nsuid-org-b/${hex}`, 'writeStatus ComputePlan org-a/plan Failed 1/1', 'event Warning InvalidSpec org-a/plan']);
 
     deliver(world);
     expect(await world.reconcile()).toBeUndefined();
@@ -185,7 +187,7 @@ describe('reconcilePlan: following its Jobs', () => {
     world.jobs.put({ ...job!, status: { phase: 'Succeeded', reason: 'Completed', outputs: [{ name: 'model', digest: digestOf('t/model'), files: 1, bytes: 1 }] } });
 
     expect(await world.reconcile()).toBeUndefined();
-    expect(world.log.since(4)).toEqual([`delete loans/org-b/${hex}/uid-plan`, `delete loan-index/uid-plan/org-b/${hex}`, 'writeStatus ComputePlan org-a/plan Succeeded 1/1', 'event Normal Succeeded org-a/plan']);
+    expect(world.log.since(4)).toEqual([`delete lent/nsuid-org-b/${hex}/uid-plan`, `delete lent-index/uid-plan/nsuid-org-b/${hex}`, 'writeStatus ComputePlan org-a/plan Succeeded 1/1', 'event Normal Succeeded org-a/plan']);
   });
 
   it("lets go of a task Job someone deleted (the plan's finalizer) first, then lends and creates the task's Job again", async () => {
@@ -198,7 +200,7 @@ describe('reconcilePlan: following its Jobs', () => {
 
     // The create is AlreadyExists while the old Job lingers, and succeeds on a pass after it is gone.
     await world.reconcile();
-    expect(world.log.since(4)).toEqual([`dropJobFinalizer Job ${taskJob}`, `put loan-index/uid-plan/org-b/${hex}`, `put loans/org-b/${hex}/uid-plan`, `createJob Job ${taskJob}`]);
+    expect(world.log.since(4)).toEqual([`dropJobFinalizer Job ${taskJob}`, `put lent-index/uid-plan/nsuid-org-b/${hex}`, `put lent/nsuid-org-b/${hex}/uid-plan`, `createJob Job ${taskJob}`]);
   });
 });
 
@@ -213,7 +215,7 @@ describe('reconcilePlan: deleting the plan', () => {
     const before = world.log.entries.length;
 
     await world.reconcile();
-    expect(world.log.since(before)).toEqual([`delete loans/org-b/${hex}/uid-plan`, `delete loan-index/uid-plan/org-b/${hex}`, `deleteJob Job ${taskJob}`]);
+    expect(world.log.since(before)).toEqual([`delete lent/nsuid-org-b/${hex}/uid-plan`, `delete lent-index/uid-plan/nsuid-org-b/${hex}`, `deleteJob Job ${taskJob}`]);
 
     // The Job shows being deleted, held by the plan's finalizer: the plan lets it go, and still waits.
     const [job] = world.writes.created();

@@ -6,7 +6,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
-import { holdsAccess, lendAccess, loansOf, withdrawLoans } from '../../storage/access.ts';
+import { holdsAccess, lendAccess, loansOf, withdrawLoans, type UidOf } from '../../storage/access.ts';
 import { forEachBounded } from '../../storage/bounded.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
@@ -29,6 +29,8 @@ export interface PlanReconcilerDeps {
   jobsOfPlan(planUid: string): ReadonlyArray<Readonly<TesseraJob>>;
   algos: ObjectCache<Algo>;
   datasets: ObjectCache<Dataset>;
+  /** A namespace's current uid (the operator's cache): loans and authorizations are the namespace's as it is now. */
+  namespaceUid: UidOf;
   /** Grants consumers in other namespaces read access to their parents' outputs. */
   store?: BlobStore;
   writes: PlanWrites;
@@ -95,11 +97,15 @@ async function lend(plan: Readonly<ComputePlan>, { job, grants }: DesiredTaskJob
   if (grants.length > 0 && !deps.store) throw new Error(`task ${task} reads a file set of another namespace, which needs the object store`);
   for (const grant of grants) {
     if (!deps.store) continue;
-    if (!(await holdsAccess(deps.store, grant.from, grant.digest))) {
+    if (deps.namespaceUid(grant.namespace) === undefined) {
+      log.info({ task, namespace: grant.namespace }, 'not starting a task yet: its namespace is not in the operator\'s cache');
+      return false;
+    }
+    if (!(await holdsAccess(deps.store, deps.namespaceUid, grant.from, grant.digest))) {
       log.warn({ task, digest: grant.digest, from: grant.from }, 'not starting a task: the namespace it would borrow a file set from does not hold it');
       return false;
     }
-    await lendAccess(deps.store, plan.metadata.uid ?? '', grant);
+    await lendAccess(deps.store, deps.namespaceUid, plan.metadata.uid ?? '', grant);
   }
   return true;
 }
@@ -175,12 +181,13 @@ export async function reconcilePlan(key: string, log: Logger, deps: PlanReconcil
     jobs,
     algo: (algo) => deps.algos.get(namespace, algo),
     dataset: (ns, dataset) => deps.datasets.get(ns, dataset),
+    namespaceUid: deps.namespaceUid,
     now: new Date(deps.clock.now()),
   });
   // Only Jobs the plan named can keep a loan alive: another carrying its labels cannot.
   const planned = validPlanTasks(plan.spec);
   const named = ownJobs(jobs, plan.metadata.uid ?? '').filter((job) => planned.ok && namedByPlan(plan, planned.tasks, job));
-  const loans = loanDecision({ plan, jobs: named, creating: decision.create, finished: isFinished(plan, decision), dataset: (ns, name) => deps.datasets.get(ns, name) });
+  const loans = loanDecision({ plan, jobs: named, creating: decision.create, finished: isFinished(plan, decision), dataset: (ns, name) => deps.datasets.get(ns, name), namespaceUid: deps.namespaceUid });
   await withdrawUnbacked(plan, loans, deps, log);
   const refused = await apply(plan, decision, deps, log);
   await writeStatusIfChanged(plan, { ...decision, status: withRefusals(decision.status, refused) }, deps, log);

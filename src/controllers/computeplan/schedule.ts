@@ -30,6 +30,8 @@ export interface PlanObservation {
   algo: (name: string) => Readonly<Algo> | undefined;
   /** A Dataset, undefined when there is none. */
   dataset: (namespace: string, name: string) => Readonly<Dataset> | undefined;
+  /** A namespace's current uid, undefined when the operator's cache does not know it. */
+  namespaceUid: (name: string) => string | undefined;
   now: Date;
 }
 
@@ -78,6 +80,7 @@ function readinessContext(observed: PlanObservation, tasks: readonly Task[], dag
     planNamespace: observed.plan.metadata.namespace ?? '',
     algo: observed.algo,
     dataset: observed.dataset,
+    namespaceUid: observed.namespaceUid,
     task: (name) => {
       const i = dag.index.get(name);
       return i === undefined ? undefined : tasks[i];

@@ -6,6 +6,7 @@ import type { EventDetails } from '../../runtime/events.ts';
 import type { FileSetVerdict } from '../../storage/manifest-cache.ts';
 import { memoryStore } from '../../storage/memory-store.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
+import { testNamespaceUid } from '../../../test/support/job-builders.ts';
 import { reconcileDataset } from './reconcile.ts';
 
 const digest = `sha256:${'a'.repeat(64)}`;
@@ -29,10 +30,11 @@ async function reconcileWith(dataset: Dataset, verdict: FileSetVerdict): Promise
   const statuses: DatasetStatus[] = [];
   const events: EventDetails[] = [];
   const store = memoryStore();
-  await store.put(`access/ns/${'a'.repeat(64)}`, Buffer.alloc(0), 0, '');
+  await store.put(`holdings/nsuid-ns/${'a'.repeat(64)}`, Buffer.alloc(0), 0, '');
   const result = await reconcileDataset('ns/d', log, {
     datasets: cacheOf([dataset]),
     jobs: cacheOf<TesseraJob>([]),
+    namespaceUid: testNamespaceUid,
     fileSets: { store, manifests: { check: () => Promise.resolve(verdict) } },
     writeStatus: (_d, status) => (statuses.push(status), Promise.resolve()),
     createJob: () => Promise.resolve(undefined),

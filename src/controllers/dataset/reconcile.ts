@@ -5,7 +5,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
-import { holdsAccess } from '../../storage/access.ts';
+import { holdsAccess, type UidOf } from '../../storage/access.ts';
 import type { FileSetVerdict, ManifestCache } from '../../storage/manifest-cache.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
 import type { EventDetails, EventRecorder } from '../../runtime/events.ts';
@@ -15,6 +15,7 @@ import { conditionEvent, subjectOf } from '../shared/transition-events.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
 import { isRecordedIndexJob } from '../../transfer/server/authorize.ts';
 import { desiredImportJob, desiredIndexJob, importJobName, importOutput, withIndexJob, type IndexJobRecord } from './import-job.ts';
+import { authorizationEvent, withAuthorizations } from './authorizations.ts';
 import { datasetStatus, type SourceCheck } from './status.ts';
 import { parseKey } from '../../runtime/object-key.ts';
 
@@ -22,6 +23,8 @@ import { parseKey } from '../../runtime/object-key.ts';
 export interface DatasetReconcilerDeps {
   datasets: ObjectCache<Dataset>;
   jobs: ObjectCache<TesseraJob>;
+  /** A namespace's current uid: what the Dataset's authorizations and holdings are keyed by. */
+  namespaceUid: UidOf;
   fileSets?: { store: BlobStore; manifests: Pick<ManifestCache, 'check'> };
   writeStatus(dataset: Readonly<Dataset>, status: DatasetStatus): Promise<void>;
   /** Creates a Tessera Job; its uid, or undefined when it already exists. */
@@ -48,7 +51,7 @@ async function checkFileSet(dataset: Readonly<Dataset>, digest: string, deps: Da
   // The grant first, and the same answer whether or not the file set exists: a status must not tell
   // a namespace which digests the store holds. Held, not borrowed: a file set a plan lent for one
   // run must not become a Dataset to share on.
-  if (!(await holdsAccess(deps.fileSets.store, dataset.metadata.namespace ?? '', digest))) {
+  if (!(await holdsAccess(deps.fileSets.store, deps.namespaceUid, dataset.metadata.namespace ?? '', digest))) {
     return problem(DatasetReason.Unauthorized, `namespace ${dataset.metadata.namespace} holds no file set ${digest}; push it with \`tessera dataset push\``);
   }
   const verdict = await deps.fileSets.manifests.check(digest);
@@ -119,7 +122,9 @@ export async function reconcileDataset(key: string, log: Logger, deps: DatasetRe
   const dataset = deps.datasets.get(namespace, name);
   if (!dataset || dataset.metadata.deletionTimestamp) return;
   const check = await checkSource(dataset, deps, log);
-  await writeIfChanged(dataset, withIndexJob(datasetStatus(dataset, check, new Date(deps.clock.now())), check.indexJob), deps, log);
+  const now = new Date(deps.clock.now());
+  const status = withAuthorizations(withIndexJob(datasetStatus(dataset, check, now), check.indexJob), dataset, deps.namespaceUid, now);
+  await writeIfChanged(dataset, status, deps, log);
   if (check.kind === 'problem' && !check.final) return { requeueAfterMs: recheckMs };
 }
 
@@ -129,6 +134,8 @@ async function writeIfChanged(dataset: Readonly<Dataset>, status: DatasetStatus,
   logStatus(status, log);
   const event = versionEvent(dataset.status, status) ?? conditionEvent(dataset.status?.conditions, status.conditions, { good: 'Ready', bad: 'Stalled' });
   if (event) deps.events?.record(subjectOf(dataset), event);
+  const authorization = authorizationEvent(dataset.status, status);
+  if (authorization) deps.events?.record(subjectOf(dataset), authorization);
 }
 
 function logStatus(status: DatasetStatus, log: Logger): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type * as k8s from '@kubernetes/client-node';
 import { jobWorld, runOf, sealKey, type JobWorld } from '../../../test/support/job-world.ts';
-import { makeJob, observedPod } from '../../../test/support/job-builders.ts';
+import { makeJob, observedPod, testNamespaceUid } from '../../../test/support/job-builders.ts';
 import { digestOf } from '../../../test/support/plan-builders.ts';
 import { apiError } from '../../../test/support/write-log.ts';
 import type { TesseraJob } from '../../api/job.ts';
@@ -20,7 +20,7 @@ const run = batchJobName('train', 'uid-train');
 
 /** A Job reading a file set its namespace holds: its inputs resolve, so its status records them first. */
 async function jobReadingData(world: JobWorld): Promise<TesseraJob> {
-  await grantAccess(world.store, 'team-a', data);
+  await grantAccess(world.store, testNamespaceUid, 'team-a', data);
   const job = makeJob('train').fileSetInput('data', data).obj();
   world.jobs.put(job);
   return job;

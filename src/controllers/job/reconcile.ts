@@ -10,7 +10,7 @@ import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { UnseenWrites } from '../../runtime/unseen-writes.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
-import { hasAccess } from '../../storage/access.ts';
+import { hasAccess, type UidOf } from '../../storage/access.ts';
 import type { ManifestCache } from '../../storage/manifest-cache.ts';
 import type { BlobStore } from '../../storage/object-store.ts';
 import { resultAnnotation, verifyResult, type ResultRecord, type SigningKeys } from '../../storage/result-record.ts';
@@ -127,9 +127,9 @@ async function stopRun(batchJob: Readonly<k8s.V1Job> | undefined, deps: JobRecon
 }
 
 /** A pinned digest the Job's namespace was never granted, if any (a digest alone is no capability). */
-async function firstUngranted(run: EffectiveRun, namespace: string, fileSets: FileSetDeps): Promise<string | undefined> {
+async function firstUngranted(run: EffectiveRun, namespace: string, fileSets: FileSetDeps, uidOf: UidOf): Promise<string | undefined> {
   for (const digest of run.digestsToCheck) {
-    if (!(await hasAccess(fileSets.store, namespace, digest))) return digest;
+    if (!(await hasAccess(fileSets.store, uidOf, namespace, digest))) return digest;
   }
   return undefined;
 }
@@ -141,7 +141,7 @@ async function checkedResolution(job: TesseraJob, deps: JobReconcilerDeps): Prom
   if (!deps.fileSets) {
     return { kind: 'refused', reason: JobReason.InvalidSpec, message: 'this Job moves file sets, but the operator runs without an object store (--s3-endpoint)' };
   }
-  const ungranted = await firstUngranted(resolution.run, job.metadata.namespace ?? '', deps.fileSets);
+  const ungranted = await firstUngranted(resolution.run, job.metadata.namespace ?? '', deps.fileSets, deps.lookups.namespaceUid);
   if (ungranted) return { kind: 'refused', reason: JobReason.Unauthorized, message: `namespace ${job.metadata.namespace} was never granted the file set ${ungranted}` };
   // A file set that can never be pulled (unsafe path, corrupt manifest) fails the Job before any pod.
   const unusable = deps.fileSets.manifests && (await firstUnusableFileSet(digestsRead(resolution.run), deps.fileSets.manifests));

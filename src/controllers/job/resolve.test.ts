@@ -57,6 +57,28 @@ describe('resolveRun', () => {
       wantMessage: /does not let namespace team-a read its bytes \(it may compute on it in team-b, through a ComputePlan/,
     },
     {
+      name: 'a Dataset that authorized a namespace of the same name before it was deleted and created again is refused, saying so',
+      job: makeJob('train').datasetInput('data', 'cifar', { namespace: 'team-b' }),
+      lookups: lookupsOf({ datasets: [shared({ read: ['team-a'] }).recorded([{ namespace: 'team-a', uid: 'uid-of-the-old-team-a' }]).obj()] }),
+      wantKind: 'refused',
+      wantReason: 'Unauthorized',
+      wantMessage: /namespace team-a was deleted and created again since Dataset team-b\/cifar authorized it \(uid uid-of-the-old-team-a, now nsuid-team-a\)/,
+    },
+    {
+      name: 'a Dataset that has not recorded which namespace it authorizes yet makes the Job wait',
+      job: makeJob('train').datasetInput('data', 'cifar', { namespace: 'team-b' }),
+      lookups: lookupsOf({ datasets: [shared({ read: ['team-a'] }).recorded([]).obj()] }),
+      wantKind: 'waiting',
+      wantMessage: /Dataset team-b\/cifar has not recorded its authorization of namespace team-a yet/,
+    },
+    {
+      name: "a Job whose namespace the operator's cache has not seen yet waits",
+      job: makeJob('train').datasetInput('data', 'cifar'),
+      lookups: { ...lookupsOf({ datasets: [makeInputDataset('cifar').obj()] }), namespaceUid: () => undefined },
+      wantKind: 'waiting',
+      wantMessage: /namespace team-a is not in the operator's cache yet/,
+    },
+    {
       name: "a public (compute) Dataset is not readable elsewhere either",
       job: makeJob('train').datasetInput('data', 'cifar', { namespace: 'team-b' }),
       lookups: lookupsOf({ datasets: [makeInputDataset('cifar', 'team-b').public().obj()] }),

@@ -10,7 +10,7 @@ import { algoRun, type AlgoRun } from '../shared/algo-run.ts';
 import { controllingDataset, indexComponent, isRecordedIndexJob } from '../../transfer/server/authorize.ts';
 import { importJobName } from '../dataset/import-job.ts';
 import { isConditionTrue } from '../shared/conditions.ts';
-import { categoryLabel, codeNotApproved, isTrainingRun, mayCompute, mayRead } from '../shared/data-permissions.ts';
+import { categoryLabel, codeNotApproved, computeConsent, isTrainingRun, readConsent, recreatedNamespace, type Requester } from '../shared/data-permissions.ts';
 import type { RunCode } from '../shared/run-digest.ts';
 
 /** Cached objects resolution reads. */
@@ -18,6 +18,8 @@ export interface ResolveLookups {
   dataset(namespace: string, name: string): Readonly<Dataset> | undefined;
   job(namespace: string, name: string): Readonly<TesseraJob> | undefined;
   algo(namespace: string, name: string): Readonly<Algo> | undefined;
+  /** A namespace's current uid, or undefined when the operator's cache does not know it. */
+  namespaceUid: (name: string) => string | undefined;
 }
 
 /** The run a Job resolves to. */
@@ -57,20 +59,23 @@ function requesters(job: Readonly<TesseraJob>): string[] {
 }
 
 /**
- * Why a requester may not use the Dataset as this Job does, or undefined. The Job's own namespace
- * pulls the bytes into its pods, so reading another namespace's Dataset needs read; a plan's
- * namespace receives only outputs, so it needs compute. Labels can be forged, but a forged plan
- * label only adds a requester that must be authorized too.
+ * Why a requester may not use the Dataset as this Job does (refused), or may not yet (waiting: the
+ * Dataset has not recorded the namespace it names), or undefined. The Job's own namespace pulls the
+ * bytes into its pods, so reading another namespace's Dataset needs read; a plan's namespace
+ * receives only outputs, so it needs compute. Labels can be forged, but a forged plan label only
+ * adds a requester that must be authorized too.
  */
-function permissionRefusal(dataset: Readonly<Dataset>, job: Readonly<TesseraJob>, requester: string): string | undefined {
+function permissionRefusal(dataset: Readonly<Dataset>, job: Readonly<TesseraJob>, requester: Requester): { kind: 'refused' | 'waiting'; message: string } | undefined {
   const key = `${dataset.metadata.namespace}/${dataset.metadata.name}`;
-  const own = job.metadata.namespace ?? '';
-  if (requester === own) {
-    if (mayRead(dataset, own)) return undefined;
-    const computeOnly = mayCompute(dataset, own) ? ` (it may compute on it in ${dataset.metadata.namespace}, through a ComputePlan, and receive the outputs)` : '';
-    return `Dataset ${key} does not let namespace ${own} read its bytes${computeOnly}`;
-  }
-  return mayCompute(dataset, requester) ? undefined : `Dataset ${key} does not authorize namespace ${requester}`;
+  const own = requester.name === (job.metadata.namespace ?? '');
+  const consent = own ? readConsent(dataset, requester) : computeConsent(dataset, requester);
+  if (consent === 'yes') return undefined;
+  if (consent === 'pending') return { kind: 'waiting', message: `Dataset ${key} has not recorded its authorization of namespace ${requester.name} yet` };
+  const recreated = recreatedNamespace(dataset, requester);
+  if (recreated) return { kind: 'refused', message: recreated };
+  if (!own) return { kind: 'refused', message: `Dataset ${key} does not authorize namespace ${requester.name}` };
+  const computeOnly = computeConsent(dataset, requester) === 'yes' ? ` (it may compute on it in ${dataset.metadata.namespace}, through a ComputePlan, and receive the outputs)` : '';
+  return { kind: 'refused', message: `Dataset ${key} does not let namespace ${requester.name} read its bytes${computeOnly}` };
 }
 
 function datasetVersion(dataset: Readonly<Dataset>, version: number | undefined): { digest: string; version: number } | undefined {
@@ -97,12 +102,13 @@ function categoriesOf(scope: InputScope): Array<string | undefined> {
 /** A refusal when the Dataset may not be read by this Job, else undefined. */
 function datasetRefusal(dataset: Readonly<Dataset>, key: string, input: JobInput, scope: InputScope): InputAnswer | undefined {
   const who = requesters(scope.job);
-  for (const requester of who) {
-    const refusal = permissionRefusal(dataset, scope.job, requester);
-    if (refusal) return refused(JobReason.Unauthorized, `input ${input.name}: ${refusal}`);
+  for (const name of who) {
+    const refusal = permissionRefusal(dataset, scope.job, { name, uid: scope.lookups.namespaceUid(name) });
+    if (refusal?.kind === 'refused') return refused(JobReason.Unauthorized, `input ${input.name}: ${refusal.message}`);
+    if (refusal) return waiting(`input ${input.name}: ${refusal.message}`);
   }
-  for (const requester of who) {
-    const refusal = codeNotApproved(dataset, requester, scope.code);
+  for (const name of who) {
+    const refusal = codeNotApproved(dataset, name, scope.code);
     if (refusal) return refused(JobReason.CodeNotApproved, `input ${input.name}: ${refusal}`);
   }
   const categories = categoriesOf(scope);
@@ -222,6 +228,10 @@ function indexClaim(job: Readonly<TesseraJob>, lookups: ResolveLookups): { kind:
 
 /** Resolves the Algo and every input of `job`; the first input that is not ready decides. */
 export function resolveRun(job: Readonly<TesseraJob>, lookups: ResolveLookups): Resolution {
+  // Grants and authorizations are the namespace's as it is now, by uid: a namespace the cache has
+  // not seen yet (a watch event behind its Job) is waited for, not refused.
+  const namespace = job.metadata.namespace ?? '';
+  if (lookups.namespaceUid(namespace) === undefined) return { kind: 'waiting', message: `namespace ${namespace} is not in the operator's cache yet` };
   const claim = indexClaim(job, lookups);
   if (claim.kind !== 'ok') return claim;
   const algoAnswer = resolveAlgo(job, lookups);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { makeDataset } from '../../../test/support/plan-builders.ts';
-import { codeNotApproved, isTrainingRun, mayCompute, mayRead } from './data-permissions.ts';
+import { codeNotApproved, computeConsent, isTrainingRun, mayCompute, mayRead, readConsent, recreatedNamespace } from './data-permissions.ts';
+import { testNamespaceUid } from '../../../test/support/job-builders.ts';
+
+const orgA = { name: 'org-a', uid: testNamespaceUid('org-a') };
 import { runDigest } from './run-digest.ts';
 
 const run = { image: 'local/train:1' };
@@ -16,8 +19,35 @@ describe('mayRead and mayCompute', () => {
     { name: 'read: public', dataset: makeDataset('d', 'org-b').spec({ permissions: { read: { public: true } } }), wantCompute: true, wantRead: true },
     { name: 'read: another namespace', dataset: makeDataset('d', 'org-b').spec({ permissions: { read: { authorizedNamespaces: ['org-c'] } } }), wantCompute: false, wantRead: false },
   ])('$name: compute $wantCompute, read $wantRead', ({ dataset, wantCompute, wantRead }) => {
-    expect(mayCompute(dataset.obj(), 'org-a')).toBe(wantCompute);
-    expect(mayRead(dataset.obj(), 'org-a')).toBe(wantRead);
+    expect(mayCompute(dataset.obj(), orgA)).toBe(wantCompute);
+    expect(mayRead(dataset.obj(), orgA)).toBe(wantRead);
+  });
+});
+
+describe('a namespace deleted and created again under an authorized name', () => {
+  const recreated = { name: 'org-a', uid: 'uid-of-the-new-org-a' };
+  const readable = (): ReturnType<typeof makeDataset> => makeDataset('d', 'org-b').spec({ permissions: { read: { authorizedNamespaces: ['org-a'] } } });
+
+  it('is refused compute and read, and told why and by whom', () => {
+    for (const dataset of [makeDataset('d', 'org-b').authorize('org-a'), readable()]) {
+      expect(computeConsent(dataset.obj(), recreated)).toBe('no');
+      expect(readConsent(dataset.obj(), recreated)).toBe('no');
+      expect(recreatedNamespace(dataset.obj(), recreated)).toMatch(/namespace org-a was deleted and created again since Dataset org-b\/d authorized it \(uid nsuid-org-a, now uid-of-the-new-org-a\)/);
+    }
+    expect(recreatedNamespace(readable().obj(), orgA)).toBeUndefined();
+  });
+
+  it('is pending while the Dataset has not recorded the name, and refused when the cache does not know the namespace', () => {
+    const unrecorded = makeDataset('d', 'org-b').authorize('org-a').recorded([]).obj();
+    expect(computeConsent(unrecorded, orgA)).toBe('pending');
+    expect(mayCompute(unrecorded, orgA)).toBe(false);
+    expect(computeConsent(makeDataset('d', 'org-b').authorize('org-a').obj(), { name: 'org-a', uid: undefined })).toBe('no');
+    expect(mayCompute(makeDataset('d', 'org-b').authorize('org-a').obj(), { name: 'org-a', uid: undefined })).toBe(false);
+  });
+
+  it('still may compute on a public Dataset: public means every namespace', () => {
+    expect(mayCompute(makeDataset('d', 'org-b').public().obj(), recreated)).toBe(true);
+    expect(mayRead(makeDataset('d', 'org-b').spec({ permissions: { read: { public: true } } }).obj(), recreated)).toBe(true);
   });
 });
 

@@ -29,6 +29,7 @@ async function planted(paths: string[]): Promise<{ digest: string; deps: Transfe
   const deps = {
     store,
     manifests: new ManifestCache(store),
+    uidOf: (name: string) => `nsuid-${name}`,
     pods: { fresh: unused, mainLog: unused, annotate: unused },
     signingKeys: [Buffer.alloc(32, 1)],
     presignSeconds: 60,

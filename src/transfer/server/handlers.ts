@@ -5,7 +5,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { logsOutputName } from '../../api/job.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { grantAccess, hasAccess } from '../../storage/access.ts';
+import { grantAccess, hasAccess, type UidOf } from '../../storage/access.ts';
 import { forEachBounded } from '../../storage/bounded.ts';
 import { sha256Bytes } from '../../storage/hashing.ts';
 import type { ManifestCache } from '../../storage/manifest-cache.ts';
@@ -36,6 +36,8 @@ export interface PodAccess {
 export interface TransferDeps {
   store: BlobStore;
   manifests: ManifestCache;
+  /** A namespace's current uid (the operator's cache): grants belong to the namespace as it is now, not to its name. */
+  uidOf: UidOf;
   pods: PodAccess;
   /** Sign results and upload sessions with the first, verify with any. */
   signingKeys: SigningKeys;
@@ -96,8 +98,8 @@ export interface UploadOffer {
 }
 
 /** Whether the manifest is stored and its namespace was granted it: then every blob of it is the namespace's to name. */
-async function isGranted(namespace: string, digest: string, store: BlobStore): Promise<boolean> {
-  return (await hasAccess(store, namespace, digest)) && (await store.has(manifestKey(digest)));
+async function isGranted(namespace: string, digest: string, deps: Pick<TransferDeps, 'store' | 'uidOf'>): Promise<boolean> {
+  return (await hasAccess(deps.store, deps.uidOf, namespace, digest)) && (await deps.store.has(manifestKey(digest)));
 }
 
 /**
@@ -121,7 +123,7 @@ async function heldBlobs(ctx: RunContext, deps: TransferDeps): Promise<Map<strin
  */
 export async function presignUpload(ctx: RunContext, offer: UploadOffer, deps: TransferDeps): Promise<UploadResponse> {
   checkWritable(ctx.plan, offer.output);
-  if (await isGranted(ctx.plan.namespace, offer.manifestDigest, deps.store)) return { manifestExists: true, uploads: [] };
+  if (await isGranted(ctx.plan.namespace, offer.manifestDigest, deps)) return { manifestExists: true, uploads: [] };
   const held = await heldBlobs(ctx, deps);
   const distinct = [...new Map(offer.blobs.map((b) => [b.digest, b])).values()].filter((b) => held.get(b.digest) !== b.size);
   const uploads: UploadResponse['uploads'] = [];
@@ -210,7 +212,7 @@ function parseOfferedManifest(name: string, raw: unknown): Manifest {
 async function storeOutputManifest(ctx: RunContext, offered: OfferedOutput, deps: TransferDeps): Promise<{ manifest: Manifest; digest: string }> {
   const manifest = parseOfferedManifest(offered.name, offered.manifest);
   const digest = manifestDigest(manifest);
-  if (!(await isGranted(ctx.plan.namespace, digest, deps.store))) {
+  if (!(await isGranted(ctx.plan.namespace, digest, deps))) {
     await checkPossession(ctx, { name: offered.name, manifest, session: sessionFor(ctx, offered, digest, deps) }, deps);
   }
   await putManifest(deps.store, manifest, digest);
@@ -243,7 +245,7 @@ async function saveLog(ctx: RunContext, deps: TransferDeps): Promise<ResultRecor
   const manifest: Manifest = { version: 1, entries: [{ path: 'main.log', digest: blob.digest, size: blob.size, mode: 0o644 }] };
   const digest = manifestDigest(manifest);
   await writeManifest(deps.store, manifest, digest);
-  await grantAccess(deps.store, namespace, digest);
+  await grantAccess(deps.store, deps.uidOf, namespace, digest);
   return { name: logsOutputName, digest, files: 1, bytes: blob.size };
 }
 
@@ -278,7 +280,7 @@ export async function commitOutputs(ctx: RunContext, offered: readonly OfferedOu
   for (const output of offered) {
     const name = output.name;
     const { manifest, digest } = await storeOutputManifest(ctx, output, deps);
-    await grantAccess(deps.store, ctx.plan.namespace, digest);
+    await grantAccess(deps.store, deps.uidOf, ctx.plan.namespace, digest);
     // The manifest is young now, and the Job's status names it within moments: the lease has done
     // its work, and holding it longer would keep a plan's released intermediate outputs from GC.
     if (output.session) await releasePushLease(deps.store, uploadLeaseId(output.session));

@@ -89,7 +89,7 @@ export async function commitIndex(ctx: RunContext, entries: ReadonlyArray<{ path
   const manifest: Manifest = { version: 1, entries: entries.map((e) => ({ path: e.path, digest: e.digest, size: e.size, mode: 0o644 })) };
   const digest = manifestDigest(manifest);
   await writeManifest(deps.store, manifest, digest);
-  await grantAccess(deps.store, ctx.plan.namespace, digest);
+  await grantAccess(deps.store, deps.uidOf, ctx.plan.namespace, digest);
   const record: ResultRecord = { outputs: [{ name: indexOutput, digest, files: entries.length, bytes: entries.reduce((sum, e) => sum + e.size, 0) }] };
   await deps.pods.annotate(ctx.plan.namespace, ctx.pod.metadata?.name ?? '', { [resultAnnotation]: signResult(deps.signingKeys, ctx.pod.metadata?.uid ?? '', record) });
   deps.logger.info({ job: `${ctx.plan.namespace}/${ctx.plan.job}`, dataset: ctx.indexes?.metadata.name, files: entries.length, digest }, 'indexed a landing zone in place');
