@@ -14,10 +14,17 @@ export default tseslint.config(
       complexity: ['error', 10],
       'max-depth': ['error', 3],
       'max-params': ['error', 4],
+      'max-statements': ['error', 20],
+      eqeqeq: ['error', 'always'],
       '@typescript-eslint/explicit-function-return-type': ['error', { allowExpressions: true }],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
+  },
+  {
+    // A test reads top to bottom as one scenario (set up, attack, watch it fail): a longer budget.
+    files: ['**/*.test.ts', 'test/**/*.ts'],
+    rules: { 'max-statements': ['error', 45] },
   },
   {
     files: ['**/*.js'],
