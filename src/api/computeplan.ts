@@ -96,6 +96,8 @@ export const maxRetryTokens = 100;
 export const maxIgnoredJobs = 32;
 /** The most tasks status.refusedTasks lists. */
 export const maxRefusedTasks = 32;
+/** The most tasks status.failedTasks lists; counts.failed has them all. */
+export const maxFailedTasks = 32;
 
 /** One input of a task: a Dataset, or an output of another task in the plan. */
 export const taskInputSchema = z
@@ -264,6 +266,11 @@ export const computePlanStatusSchema = z.object({
     .max(maxRefusedTasks)
     .optional()
     .describe('tasks whose Job the API server refused to create, with its message: they failed with reason InvalidSpec'),
+  failedTasks: z
+    .array(z.object({ task: dnsLabelSchema, reason: z.string().max(64), message: z.string().max(1024) }))
+    .max(maxFailedTasks)
+    .optional()
+    .describe('tasks that failed before any Job ran them (Unauthorized, InvalidSpec, NameTaken), in plan order, with why: what `tessera plan tree` shows for tasks without a Job'),
 });
 
 /** The status of a ComputePlan. */

@@ -1,31 +1,47 @@
 import type { ComputePlan, Task } from '../api/computeplan.ts';
 import type { TesseraJob } from '../api/job.ts';
-import { buildDag, orderDag } from '../controllers/computeplan/dag.ts';
-import { planTasks } from '../controllers/computeplan/expand.ts';
+import { classifyTasks, withStop, type TaskRefusal, type TaskView } from '../controllers/computeplan/classify.ts';
+import { planGraph } from '../controllers/computeplan/plan-graph.ts';
 import { jobsByTask } from '../controllers/computeplan/task-jobs.ts';
 import { formatTable } from './table.ts';
 
 // What `tessera plan tree` and `tessera plan leaderboard` print. Pure: the command reads the plan
-// and its Jobs, these lay them out.
+// and its Jobs, these lay them out. A task's state comes from the controller's own classification:
+// its Job, else the failure the plan recorded for it (status.failedTasks), else its parents', and
+// in a stopped plan (canceled, or FailFast after a failure) a task without a Job never gets one.
 
 function inputsText(task: Readonly<Task>): string {
   return task.inputs.map((i) => (i.taskOutput ? `${i.taskOutput.task}/${i.taskOutput.output}` : `dataset ${i.datasetRef?.name ?? ''}`)).join(', ');
 }
 
+/** Failures the plan recorded for tasks without a Job, by task name. */
+function recordedFailures(plan: Readonly<ComputePlan>): Map<string, TaskRefusal> {
+  return new Map((plan.status?.failedTasks ?? []).map(({ task, reason, message }) => [task, { reason, message }]));
+}
+
+/** What the PHASE column says of a task: its Job's phase, else where the plan put it. */
+function phaseText(view: TaskView): string {
+  if (view.job) return view.job.status?.phase ?? 'Pending';
+  if (view.state === 'failed') return view.refusal ? `Failed (${view.refusal.reason})` : 'Failed';
+  return view.state === 'canceled' ? 'Canceled' : 'Waiting';
+}
+
 /**
  * The plan's DAG, a line per task in dependency order, indented by rank (how many tasks stand
- * before it on its longest path): name, namespace, the phase of its Job (or Waiting), what it reads.
+ * before it on its longest path): name, namespace, phase (its Job's, else Waiting, Canceled or
+ * Failed with the plan's reason), what it reads.
  */
 export function planTree(plan: Readonly<ComputePlan>, jobs: ReadonlyArray<Readonly<TesseraJob>>): string {
-  const tasks = planTasks(plan.spec);
-  const ordered = orderDag(buildDag(tasks));
-  if (!ordered.acyclic) return `the plan's tasks form a cycle: ${ordered.cycle.join(' -> ')}`;
-  const byTask = jobsByTask(jobs, plan.metadata.uid ?? '');
-  const rows = ordered.order.map((i) => {
+  const graph = planGraph(plan.spec);
+  if (!graph.ok) return `the plan's tasks cannot be scheduled: ${graph.message}`;
+  const { tasks, dag, order } = graph;
+  if (!order.acyclic) return `the plan's tasks form a cycle: ${order.cycle.join(' -> ')}`;
+  const classified = classifyTasks({ tasks, dag, order: order.order, jobs: jobsByTask(jobs, plan.metadata.uid ?? ''), refusals: recordedFailures(plan) });
+  const { views } = withStop(plan.spec, classified);
+  const rows = order.order.map((i) => {
     const task = tasks[i]!;
-    const job = byTask.get(task.name);
-    const indent = '  '.repeat(ordered.ranks[i] ?? 0);
-    return [`${indent}${task.name}`, task.namespace ?? plan.metadata.namespace ?? '', job?.status?.phase ?? (job ? 'Pending' : 'Waiting'), inputsText(task)];
+    const indent = '  '.repeat(order.ranks[i] ?? 0);
+    return [`${indent}${task.name}`, task.namespace ?? plan.metadata.namespace ?? '', phaseText(views[i]!), inputsText(task)];
   });
   return formatTable(['TASK', 'NAMESPACE', 'PHASE', 'READS'], rows);
 }

@@ -152,6 +152,8 @@ describe('multi-tenancy', () => {
     expect(plan.status?.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True' });
     expect(JSON.stringify(plan.status)).toMatch(/Unauthorized/);
     expect(jobsOfPlan('snoop')).toEqual([]);
+    // The CLI shows the refused task as the plan does, not as a task still to come.
+    expect(await tesseraCli(['plan', 'tree', 'snoop', '-n', orgA.name])).toMatch(/^peek\s+\S+\s+Failed \(Unauthorized\)/m);
     const pods = await core.listNamespacedPod({ namespace: orgC.name, labelSelector: 'tessera.dev/plan=snoop' });
     expect(pods.items).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { ObjectCache } from '../../src/controllers/shared/object-cache.ts';
-import { InformerCache, type IndexFunction, type TrimFunction } from '../../src/runtime/informer-cache.ts';
+import type { WatchedCache } from '../../src/runtime/controller-builder.ts';
+import { InformerCache, type Change, type ChangeKind, type IndexFunction, type TrimFunction } from '../../src/runtime/informer-cache.ts';
 
 // An informer's cache that the test feeds by hand. It is the operator's own in-memory store (wire
 // form, trimmed, frozen, indexed), so a reconciler under test reads exactly what it reads in the
@@ -14,8 +15,9 @@ export interface FakeCacheOptions<T> {
   indexes?: Record<string, IndexFunction<T>>;
 }
 
-export class FakeCache<T extends k8s.KubernetesObject> implements ObjectCache<T> {
+export class FakeCache<T extends k8s.KubernetesObject> implements ObjectCache<T>, WatchedCache<T> {
   private readonly store: InformerCache<T>;
+  private readonly handlers: Array<(obj: Readonly<T>, kind: ChangeKind) => void> = [];
 
   constructor(options: FakeCacheOptions<T> = {}) {
     this.store = new InformerCache<T>(options.trim);
@@ -34,6 +36,19 @@ export class FakeCache<T extends k8s.KubernetesObject> implements ObjectCache<T>
     return this.store.byIndex(index, value);
   }
 
+  addIndex(name: string, fn: IndexFunction<T>): void {
+    this.store.addIndex(name, fn);
+  }
+
+  /** Handlers run on put and remove, after the cache has changed, as an informer's do. */
+  onChange(handler: (obj: Readonly<T>, kind: ChangeKind) => void): void {
+    this.handlers.push(handler);
+  }
+
+  private notify(change: Change<T>): void {
+    for (const handler of this.handlers) handler(change.obj, change.kind);
+  }
+
   /**
    * Shows `objects` as a watch ADDED or MODIFIED event would. Every object the API server returns has
    * a resourceVersion: one given without gets "1".
@@ -41,7 +56,7 @@ export class FakeCache<T extends k8s.KubernetesObject> implements ObjectCache<T>
   put(...objects: T[]): this {
     for (const obj of objects) {
       const metadata = { ...obj.metadata, resourceVersion: obj.metadata?.resourceVersion ?? '1' };
-      this.store.upsert({ ...obj, metadata });
+      this.notify(this.store.upsert({ ...obj, metadata }));
     }
     return this;
   }
@@ -49,6 +64,6 @@ export class FakeCache<T extends k8s.KubernetesObject> implements ObjectCache<T>
   /** Forgets an object, as a watch DELETED event would. */
   remove(namespace: string, name: string): void {
     const obj = this.store.get(namespace, name);
-    if (obj) this.store.remove(obj, 'wire');
+    if (obj) this.notify(this.store.remove(obj, 'wire'));
   }
 }

@@ -1,7 +1,7 @@
 import type { Task } from '../../api/computeplan.ts';
 import type { TesseraJob } from '../../api/job.ts';
 import type { PlanDag } from './dag.ts';
-import { blockedByParents } from './failure-policy.ts';
+import { blockedByParents, stopCause, stoppedState, type StopCause } from './failure-policy.ts';
 import { taskReadiness, type ReadinessContext, type Readiness } from './readiness.ts';
 import { jobState, type TaskState } from './task-jobs.ts';
 
@@ -35,7 +35,8 @@ export interface TaskWorld {
   jobs: ReadonlyMap<string, Readonly<TesseraJob>>;
   /** Tasks without a Job whose Job cannot be created, by task name. */
   refusals?: ReadonlyMap<string, TaskRefusal>;
-  readiness: ReadinessContext;
+  /** What readiness is judged against; without it (a reader of the plan, not its controller) a task that may not start yet just waits. */
+  readiness?: ReadinessContext;
 }
 
 function viewOf(i: number, world: TaskWorld, views: readonly TaskView[]): TaskView {
@@ -45,6 +46,7 @@ function viewOf(i: number, world: TaskWorld, views: readonly TaskView[]): TaskVi
   if (blockedByParents(world.dag.parents[i]!.map((p) => views[p]!.state))) return { state: 'canceled' };
   const refusal = world.refusals?.get(task.name);
   if (refusal) return { state: 'failed', refusal };
+  if (!world.readiness) return { state: 'pending' };
   const readiness = taskReadiness(task, world.dag.unknownParents[i]!, world.readiness);
   return { state: readiness.kind === 'failed' ? 'failed' : 'pending', readiness };
 }
@@ -59,4 +61,10 @@ export function classifyTasks(world: TaskWorld): TaskView[] {
   const views: TaskView[] = new Array<TaskView>(world.tasks.length);
   for (const i of world.order) views[i] = viewOf(i, world, views);
   return views;
+}
+
+/** The tasks' views once the plan's stop applies, and that stop: canceled, failed fast, or none. */
+export function withStop(spec: Parameters<typeof stopCause>[0], classified: TaskView[]): { stop: StopCause | undefined; views: TaskView[] } {
+  const stop = stopCause(spec, classified.some((v) => v.state === 'failed'));
+  return { stop, views: stop ? classified.map((v) => ({ ...v, state: stoppedState(v.state) })) : classified };
 }

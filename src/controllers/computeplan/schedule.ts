@@ -2,11 +2,11 @@ import type { Algo } from '../../api/algo.ts';
 import { ComputePlanReason, maxIgnoredJobs, maxRetryTokens, type ComputePlan, type ComputePlanStatus, type Task } from '../../api/computeplan.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
-import { classifyTasks, type TaskRefusal, type TaskView } from './classify.ts';
-import { buildDag, orderDag, type PlanDag } from './dag.ts';
+import { classifyTasks, withStop, type TaskRefusal, type TaskView } from './classify.ts';
+import type { PlanDag } from './dag.ts';
 import { desiredTaskJob, type DesiredTaskJob } from './desired.ts';
 import { strategyRole } from './expand.ts';
-import { stopCause, stoppedState, type StopCause } from './failure-policy.ts';
+import type { StopCause } from './failure-policy.ts';
 import { identifyJobs, recordedTokens, retryTokensOf, type IgnoredJob, type PlanJobs } from './identity.ts';
 import { cycleText } from './messages.ts';
 import type { ReadinessContext } from './readiness.ts';
@@ -15,7 +15,7 @@ import { retryStep, type RetryStep } from './retry.ts';
 import { planStatus, type PlanSituation } from './status.ts';
 import { summarizeTasks } from './summary.ts';
 import { isActive, isDeleting, jobsByTask, jobState } from './task-jobs.ts';
-import { validPlanTasks } from './validation.ts';
+import { planGraph } from './plan-graph.ts';
 
 // The ComputePlan controller's one decision: from a plan and what was observed around it, which Jobs
 // to create, cancel, delete and release, and the plan's status. Pure and O(tasks + edges), so the
@@ -173,11 +173,9 @@ function identitySituation(plan: Readonly<ComputePlan>, identified: PlanJobs, re
  */
 export function decide(observed: PlanObservation): PlanDecision {
   const { plan } = observed;
-  const planned = validPlanTasks(plan.spec);
-  if (!planned.ok) return halted(observed, [], { reason: planned.reason, message: planned.message });
-  const { tasks } = planned;
-  const dag = buildDag(tasks);
-  const ordered = orderDag(dag);
+  const graph = planGraph(plan.spec);
+  if (!graph.ok) return halted(observed, [], { reason: graph.reason, message: graph.message });
+  const { tasks, dag, order: ordered } = graph;
   if (!ordered.acyclic) return halted(observed, tasks, { reason: ComputePlanReason.CycleDetected, message: `tasks read each other's outputs in a cycle: ${cycleText(ordered.cycle)}` });
 
   const identified = identifyJobs(observed.jobs, { plan, tasks, order: ordered.order, algo: observed.algo, tokens: retryTokensOf(plan, plan.status?.appliedRetry ?? '') });
@@ -186,8 +184,7 @@ export function decide(observed: PlanObservation): PlanDecision {
   const retry = retryStep(plan, jobs);
   const refusals = refusalsOf(plan, identified, retry);
   const classified = classifyTasks({ tasks, dag, order: ordered.order, jobs: standing, refusals, readiness: readinessContext(observed, tasks, dag, standing) });
-  const stop = stopCause(plan.spec, classified.some((v) => v.state === 'failed'));
-  const views = stop ? classified.map((v) => ({ ...v, state: stoppedState(v.state) })) : classified;
+  const { stop, views } = withStop(plan.spec, classified);
 
   const created = mayCreate(plan, stop, retry) ? creations({ plan, tasks, views, ranks: ordered.ranks, jobs }, retry.token) : [];
   const situation: PlanSituation = {

@@ -9,7 +9,7 @@ const now = new Date('2026-01-01T01:00:00Z');
 function summary(counts: Partial<TaskCounts>, fields: Partial<TaskSummary> = {}): TaskSummary {
   const full = { pending: 0, queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0, ...counts };
   const total = full.pending + full.queued + full.running + full.succeeded + full.failed + full.canceled;
-  return { counts: { ...full, total }, missing: [], waitingOnMissing: 0, failed: [], performances: [], ...fields };
+  return { counts: { ...full, total }, missing: [], waitingOnMissing: 0, failed: [], failedWithoutJob: [], performances: [], ...fields };
 }
 
 const situation = (s: TaskSummary, fields: Partial<PlanSituation> = {}): PlanSituation => ({ summary: s, suspended: false, ...fields });

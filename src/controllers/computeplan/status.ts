@@ -157,5 +157,6 @@ export function planStatus(plan: Readonly<ComputePlan>, situation: PlanSituation
   const best = bestOf(summary.performances);
   if (best) status.best = best;
   if (situation.appliedRetry !== undefined) status.appliedRetry = situation.appliedRetry;
+  if (summary.failedWithoutJob.length > 0) status.failedTasks = summary.failedWithoutJob;
   return { ...status, ...identityRecords(situation) };
 }

@@ -1,5 +1,5 @@
-import type { Performance, Task, TaskCounts } from '../../api/computeplan.ts';
-import { ComputePlanReason } from '../../api/computeplan.ts';
+import type { ComputePlanStatus, Performance, Task, TaskCounts } from '../../api/computeplan.ts';
+import { ComputePlanReason, maxFailedTasks } from '../../api/computeplan.ts';
 import type { TaskView } from './classify.ts';
 import { leaderboard, performanceRows, type ScoredTask } from './leaderboard.ts';
 
@@ -15,6 +15,8 @@ export interface TaskSummary {
   waitingOnMissing: number;
   /** Failed tasks as `name (reason)`, in plan order. */
   failed: string[];
+  /** Tasks that failed without a Job, with why (status.failedTasks), at most maxFailedTasks. */
+  failedWithoutJob: NonNullable<ComputePlanStatus['failedTasks']>;
   /** The first failure that is the plan's to fix, not the task's: Unauthorized, InvalidSpec, NameTaken. */
   refusal?: { reason: string; message: string };
   round?: number;
@@ -49,7 +51,7 @@ class Summarizer {
   private readonly missing = new Set<string>();
 
   constructor(total: number) {
-    this.summary = { counts: emptyCounts(total), missing: [], waitingOnMissing: 0, failed: [], performances: [] };
+    this.summary = { counts: emptyCounts(total), missing: [], waitingOnMissing: 0, failed: [], failedWithoutJob: [], performances: [] };
   }
 
   add(task: Readonly<Task>, view: TaskView): void {
@@ -68,8 +70,10 @@ class Summarizer {
 
   private addFailure(task: Readonly<Task>, view: TaskView): void {
     this.summary.failed.push(failureOf(task, view));
-    if (view.refusal) this.summary.refusal ??= { ...view.refusal };
-    if (view.readiness?.kind === 'failed') this.summary.refusal ??= { reason: view.readiness.reason, message: view.readiness.message };
+    const why = view.refusal ?? (view.readiness?.kind === 'failed' ? { reason: view.readiness.reason, message: view.readiness.message } : undefined);
+    if (!why) return;
+    this.summary.refusal ??= { ...why };
+    if (this.summary.failedWithoutJob.length < maxFailedTasks) this.summary.failedWithoutJob.push({ task: task.name, reason: why.reason, message: why.message.slice(0, 1024) });
   }
 }
 

@@ -9,6 +9,9 @@ import { indexComponent } from '../../transfer/server/authorize.ts';
 // never fetches user URLs itself); for a landing-zone prefix, the mover hashes the objects where
 // they are and the operator stores them in place.
 
+/** The label an import or index Job names its Dataset in: how its changes reach the Dataset. */
+export const datasetLabel = 'tessera.dev/dataset';
+
 /** The output an import Job writes the Dataset's files to. */
 export const importOutput = 'data';
 
@@ -23,7 +26,7 @@ function jobMetadata(dataset: Readonly<Dataset>, component: string): TesseraJob[
   return {
     name: importJobName(dataset),
     namespace: dataset.metadata.namespace,
-    labels: { 'app.kubernetes.io/managed-by': 'tessera', 'app.kubernetes.io/component': component, 'tessera.dev/dataset': dataset.metadata.name },
+    labels: { 'app.kubernetes.io/managed-by': 'tessera', 'app.kubernetes.io/component': component, [datasetLabel]: dataset.metadata.name },
     ownerReferences: [
       { apiVersion: dataset.apiVersion, kind: dataset.kind, name: dataset.metadata.name, uid: dataset.metadata.uid ?? '', controller: true, blockOwnerDeletion: true },
     ],

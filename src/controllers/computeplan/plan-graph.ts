@@ -1,0 +1,47 @@
+import type { ComputePlanSpec, Task } from '../../api/computeplan.ts';
+import { buildDag, orderDag, type DagOrder, type PlanDag } from './dag.ts';
+import { validPlanTasks } from './validation.ts';
+
+// A plan's tasks (written out and expanded from its strategy), checked, as a graph in dependency
+// order: computed once per version of the spec and shared by everything that reads the plan's
+// shape — the scheduler, the cache index of what the plan depends on, and `tessera plan tree`.
+// Tasks only ever grow by whole new entries and the strategy never changes (the CRD's CEL rules),
+// and cached objects are frozen, so a spec whose task list and strategy are the same objects has the
+// same graph.
+
+/** The plan's checked tasks and their graph, or why they cannot be scheduled (InvalidSpec). */
+export type PlanGraph =
+  | { ok: true; tasks: readonly Task[]; dag: PlanDag; order: DagOrder }
+  | Extract<ReturnType<typeof validPlanTasks>, { ok: false }>;
+
+type GraphSource = Pick<ComputePlanSpec, 'tasks' | 'strategy'>;
+
+interface Memo {
+  tasks: GraphSource['tasks'];
+  strategy: GraphSource['strategy'];
+  graph: PlanGraph;
+}
+
+const memos = new WeakMap<GraphSource, Memo>();
+
+function computeGraph(spec: GraphSource): PlanGraph {
+  const planned = validPlanTasks(spec);
+  if (!planned.ok) return planned;
+  const dag = buildDag(planned.tasks);
+  return { ok: true, tasks: planned.tasks, dag, order: orderDag(dag) };
+}
+
+/** The graph of `spec`'s tasks; the same object for the same spec (and task list and strategy). */
+export function planGraph(spec: GraphSource): PlanGraph {
+  const memo = memos.get(spec);
+  if (memo && memo.tasks === spec.tasks && memo.strategy === spec.strategy) return memo.graph;
+  const graph = computeGraph(spec);
+  memos.set(spec, { tasks: spec.tasks, strategy: spec.strategy, graph });
+  return graph;
+}
+
+/** The plan's tasks when they can be scheduled, else none. */
+export function graphTasks(spec: GraphSource): readonly Task[] {
+  const graph = planGraph(spec);
+  return graph.ok ? graph.tasks : [];
+}
