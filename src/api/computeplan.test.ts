@@ -3,14 +3,14 @@ import {
   computePlanCelRules,
   computePlanSpecSchema,
   computePlanStatusSchema,
-  fedAvgTaskCount,
+  strategyTaskCount,
   maxPerformances,
   type FedAvg,
 } from './computeplan.ts';
 
 const task = (name: string, inputs: unknown[] = []): Record<string, unknown> => ({ name, algoRef: { name: 'train' }, inputs });
 const trainers = (n: number): FedAvg['trainers'] => Array.from({ length: n }, (_, i) => ({ namespace: `org-${i}`, datasetRef: { name: 'data' } }));
-const fedAvg = (fields: Partial<FedAvg>): FedAvg => ({ rounds: 1, trainers: trainers(1), trainAlgo: { name: 'train' }, aggregateAlgo: { name: 'agg' }, ...fields });
+const fedAvg = (fields: Partial<FedAvg> = {}): FedAvg => ({ rounds: 1, trainers: trainers(1), trainAlgo: { name: 'train' }, aggregateAlgo: { name: 'agg' }, ...fields });
 
 describe('computePlanSpecSchema', () => {
   it.each([
@@ -18,6 +18,9 @@ describe('computePlanSpecSchema', () => {
     { name: 'a task with a round and a namespace', spec: { tasks: [{ ...task('t'), round: 3, namespace: 'org-b' }] } },
     { name: 'a trainer with a test Dataset', spec: { strategy: { fedAvg: fedAvg({ trainers: [{ namespace: 'org-a', datasetRef: { name: 'train' }, testDatasetRef: { name: 'test' } }] }) } } },
     { name: 'exactly 5000 tasks from a strategy', spec: { strategy: { fedAvg: fedAvg({ rounds: 50, trainers: trainers(99) }) } } },
+    { name: 'a personalized strategy', spec: { strategy: { personalized: fedAvg() } } },
+    { name: 'a cyclic strategy (no aggregate)', spec: { strategy: { cyclic: { rounds: 2, trainers: trainers(3), trainAlgo: { name: 't' } } } } },
+    { name: 'exactly 5000 cyclic tasks', spec: { strategy: { cyclic: { rounds: 50, trainers: trainers(100), trainAlgo: { name: 't' } } } } },
   ])('accepts $name', ({ spec }) => {
     expect(computePlanSpecSchema.safeParse(spec).error?.issues ?? []).toEqual([]);
   });
@@ -28,6 +31,9 @@ describe('computePlanSpecSchema', () => {
     { name: 'no tasks and no strategy', spec: {}, wantMessage: /needs tasks or a strategy/ },
     { name: '5001 tasks from a strategy', spec: { strategy: { fedAvg: fedAvg({ rounds: 50, trainers: trainers(99), testAlgo: { name: 't' }, evaluateEvery: 50 }) } }, wantMessage: /at most 5000 tasks/ },
     { name: 'written-out and expanded tasks over the limit together', spec: { tasks: [task('extra')], strategy: { fedAvg: fedAvg({ rounds: 50, trainers: trainers(99) }) } }, wantMessage: /at most 5000 tasks/ },
+    { name: 'two strategies at once', spec: { strategy: { fedAvg: fedAvg(), personalized: fedAvg() } }, wantMessage: /exactly one strategy/ },
+    { name: 'an empty strategy', spec: { strategy: {} }, wantMessage: /exactly one strategy/ },
+    { name: '5001 cyclic tasks with one written out', spec: { tasks: [task('extra')], strategy: { cyclic: { rounds: 50, trainers: trainers(100), trainAlgo: { name: 't' } } } }, wantMessage: /at most 5000 tasks/ },
     { name: 'a negative round', spec: { tasks: [{ ...task('t'), round: -1 }] }, wantMessage: />=0/ },
   ])('rejects $name', ({ spec, wantMessage }) => {
     const result = computePlanSpecSchema.safeParse(spec);
@@ -36,14 +42,14 @@ describe('computePlanSpecSchema', () => {
   });
 });
 
-describe('fedAvgTaskCount', () => {
+describe('strategyTaskCount', () => {
   it.each([
     { name: 'one round, one trainer, no tests', fedAvg: fedAvg({}), want: 2 },
     { name: '3 rounds, 2 trainers, a test per round', fedAvg: fedAvg({ rounds: 3, trainers: trainers(2), testAlgo: { name: 't' } }), want: 3 * 3 + 3 * 2 },
     { name: 'tests every 2nd of 5 rounds and after the last', fedAvg: fedAvg({ rounds: 5, trainers: trainers(2), testAlgo: { name: 't' }, evaluateEvery: 2 }), want: 5 * 3 + 3 * 2 },
     { name: 'evaluateEvery without a test Algo adds nothing', fedAvg: fedAvg({ rounds: 4, evaluateEvery: 2 }), want: 8 },
   ])('$name → $want', ({ fedAvg: f, want }) => {
-    expect(fedAvgTaskCount(f)).toBe(want);
+    expect(strategyTaskCount(f)).toBe(want);
   });
 });
 

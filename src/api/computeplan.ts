@@ -133,20 +133,23 @@ export const taskSchema = z.object({
 /** One task of a plan. */
 export type Task = z.infer<typeof taskSchema>;
 
+/** The organizations a federated strategy trains with: one per namespace, with its Datasets. */
+const trainersSchema = z
+  .array(
+    z.object({
+      namespace: dnsLabelSchema,
+      datasetRef: objectRefSchema.describe('the Dataset trained on, in that namespace'),
+      testDatasetRef: objectRefSchema.optional().describe('the Dataset tested on, in that namespace; datasetRef when unset'),
+    }),
+  )
+  .min(1)
+  .max(maxTrainers)
+  .describe('one per organization: the namespace and its Dataset');
+
 /** Federated averaging: each round trains on every trainer's data, then one aggregate. */
 export const fedAvgSchema = z.object({
   rounds: z.int().min(1).max(1000),
-  trainers: z
-    .array(
-      z.object({
-        namespace: dnsLabelSchema,
-        datasetRef: objectRefSchema.describe('the Dataset trained on, in that namespace'),
-        testDatasetRef: objectRefSchema.optional().describe('the Dataset tested on, in that namespace; datasetRef when unset'),
-      }),
-    )
-    .min(1)
-    .max(maxTrainers)
-    .describe('one per organization: the namespace and its Dataset'),
+  trainers: trainersSchema,
   aggregatorNamespace: dnsLabelSchema.optional().describe("where aggregation runs; the plan's namespace when unset"),
   trainAlgo: objectRefSchema,
   aggregateAlgo: objectRefSchema,
@@ -157,26 +160,66 @@ export const fedAvgSchema = z.object({
 /** Federated averaging over rounds. */
 export type FedAvg = z.infer<typeof fedAvgSchema>;
 
-/** How a ComputePlan expands into tasks. */
-export const strategySchema = z.object({
-  fedAvg: fedAvgSchema.optional(),
-});
+/**
+ * Cyclic training: the model visits every trainer in turn, each round, and each trains it further on
+ * its own data; no aggregate. Tested rounds test the round's last model on every trainer's data.
+ */
+export const cyclicSchema = fedAvgSchema.omit({ aggregatorNamespace: true, aggregateAlgo: true });
+
+/** Cyclic training over rounds. */
+export type Cyclic = z.infer<typeof cyclicSchema>;
 
 /**
- * How many tasks a fedAvg strategy expands into: per round one train per trainer and one aggregate,
- * plus one test per trainer in every k-th round and the last (ceil(rounds / k) rounds in all).
+ * Personalized training (Substra's composite tasks): each trainer's Algo writes a local `head`, which
+ * never leaves its namespace, and a shared `model` (the trunk), which is averaged as in fedAvg. Each
+ * round trains on the trainer's own previous head and the previous aggregate; tests read both.
  */
-export function fedAvgTaskCount(fedAvg: FedAvg): number {
-  const trainers = fedAvg.trainers.length;
-  const every = fedAvg.evaluateEvery ?? 1;
-  const testedRounds = fedAvg.testAlgo ? Math.ceil(fedAvg.rounds / every) : 0;
-  return fedAvg.rounds * (trainers + 1) + testedRounds * trainers;
+export const personalizedSchema = fedAvgSchema;
+
+/** Personalized training over rounds. */
+export type Personalized = z.infer<typeof personalizedSchema>;
+
+/** Any of the federated strategies (personalized has fedAvg's shape): what their expansions share. */
+export type FederatedStrategy = FedAvg | Cyclic;
+
+/** How a ComputePlan expands into tasks: exactly one strategy. */
+export const strategySchema = z
+  .object({
+    fedAvg: fedAvgSchema.optional(),
+    cyclic: cyclicSchema.optional().describe('the model visits each organization in turn, each round'),
+    personalized: personalizedSchema.optional().describe("each organization keeps a local head that never leaves its namespace; shared trunks are averaged"),
+  })
+  .refine((strategy) => Object.values(strategy).filter((s) => s !== undefined).length === 1, { message: 'set exactly one strategy: fedAvg, cyclic or personalized' });
+
+/** A plan's strategy. */
+export type Strategy = z.infer<typeof strategySchema>;
+
+/** Whether a strategy aggregates each round (cyclic does not). */
+function aggregates(strategy: FederatedStrategy): strategy is FedAvg {
+  return 'aggregateAlgo' in strategy;
+}
+
+/**
+ * How many tasks a federated strategy expands into: per round one train per trainer and, unless it is
+ * cyclic, one aggregate; plus one test per trainer in every k-th round and the last
+ * (ceil(rounds / k) rounds in all).
+ */
+export function strategyTaskCount(strategy: FederatedStrategy): number {
+  const trainers = strategy.trainers.length;
+  const every = strategy.evaluateEvery ?? 1;
+  const testedRounds = strategy.testAlgo ? Math.ceil(strategy.rounds / every) : 0;
+  return strategy.rounds * (trainers + (aggregates(strategy) ? 1 : 0)) + testedRounds * trainers;
+}
+
+/** The strategy a plan expands, whichever it is. */
+export function federatedStrategy(strategy: Readonly<Strategy> | undefined): FederatedStrategy | undefined {
+  return strategy?.fedAvg ?? strategy?.cyclic ?? strategy?.personalized;
 }
 
 /** Explicit plus strategy-expanded tasks: what maxTasks bounds. */
-export function plannedTaskCount(spec: { tasks?: readonly unknown[] | undefined; strategy?: { fedAvg?: FedAvg | undefined } | undefined }): number {
-  const fedAvg = spec.strategy?.fedAvg;
-  return (spec.tasks?.length ?? 0) + (fedAvg ? fedAvgTaskCount(fedAvg) : 0);
+export function plannedTaskCount(spec: { tasks?: readonly unknown[] | undefined; strategy?: Strategy | undefined }): number {
+  const strategy = federatedStrategy(spec.strategy);
+  return (spec.tasks?.length ?? 0) + (strategy ? strategyTaskCount(strategy) : 0);
 }
 
 /** What a user declares about a ComputePlan. Tasks may be appended later, never changed. */
@@ -288,12 +331,24 @@ export const computePlanSchema = z.object({
 /** A ComputePlan (`computeplans.tessera.dev`). */
 export type ComputePlan = z.infer<typeof computePlanSchema>;
 
-const fedAvgPath = 'self.strategy.fedAvg';
-const evaluateEvery = `(has(${fedAvgPath}.evaluateEvery) ? ${fedAvgPath}.evaluateEvery : 1)`;
-/** fedAvgTaskCount in CEL: ceil(rounds / k) is (rounds + k - 1) / k in integer division. */
-const fedAvgTaskCountCel =
-  `${fedAvgPath}.rounds * (${fedAvgPath}.trainers.size() + 1) + ` +
-  `(has(${fedAvgPath}.testAlgo) ? ${fedAvgPath}.trainers.size() * ((${fedAvgPath}.rounds + ${evaluateEvery} - 1) / ${evaluateEvery}) : 0)`;
+/** strategyTaskCount in CEL for the strategy at `path`: ceil(rounds / k) is (rounds + k - 1) / k in integer division. */
+function strategyTaskCountCel(path: string, aggregated: boolean): string {
+  const every = `(has(${path}.evaluateEvery) ? ${path}.evaluateEvery : 1)`;
+  return (
+    `${path}.rounds * (${path}.trainers.size()${aggregated ? ' + 1' : ''}) + ` +
+    `(has(${path}.testAlgo) ? ${path}.trainers.size() * ((${path}.rounds + ${every} - 1) / ${every}) : 0)`
+  );
+}
+
+/** The task-count bound, one rule per strategy (at most one is set). */
+function strategyBoundRule(name: 'fedAvg' | 'cyclic' | 'personalized'): CelRule {
+  const path = `self.strategy.${name}`;
+  return {
+    path: 'spec',
+    rule: `!has(self.strategy) || !has(${path}) || (has(self.tasks) ? self.tasks.size() : 0) + ${strategyTaskCountCel(path, name !== 'cyclic')} <= ${maxTasks}`,
+    message: `a ComputePlan holds at most ${maxTasks} tasks, written out and expanded from its strategy together`,
+  };
+}
 
 /**
  * What the API server checks of a ComputePlan beyond types and bounds. Rules on one version mirror a
@@ -309,10 +364,13 @@ export const computePlanCelRules: readonly CelRule[] = [
     rule: '(has(self.tasks) && self.tasks.size() > 0) || has(self.strategy)',
     message: 'a ComputePlan needs spec.tasks or spec.strategy',
   },
+  strategyBoundRule('fedAvg'),
+  strategyBoundRule('cyclic'),
+  strategyBoundRule('personalized'),
   {
-    path: 'spec',
-    rule: `!has(self.strategy) || !has(${fedAvgPath}) || (has(self.tasks) ? self.tasks.size() : 0) + ${fedAvgTaskCountCel} <= ${maxTasks}`,
-    message: `a ComputePlan holds at most ${maxTasks} tasks, written out and expanded from its strategy together`,
+    path: 'spec.strategy',
+    rule: '(has(self.fedAvg) ? 1 : 0) + (has(self.cyclic) ? 1 : 0) + (has(self.personalized) ? 1 : 0) == 1',
+    message: 'set exactly one strategy: fedAvg, cyclic or personalized',
   },
   {
     path: 'spec.tasks[].inputs[]',

@@ -1,14 +1,17 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComputePlan } from '../../src/api/computeplan.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
+import { holdingKey } from '../../src/storage/access.ts';
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { startMoverSim, type MoverSim } from '../support/mover-sim.ts';
+import { namespaceUid } from '../support/namespace-uids.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
+import { isStored } from '../support/store-admin.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
 
 // ComputePlans as a federation runs them: the plan and its Algos in the aggregator's namespace,
@@ -32,7 +35,15 @@ async function writeTaskOutputs(pod: Readonly<k8s.V1Pod>, root: string): Promise
     await writeFile(join(root, 'outputs', 'performance', 'metrics.json'), JSON.stringify({ accuracy: 0.5 + round / 10 + (task.endsWith('-1') ? 0.01 : 0) }));
   } else if (task !== '') {
     await writeFile(join(root, 'outputs', 'model', 'model.json'), JSON.stringify({ task, round }));
+    await writeHead(root, pod);
   }
+}
+
+/** A personalized trainer also writes its local head, when its Algo declares one. */
+async function writeHead(root: string, pod: Readonly<k8s.V1Pod>): Promise<void> {
+  const head = join(root, 'outputs', 'head');
+  const content = { task: pod.metadata?.labels?.['tessera.dev/task'], namespace: pod.metadata?.namespace };
+  if (await access(head).then(() => true, () => false)) await writeFile(join(head, 'head.json'), JSON.stringify(content));
 }
 
 function apply(namespace: string, kind: string, name: string, spec: unknown): void {
@@ -43,6 +54,9 @@ function applyAlgos(namespace: string): void {
   apply(namespace, 'Algo', 'train', { image: 'local/sim:1', category: 'train', inputs: [{ name: 'data' }, { name: 'model', optional: true }], outputs: [{ name: 'model' }] });
   apply(namespace, 'Algo', 'aggregate', { image: 'local/sim:1', category: 'aggregate', outputs: [{ name: 'model' }] });
   apply(namespace, 'Algo', 'evaluate', { image: 'local/sim:1', category: 'metric', inputs: [{ name: 'data' }, { name: 'model' }], outputs: [{ name: 'performance' }] });
+  // Substra's composite tasks: a shared trunk (model) and a local head.
+  apply(namespace, 'Algo', 'composite', { image: 'local/sim:1', category: 'train', inputs: [{ name: 'data' }, { name: 'model', optional: true }, { name: 'head', optional: true }], outputs: [{ name: 'model' }, { name: 'head' }] });
+  apply(namespace, 'Algo', 'evaluate-composite', { image: 'local/sim:1', category: 'metric', inputs: [{ name: 'data' }, { name: 'model' }, { name: 'head' }], outputs: [{ name: 'performance' }] });
 }
 
 async function pushDataset(namespace: string, name: string, authorize: string[]): Promise<void> {
@@ -78,6 +92,16 @@ function fedAvg(rounds: number, trainers: Array<{ namespace: string; dataset: st
     },
   };
 }
+
+const hospitals = (): Array<{ namespace: string; datasetRef: { name: string } }> => [
+  { namespace: orgB.name, datasetRef: { name: 'hospital-b' } },
+  { namespace: orgC.name, datasetRef: { name: 'hospital-c' } },
+];
+
+/** The digest a Job read as `input`, or wrote as `output`. */
+const inputDigest = (job: TesseraJob | undefined, input: string): string | undefined => job?.spec.inputs?.find((i) => i.name === input)?.fileSet?.digest;
+const outputDigest = (job: TesseraJob | undefined, output: string): string | undefined => job?.status?.outputs?.find((o) => o.name === output)?.digest;
+const taskOf = (jobs: readonly TesseraJob[], task: string): TesseraJob | undefined => jobs.find((j) => j.metadata.labels?.['tessera.dev/task'] === task);
 
 function createdAt(job: TesseraJob): number {
   return new Date((job.metadata as { creationTimestamp?: string }).creationTimestamp ?? 0).getTime();
@@ -139,6 +163,55 @@ describe('a federated-averaging ComputePlan', () => {
     const board = await tesseraCli(['plan', 'leaderboard', 'fl', '-n', orgA.name]);
     expect(board.split('\n')[0]).toMatch(/^RANK\s+METRIC\s+VALUE\s+ROUND\s+TASK\s+NAMESPACE/);
     expect(board).toMatch(/^1\s+accuracy\s+0\.81\s+3\s+r3-test-1/m);
+  });
+});
+
+describe('strategies beyond fedAvg', () => {
+  it('cyclic: the model visits each organization in turn, each round, where its data is', async () => {
+    apply(orgA.name, 'ComputePlan', 'cyc', { strategy: { cyclic: { rounds: 2, trainers: hospitals(), trainAlgo: { name: 'train' }, testAlgo: { name: 'evaluate' } } } });
+    const plan = await planIn(orgA.name, 'cyc', ['Succeeded', 'Failed'], 240_000);
+    expect(plan.status?.phase).toBe('Succeeded');
+    expect(plan.status?.counts?.total).toBe(8);
+    const jobs = jobsOfPlan('cyc');
+    expect(jobs.map((j) => j.metadata.labels?.['tessera.dev/task']).filter((t) => t?.includes('aggregate'))).toEqual([]);
+    expectDependencyOrder(jobs);
+    // r1: B then C; r2 starts in B from C's model; each round's tests score C's last model.
+    expect(inputDigest(taskOf(jobs, 'r1-train-1'), 'model')).toBe(outputDigest(taskOf(jobs, 'r1-train-0'), 'model'));
+    expect(inputDigest(taskOf(jobs, 'r2-train-0'), 'model')).toBe(outputDigest(taskOf(jobs, 'r1-train-1'), 'model'));
+    expect(inputDigest(taskOf(jobs, 'r2-test-0'), 'model')).toBe(outputDigest(taskOf(jobs, 'r2-train-1'), 'model'));
+    expect([taskOf(jobs, 'r1-train-0'), taskOf(jobs, 'r1-train-1'), taskOf(jobs, 'r2-test-1')].map((j) => j?.metadata.namespace)).toEqual([orgB.name, orgC.name, orgC.name]);
+    expect(plan.status?.performances?.[0]).toMatchObject({ metric: 'accuracy', round: 2 });
+  }, 300_000);
+
+  it("personalized: trunks are averaged, each organization's head stays in its namespace", async () => {
+    const strategy = { rounds: 2, trainers: hospitals(), trainAlgo: { name: 'composite' }, aggregateAlgo: { name: 'aggregate' }, testAlgo: { name: 'evaluate-composite' } };
+    apply(orgA.name, 'ComputePlan', 'pers', { strategy: { personalized: strategy } });
+    const plan = await planIn(orgA.name, 'pers', ['Succeeded', 'Failed'], 240_000);
+    expect(plan.status?.phase).toBe('Succeeded');
+    const jobs = jobsOfPlan('pers');
+    expect(jobs).toHaveLength(10);
+    expect(inputDigest(taskOf(jobs, 'r2-train-1'), 'head')).toBe(outputDigest(taskOf(jobs, 'r1-train-1'), 'head'));
+    expect(inputDigest(taskOf(jobs, 'r2-train-1'), 'model')).toBe(outputDigest(taskOf(jobs, 'r1-aggregate'), 'model'));
+    expect(inputDigest(taskOf(jobs, 'r2-test-0'), 'head')).toBe(outputDigest(taskOf(jobs, 'r2-train-0'), 'head'));
+    // Every head: read only by Jobs of its own namespace, and held by no other namespace.
+    const [uidA, uidB, uidC] = await Promise.all([orgA.name, orgB.name, orgC.name].map(namespaceUid));
+    for (const writer of jobs.filter((j) => outputDigest(j, 'head'))) {
+      const head = outputDigest(writer, 'head')!;
+      const readers = jobs.filter((j) => j.spec.inputs?.some((i) => i.fileSet?.digest === head));
+      expect(new Set(readers.map((j) => j.metadata.namespace))).toEqual(new Set([writer.metadata.namespace]));
+      const others = writer.metadata.namespace === orgB.name ? [uidA, uidC] : [uidA, uidB];
+      for (const uid of others) expect(await isStored(holdingKey(uid!, head)), `${writer.metadata.name}'s head held by ${uid}`).toBe(false);
+    }
+  }, 300_000);
+
+  it("refuses a task that would carry a trainer's head out of its namespace, before any Job exists", async () => {
+    const strategy = { rounds: 1, trainers: hospitals(), trainAlgo: { name: 'composite' }, aggregateAlgo: { name: 'aggregate' } };
+    const thief = { name: 'steal', algoRef: { name: 'evaluate-composite' }, inputs: [{ name: 'head', taskOutput: { task: 'r1-train-0', output: 'head' } }] };
+    apply(orgA.name, 'ComputePlan', 'leak', { strategy: { personalized: strategy }, tasks: [thief] });
+    const plan = await planIn(orgA.name, 'leak', ['Failed']);
+    expect(plan.status?.failedTasks).toEqual([expect.objectContaining({ task: 'steal', reason: 'Unauthorized' })]);
+    expect(jobsOfPlan('leak')).toEqual([]);
+    expect(await tesseraCli(['plan', 'tree', 'leak', '-n', orgA.name])).toMatch(/^steal\s+\S+\s+Failed \(Unauthorized\)/m);
   });
 });
 

@@ -38,6 +38,8 @@ export interface ReadinessContext {
   job: (task: string) => Readonly<TesseraJob> | undefined;
   /** What a task does in the plan's strategy (strategyRole), whatever its Algo declares. */
   role?: (task: string) => string | undefined;
+  /** The namespace an output of the plan must stay in (a personalized strategy's heads), if it must. */
+  localOutput?: (task: string, output: string) => string | undefined;
 }
 
 const waiting = (missing: string[] = []): Readiness => ({ kind: 'waiting', missing });
@@ -77,6 +79,18 @@ function unauthorizedAlgo(task: Readonly<Task>, ctx: ReadinessContext): Readines
   const ready = algo.status?.conditions?.find((c) => c.type === 'Ready');
   if (ready?.status !== 'False' || ready.reason !== ComputePlanReason.Unauthorized) return undefined;
   return { kind: 'failed', reason: ComputePlanReason.Unauthorized, message: `task ${task.name}: algo ${ctx.planNamespace}/${algo.metadata.name} may not run: ${ready.message}` };
+}
+
+/** An input that would carry an output out of the namespace it must stay in: the task may never run. */
+function leakedLocalOutput(task: Readonly<Task>, ctx: ReadinessContext): Readiness | undefined {
+  const namespace = taskNamespace(task, ctx.planNamespace);
+  for (const { taskOutput } of task.inputs) {
+    const home = taskOutput && ctx.localOutput?.(taskOutput.task, taskOutput.output);
+    if (home === undefined || home === namespace) continue;
+    const message = `task ${task.name} in namespace ${namespace} reads output ${taskOutput!.output} of task ${taskOutput!.task}, a local head that never leaves namespace ${home}`;
+    return { kind: 'failed', reason: ComputePlanReason.Unauthorized, message };
+  }
+  return undefined;
 }
 
 function missingDependencies(task: Readonly<Task>, unknownParents: readonly string[], ctx: ReadinessContext): string[] {
@@ -144,14 +158,14 @@ function bindInputs(task: Readonly<Task>, ctx: ReadinessContext): Readiness {
 
 /**
  * Whether `task`'s Job can be created: failed when its Algo names code its namespace does not hold
- * (Unauthorized); waiting while a task, Dataset or Ready Algo it names is missing (listed, so the
+ * or it reads a local head outside the namespace that wrote it (Unauthorized); waiting while a task, Dataset or Ready Algo it names is missing (listed, so the
  * plan can say so); failed when its data does not authorize the plan or approve its code
  * (Unauthorized), when it may train on test-only data or reads an output its
  * parent's Algo does not declare (InvalidSpec), waiting while a parent has
  * not succeeded or a Dataset is not Ready, else ready with every input bound to what the Job reads.
  */
 export function taskReadiness(task: Readonly<Task>, unknownParents: readonly string[], ctx: ReadinessContext): Readiness {
-  const refusedAlgo = unauthorizedAlgo(task, ctx);
+  const refusedAlgo = unauthorizedAlgo(task, ctx) ?? leakedLocalOutput(task, ctx);
   if (refusedAlgo) return refusedAlgo;
   const missing = missingDependencies(task, unknownParents, ctx);
   if (missing.length > 0) return waiting(missing);

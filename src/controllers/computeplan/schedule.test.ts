@@ -274,6 +274,24 @@ describe('decide', () => {
   });
 });
 
+describe('decide with a personalized strategy', () => {
+  const personalized = { rounds: 1, trainers: [{ namespace: 'org-b', datasetRef: { name: 'd' } }], trainAlgo: { name: 'train' }, aggregateAlgo: { name: 'train' } };
+
+  it("fails a task that would read a trainer's local head in another namespace, Unauthorized, and starts nothing (FailFast)", () => {
+    const plan = makePlan().spec({ strategy: { personalized } }).task(makeTask('peek').in('org-c').from('head', 'r1-train-0', 'head'));
+    const d = decide(world(plan).datasets(makeDataset('d', 'org-b').authorize('org-a')).obj());
+    expect(d.create).toEqual([]);
+    expect(d.status.failedTasks?.map(({ task, reason }) => ({ task, reason }))).toEqual([{ task: 'peek', reason: 'Unauthorized' }]);
+    expect(d.status.failedTasks?.[0]?.message).toMatch(/local head that never leaves namespace org-b/);
+  });
+
+  it('lets a task in the head’s own namespace read it', () => {
+    const plan = makePlan().spec({ strategy: { personalized } }).task(makeTask('reuse').in('org-b').dataset('data', 'd').from('head', 'r1-train-0', 'head'));
+    const d = decide(observe(plan).algos(makeAlgo().outputs('model', 'head')).datasets(makeDataset('d', 'org-b').authorize('org-a')).obj());
+    expect(d.status.failedTasks ?? []).toEqual([]);
+  });
+});
+
 describe('decide at the largest plan', () => {
   const namespaces = Array.from({ length: 99 }, (_, i) => `organization-with-a-rather-long-namespace-name-number-${String(i).padStart(3, '0')}`);
   const plan = makePlan('federated-learning-plan-with-a-name-as-long-as-kubernetes-allows').fedAvg({

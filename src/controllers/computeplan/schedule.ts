@@ -5,7 +5,7 @@ import type { TesseraJob } from '../../api/job.ts';
 import { classifyTasks, withStop, type TaskRefusal, type TaskView } from './classify.ts';
 import type { PlanDag } from './dag.ts';
 import { desiredTaskJob, type DesiredTaskJob } from './desired.ts';
-import { strategyRole } from './expand.ts';
+import { localOutputs, strategyRole } from './expand.ts';
 import type { StopCause } from './failure-policy.ts';
 import { identifyJobs, recordedTokens, retryTokensOf, type IgnoredJob, type PlanJobs } from './identity.ts';
 import { cycleText } from './messages.ts';
@@ -75,6 +75,13 @@ function halted(observed: PlanObservation, tasks: readonly Task[], halt: PlanSit
   return { create: [], cancel: [], delete: [], release: [], ignored: [], status: planStatus(plan, situation, observed.now) };
 }
 
+/** Where each local output of the plan must stay, looked up by task and output; nothing for plans without any. */
+function localOutputLookup(spec: Readonly<ComputePlan['spec']>): ReadinessContext['localOutput'] {
+  if (!spec.strategy?.personalized) return undefined;
+  const local = localOutputs(spec);
+  return (task, output) => local.get(`${task}/${output}`);
+}
+
 function readinessContext(observed: PlanObservation, tasks: readonly Task[], dag: PlanDag, jobs: ReadonlyMap<string, Readonly<TesseraJob>>): ReadinessContext {
   return {
     planNamespace: observed.plan.metadata.namespace ?? '',
@@ -87,6 +94,7 @@ function readinessContext(observed: PlanObservation, tasks: readonly Task[], dag
     },
     job: (task) => jobs.get(task),
     role: (task) => strategyRole(observed.plan.spec, task),
+    localOutput: localOutputLookup(observed.plan.spec),
   };
 }
 
