@@ -167,6 +167,6 @@ describe('namedByPlan: what a deleted plan cleans up', () => {
     { name: 'its name in another namespace', job: taskJob('train-b', 'org-c'), want: false },
     { name: 'a task it does not have', job: taskJob('ghost', 'org-b'), want: false },
   ])('$name: $want', ({ job, want }) => {
-    expect(namedByPlan(plan, tasks, job.obj())).toBe(want);
+    expect(namedByPlan(plan, (name) => tasks.find((t) => t.name === name), job.obj())).toBe(want);
   });
 });

@@ -177,8 +177,8 @@ export function recordedTokens(tokens: readonly string[], max: number): string[]
  * Whether `job` sits where the plan puts a task's Job, under a name it gave it: what a deleted plan
  * cleans up, when its Algos may be gone and specs can no longer be compared. Others' Jobs stay.
  */
-export function namedByPlan(plan: Readonly<ComputePlan>, tasks: ReadonlyArray<Readonly<Task>>, job: Readonly<TesseraJob>): boolean {
-  const task = tasks.find((t) => t.name === job.metadata.labels?.[planLabels.task]);
+export function namedByPlan(plan: Readonly<ComputePlan>, taskNamed: (name: string) => Readonly<Task> | undefined, job: Readonly<TesseraJob>): boolean {
+  const task = taskNamed(job.metadata.labels?.[planLabels.task] ?? '');
   if (!task || job.metadata.namespace !== taskNamespace(task, plan.metadata.namespace ?? '')) return false;
   const tokens = retryTokensOf(plan, plan.status?.appliedRetry ?? '');
   return tokens.some((t) => taskJobName(plan.metadata.name, task.name, plan.metadata.uid ?? '', t) === job.metadata.name);

@@ -40,6 +40,19 @@ export function planGraph(spec: GraphSource): PlanGraph {
   return graph;
 }
 
+/**
+ * A task of the plan by name, in O(1) (the DAG's index), or undefined: also for every name when the
+ * plan's tasks cannot be scheduled.
+ */
+export function taskLookup(spec: GraphSource): (name: string) => Readonly<Task> | undefined {
+  const graph = planGraph(spec);
+  if (!graph.ok) return () => undefined;
+  return (name) => {
+    const i = graph.dag.index.get(name);
+    return i === undefined ? undefined : graph.tasks[i];
+  };
+}
+
 /** The plan's tasks when they can be scheduled, else none. */
 export function graphTasks(spec: GraphSource): readonly Task[] {
   const graph = planGraph(spec);

@@ -14,7 +14,7 @@ import type { ObjectCache } from '../shared/object-cache.ts';
 import { conditionEvent, subjectOf } from '../shared/transition-events.ts';
 import { namedByPlan } from './identity.ts';
 import { planFinalizer, planLabels } from './names.ts';
-import { graphTasks, planGraph } from './plan-graph.ts';
+import { taskLookup } from './plan-graph.ts';
 import type { DesiredTaskJob } from './desired.ts';
 import { loanDecision, loanId, type LoanDecision } from './loans.ts';
 import { decide, type PlanDecision } from './schedule.ts';
@@ -47,8 +47,8 @@ function isForeign(job: Readonly<TesseraJob>, plan: Readonly<ComputePlan>): bool
 
 /** The plan's Jobs in other namespaces, by name: others labelled as its own are not its to delete. */
 function foreignJobs(plan: Readonly<ComputePlan>, deps: PlanReconcilerDeps): Array<Readonly<TesseraJob>> {
-  const tasks = graphTasks(plan.spec);
-  return deps.jobsOfPlan(plan.metadata.uid ?? '').filter((job) => isForeign(job, plan) && namedByPlan(plan, tasks, job));
+  const taskNamed = taskLookup(plan.spec);
+  return deps.jobsOfPlan(plan.metadata.uid ?? '').filter((job) => isForeign(job, plan) && namedByPlan(plan, taskNamed, job));
 }
 
 /**
@@ -184,8 +184,8 @@ export async function reconcilePlan(key: string, log: Logger, deps: PlanReconcil
     now: new Date(deps.clock.now()),
   });
   // Only Jobs the plan named can keep a loan alive: another carrying its labels cannot.
-  const graph = planGraph(plan.spec);
-  const named = ownJobs(jobs, plan.metadata.uid ?? '').filter((job) => graph.ok && namedByPlan(plan, graph.tasks, job));
+  const taskNamed = taskLookup(plan.spec);
+  const named = ownJobs(jobs, plan.metadata.uid ?? '').filter((job) => namedByPlan(plan, taskNamed, job));
   const loans = loanDecision({ plan, jobs: named, creating: decision.create, finished: isFinished(plan, decision), dataset: (ns, name) => deps.datasets.get(ns, name), namespaceUid: deps.namespaceUid });
   await withdrawUnbacked(plan, loans, deps, log);
   const refused = await apply(plan, decision, deps, log);

@@ -3,7 +3,6 @@ import { ComputePlanReason, maxIgnoredJobs, maxRetryTokens, type ComputePlan, ty
 import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
 import { classifyTasks, withStop, type TaskRefusal, type TaskView } from './classify.ts';
-import type { PlanDag } from './dag.ts';
 import { desiredTaskJob, type DesiredTaskJob } from './desired.ts';
 import { localOutputs, strategyRole } from './expand.ts';
 import type { StopCause } from './failure-policy.ts';
@@ -15,7 +14,7 @@ import { retryStep, type RetryStep } from './retry.ts';
 import { planStatus, type PlanSituation } from './status.ts';
 import { summarizeTasks } from './summary.ts';
 import { isActive, isDeleting, jobsByTask, jobState } from './task-jobs.ts';
-import { planGraph } from './plan-graph.ts';
+import { planGraph, taskLookup } from './plan-graph.ts';
 
 // The ComputePlan controller's one decision: from a plan and what was observed around it, which Jobs
 // to create, cancel, delete and release, and the plan's status. Pure and O(tasks + edges), so the
@@ -82,16 +81,13 @@ function localOutputLookup(spec: Readonly<ComputePlan['spec']>): ReadinessContex
   return (task, output) => local.get(`${task}/${output}`);
 }
 
-function readinessContext(observed: PlanObservation, tasks: readonly Task[], dag: PlanDag, jobs: ReadonlyMap<string, Readonly<TesseraJob>>): ReadinessContext {
+function readinessContext(observed: PlanObservation, jobs: ReadonlyMap<string, Readonly<TesseraJob>>): ReadinessContext {
   return {
     planNamespace: observed.plan.metadata.namespace ?? '',
     algo: observed.algo,
     dataset: observed.dataset,
     namespaceUid: observed.namespaceUid,
-    task: (name) => {
-      const i = dag.index.get(name);
-      return i === undefined ? undefined : tasks[i];
-    },
+    task: taskLookup(observed.plan.spec),
     job: (task) => jobs.get(task),
     role: (task) => strategyRole(observed.plan.spec, task),
     localOutput: localOutputLookup(observed.plan.spec),
@@ -191,7 +187,7 @@ export function decide(observed: PlanObservation): PlanDecision {
   const standing = identified.standing;
   const retry = retryStep(plan, jobs);
   const refusals = refusalsOf(plan, identified, retry);
-  const classified = classifyTasks({ tasks, dag, order: ordered.order, jobs: standing, refusals, readiness: readinessContext(observed, tasks, dag, standing) });
+  const classified = classifyTasks({ tasks, dag, order: ordered.order, jobs: standing, refusals, readiness: readinessContext(observed, standing) });
   const { stop, views } = withStop(plan.spec, classified);
 
   const created = mayCreate(plan, stop, retry) ? creations({ plan, tasks, views, ranks: ordered.ranks, jobs }, retry.token) : [];
