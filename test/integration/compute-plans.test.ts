@@ -211,7 +211,7 @@ describe('strategies beyond fedAvg', () => {
     const plan = await planIn(orgA.name, 'leak', ['Failed']);
     expect(plan.status?.failedTasks).toEqual([expect.objectContaining({ task: 'steal', reason: 'Unauthorized' })]);
     expect(jobsOfPlan('leak')).toEqual([]);
-    expect(await tesseraCli(['plan', 'tree', 'leak', '-n', orgA.name])).toMatch(/^steal\s+\S+\s+Failed \(Unauthorized\)/m);
+    expect(await tesseraCli(['plan', 'tree', 'leak', '-n', orgA.name])).toMatch(/^\s*steal\s+\S+\s+Failed \(Unauthorized\)/m);
   });
 });
 

@@ -66,7 +66,7 @@ describe("a plan owner naming a hospital's local head as its own task's input", 
     }, 240_000);
     expect(plan.status?.failedTasks).toEqual([expect.objectContaining({ task: 'steal', reason: 'Unauthorized' })]);
     expect(plan.status?.counts).toMatchObject({ succeeded: 4, failed: 1 });
-    expect(await tesseraCli(['plan', 'tree', 'pers', '-n', owner.name])).toMatch(/^steal\s+\S+\s+Failed \(Unauthorized\)/m);
+    expect(await tesseraCli(['plan', 'tree', 'pers', '-n', owner.name])).toMatch(/^\s*steal\s+\S+\s+Failed \(Unauthorized\)/m);
 
     const jobs = planJobs();
     expect(jobs.map((j) => j.metadata.labels?.['tessera.dev/task'])).not.toContain('steal');
