@@ -62,6 +62,14 @@ if isTrue(stalled) then
   return hs
 end
 
+-- A status an older operator wrote and nothing rewrites (a finished Job's status is its record)
+-- may say Failed without Stalled.
+if isTrue(conditions["Failed"]) then
+  hs.status = "Degraded"
+  hs.message = said(conditions["Failed"])
+  return hs
+end
+
 if isTrue(ready) then
   hs.status = "Healthy"
   hs.message = said(ready)
