@@ -73,7 +73,17 @@ build_installable() {
   finish "$out" "$start"
 }
 
-parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio helm)
+# build_health: scripts/health, the repository's own Go module (kstatus and gopher-lua, pinned in its go.mod).
+build_health() {
+  local out="$HEALTH_BIN" start; start=$(date +%s)
+  [[ -f "$out/.complete" ]] && return 0
+  log "building health (scripts/health: kstatus and Argo CD's Lua health checks)"
+  mkdir -p "$out"
+  ( cd "$here/health" && go build -trimpath -ldflags "-s -w" -o "$out/health" . )
+  finish "$out" "$start"
+}
+
+parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio helm health)
 for part in "${parts[@]}"; do
   case "$part" in
     kubernetes) build_kubernetes ;;
@@ -83,6 +93,7 @@ for part in "${parts[@]}"; do
     # Only cmd/helm, never the whole module. Without the -X, `helm version` says v4.3 (the source's
     # placeholder), which .Capabilities.HelmVersion and kubeVersion checks would see.
     helm) build_installable "$HELM_BIN" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION" "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" ;;
-    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm)" >&2; exit 2 ;;
+    health) build_health ;;
+    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm, health)" >&2; exit 2 ;;
   esac
 done

@@ -35,10 +35,12 @@ function helmLiteral(text: string): string {
 
 /**
  * The CRD as a chart template: installed unless crds.install is false, labelled with the release,
- * and annotated so `helm uninstall` keeps it (deleting a CRD deletes every object of its kind).
+ * and, unless crds.keep is false, annotated so `helm uninstall` keeps it (deleting a CRD deletes
+ * every object of its kind) and Argo CD and Flux never prune or delete it (src/api/crd.ts).
  */
 function crdTemplate(crd: CustomResourceDefinition): string {
   const labels = Object.entries(crd.metadata.labels).map(([key, value]) => `    ${key}: ${value}\n`);
+  const guards = Object.entries(crd.metadata.annotations).map(([key, value]) => `    ${key}: ${value}\n`);
   const { metadata: _metadata, ...rest } = crd;
   const [head, spec] = [stringify({ apiVersion: rest.apiVersion, kind: rest.kind }), stringify({ spec: rest.spec }, { lineWidth: 0 })];
   return [
@@ -51,6 +53,7 @@ function crdTemplate(crd: CustomResourceDefinition): string {
     '  {{- if .Values.crds.keep }}\n',
     '  annotations:\n',
     '    helm.sh/resource-policy: keep\n',
+    ...guards,
     '  {{- end }}\n',
     helmLiteral(spec),
     '{{- end }}\n',

@@ -23,3 +23,7 @@ ETCD_BIN="$(part_dir etcd "$ETCD_VERSION")"
 KWOK_BIN="$(part_dir kwok "$KWOK_VERSION")"
 MINIO_BIN="$(part_dir minio "$MINIO_VERSION")"
 HELM_BIN="$(part_dir helm "$HELM_VERSION")"
+# scripts/health (kstatus' and Argo CD's verdicts on Tessera's objects; its modules are pinned in
+# scripts/health/go.mod): keyed by a hash of its sources, so any change to them rebuilds it.
+HEALTH_VERSION="$(cat "$(dirname "${BASH_SOURCE[0]}")"/health/{go.mod,go.sum,*.go} 2>/dev/null | sha256sum | cut -c1-12)"
+HEALTH_BIN="$(part_dir health "$HEALTH_VERSION")"

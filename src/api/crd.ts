@@ -22,7 +22,7 @@ export interface JsonSchema {
 export interface CustomResourceDefinition {
   apiVersion: 'apiextensions.k8s.io/v1';
   kind: 'CustomResourceDefinition';
-  metadata: { name: string; labels: Record<string, string> };
+  metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> };
   spec: {
     group: string;
     scope: 'Namespaced';
@@ -222,7 +222,18 @@ export function openApiV3SchemaFor(kind: KindDefinition): JsonSchema {
   return withCelRules(root, kind.celRules);
 }
 
-/** The CustomResourceDefinition of a kind: namespaced, one version, status subresource. */
+/**
+ * Deleting a CRD deletes every object of its kind — every Job's record, every Dataset's history —
+ * so GitOps tools must never do it on their own: Argo CD neither prunes a CRD that left the source
+ * nor deletes it with its Application (its sync options), and Flux's kustomize-controller never
+ * garbage-collects it. Deleting one on purpose is `kubectl delete crd` (docs/gitops.md).
+ */
+export const gitopsGuards: Readonly<Record<string, string>> = {
+  'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+  'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+};
+
+/** The CustomResourceDefinition of a kind: namespaced, one version, status subresource, GitOps guards. */
 export function crdFor(kind: KindDefinition): CustomResourceDefinition {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -230,6 +241,7 @@ export function crdFor(kind: KindDefinition): CustomResourceDefinition {
     metadata: {
       name: `${kind.plural}.${kind.group}`,
       labels: { 'app.kubernetes.io/name': 'tessera', 'app.kubernetes.io/part-of': 'tessera' },
+      annotations: { ...gitopsGuards },
     },
     spec: {
       group: kind.group,

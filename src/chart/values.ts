@@ -162,7 +162,7 @@ const rbacSchema = z
 const crdsSchema = z
   .strictObject({
     install: z.boolean().default(true).describe('install the four CRDs with the release'),
-    keep: z.boolean().default(true).describe('keep the CRDs (and every Tessera object) on helm uninstall'),
+    keep: z.boolean().default(true).describe('keep the CRDs (and every Tessera object) on helm uninstall, and let Argo CD and Flux never prune or delete them'),
   })
   .prefault({});
 

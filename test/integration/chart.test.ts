@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, type Option } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { gitopsGuards } from '../../src/api/crd.ts';
 import { operatorNodeArgs } from '../../src/chart/values.ts';
 import { registerOperator } from '../../src/cli/operator-command.ts';
 import { parseOperatorOptions } from '../../src/operator/options.ts';
@@ -82,15 +83,17 @@ describe('the Helm chart', () => {
     }
   });
 
-  it('templates the four CRDs from crds/, kept on uninstall', () => {
+  it('templates the four CRDs from crds/, kept on uninstall and guarded from Argo CD and Flux unless crds.keep is false', () => {
     const crds = renderChart('tessera', ns.name).filter((m) => m.kind === 'CustomResourceDefinition');
     expect(crds.map((c) => c.metadata.name).sort()).toEqual(['algos.tessera.dev', 'computeplans.tessera.dev', 'datasets.tessera.dev', 'jobs.tessera.dev']);
     for (const crd of crds) {
-      expect(crd.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+      expect(crd.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep', ...gitopsGuards });
       const generated = parseManifests(execFileSync('cat', [fileURLToPath(new URL(`../../crds/${crd.metadata.name}.yaml`, import.meta.url))], { encoding: 'utf8' }))[0]!;
       expect(crd.spec).toEqual(generated.spec);
     }
     expect(renderChart('tessera', ns.name, { crds: { install: false } }).some((m) => m.kind === 'CustomResourceDefinition')).toBe(false);
+    const unguarded = renderChart('tessera', ns.name, { crds: { keep: false } }).filter((m) => m.kind === 'CustomResourceDefinition');
+    expect(unguarded.map((crd) => crd.metadata.annotations)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it('reaches every operator flag from values, and what it renders parses as operator options', () => {

@@ -106,25 +106,39 @@ function missingMessage(summary: TaskSummary): string {
   return `not found: ${boundedList(summary.missing)}; ${plural(summary.waitingOnMissing, 'task')} wait for them, the others go on`;
 }
 
+/** A plan that failed for good (kstatus: Stalled, so tools report it failed instead of waiting). */
 function stalledUpdate(situation: PlanSituation, plan: PlanVerdict): ConditionUpdate {
   const type = ComputePlanConditionType.Stalled;
   if (situation.halt) return { type, status: 'True', ...situation.halt };
   if (situation.summary.missing.length > 0) {
     return { type, status: 'True', reason: ComputePlanReason.DependencyNotFound, message: missingMessage(situation.summary) };
   }
-  return { type, status: 'False', reason: plan.reason, message: plan.message };
+  return { type, status: plan.phase === ComputePlanPhase.Failed ? 'True' : 'False', reason: plan.reason, message: plan.message };
+}
+
+/**
+ * Reconciling while the plan moves. A missing dependency stalls it, but while some of its Jobs still
+ * run it is both (kstatus then reads Reconciling, which it lists first: the plan is progressing);
+ * with nothing running it is Stalled alone, or kstatus would wait on it forever.
+ */
+function reconcilingStatus(situation: PlanSituation, plan: PlanVerdict, stalled: ConditionUpdate): 'True' | 'False' {
+  if (plan.phase !== ComputePlanPhase.Running && plan.phase !== ComputePlanPhase.Pending) return 'False';
+  const { queued, running } = situation.summary.counts;
+  return stalled.status === 'True' && queued + running === 0 ? 'False' : 'True';
 }
 
 function conditionUpdates(situation: PlanSituation, plan: PlanVerdict): ConditionUpdate[] {
   const is = (phase: Phase): 'True' | 'False' => (plan.phase === phase ? 'True' : 'False');
   const { reason, message } = plan;
-  const reconciling = plan.phase === ComputePlanPhase.Running || plan.phase === ComputePlanPhase.Pending;
+  const stalled = stalledUpdate(situation, plan);
+  // Ready is kstatus' "reconciled": a plan whose tasks all ended, some canceled, is done too.
+  const ready = plan.phase === ComputePlanPhase.Succeeded || plan.phase === ComputePlanPhase.Canceled;
   return [
-    { type: ComputePlanConditionType.Ready, status: is(ComputePlanPhase.Succeeded), reason, message },
+    { type: ComputePlanConditionType.Ready, status: ready ? 'True' : 'False', reason, message },
     { type: ComputePlanConditionType.Succeeded, status: is(ComputePlanPhase.Succeeded), reason, message },
     { type: ComputePlanConditionType.Failed, status: is(ComputePlanPhase.Failed), reason, message },
-    { type: ComputePlanConditionType.Reconciling, status: reconciling ? 'True' : 'False', reason, message },
-    stalledUpdate(situation, plan),
+    { type: ComputePlanConditionType.Reconciling, status: reconcilingStatus(situation, plan, stalled), reason, message },
+    stalled,
   ];
 }
 

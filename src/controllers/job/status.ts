@@ -215,16 +215,20 @@ function cancelVerdict(observed: ObservedRun): PhaseVerdict {
 
 function conditionUpdates(verdict: PhaseVerdict, observed: ObservedRun): ConditionUpdate[] {
   const is = (phase: Phase): 'True' | 'False' => (verdict.phase === phase ? 'True' : 'False');
+  const state = (on: boolean): 'True' | 'False' => (on ? 'True' : 'False');
   const { reason, message } = verdict;
   // kstatus: a run that failed for good, or cannot start until someone acts, is Stalled (Helm's
-  // --wait, Flux and Argo CD then report it failed instead of waiting out their timeouts).
+  // --wait, Flux and Argo CD then report it failed instead of waiting out their timeouts). Stalled
+  // and Reconciling are never both True: kstatus reads whichever comes first in the list.
   const stalled = reason === JobReason.ImagePullBackOff || verdict.phase === JobPhase.Failed;
+  // Ready is kstatus' "reconciled": a Job canceled by spec.cancel is where its spec says it should be.
+  const ready = verdict.phase === JobPhase.Succeeded || verdict.phase === JobPhase.Canceled;
   const updates: ConditionUpdate[] = [
-    { type: JobConditionType.Ready, status: is(JobPhase.Succeeded), reason, message },
+    { type: JobConditionType.Ready, status: state(ready), reason, message },
     { type: JobConditionType.Succeeded, status: is(JobPhase.Succeeded), reason, message },
     { type: JobConditionType.Failed, status: is(JobPhase.Failed), reason, message },
-    { type: JobConditionType.Reconciling, status: isTerminal(verdict.phase) ? 'False' : 'True', reason, message },
-    { type: JobConditionType.Stalled, status: stalled ? 'True' : 'False', reason, message },
+    { type: JobConditionType.Reconciling, status: state(!isTerminal(verdict.phase) && !stalled), reason, message },
+    { type: JobConditionType.Stalled, status: state(stalled), reason, message },
   ];
   if (observed.specChangedAfterStart) {
     updates.push({
@@ -336,7 +340,8 @@ export function invalidSpecStatus(job: TesseraJob, issues: readonly SpecIssue[],
 /** A status decided before any run is observed: `verdict`, Stalled, on top of what `base` holds. */
 function stalledStatus(job: TesseraJob, verdict: PhaseVerdict, now: Date, base: Partial<TesseraJobStatus> = {}): TesseraJobStatus {
   const updates = conditionUpdates(verdict, { batchJob: undefined, pods: [], specChangedAfterStart: false });
-  const stalled = updates.map((u) => (u.type === JobConditionType.Stalled ? { ...u, status: 'True' as const } : u));
+  const forced: Partial<Record<string, 'True' | 'False'>> = { [JobConditionType.Stalled]: 'True', [JobConditionType.Reconciling]: 'False' };
+  const stalled = updates.map((u) => ({ ...u, status: forced[u.type] ?? u.status }));
   const generation = job.metadata.generation;
   return {
     ...base,
