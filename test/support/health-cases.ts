@@ -107,7 +107,7 @@ function jobBeforeRunCases(): HealthCase[] {
 function summary(counts: Partial<TaskCounts>, fields: Partial<TaskSummary> = {}): TaskSummary {
   const full = { pending: 0, queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0, ...counts };
   const total = Object.values(full).reduce((a, b) => a + b, 0);
-  return { counts: { ...full, total }, missing: [], waitingOnMissing: 0, failed: [], performances: [], ...fields };
+  return { counts: { ...full, total }, missing: [], waitingOnMissing: 0, failed: [], failedWithoutJob: [], performances: [], ...fields };
 }
 
 /** A ComputePlan in the situation `s`, from planStatus. */
