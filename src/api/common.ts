@@ -93,16 +93,34 @@ export const defaultWorkDirSize = '20Gi';
 /** The most GPUs one container may ask for. */
 export const maxGpus = 64;
 
+/**
+ * An extended resource a device plugin advertises, `domain/name` (nvidia.com/mig-1g.10gb, amd.com/gpu),
+ * never one of Kubernetes' own (kubernetes.io domains).
+ */
+export const extendedResourceSchema = z
+  .string()
+  .max(253)
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be an extended resource name, domain/name, e.g. amd.com/gpu')
+  .refine((name) => !/(^|\.)kubernetes\.io\//.test(name), "must not be one of Kubernetes' own resources");
+
+/** Accelerators other than whole NVIDIA GPUs: MIG slices, AMD or other vendors' devices. */
+export const acceleratorSchema = z.object({
+  resource: extendedResourceSchema.describe('the device plugin\'s resource, e.g. nvidia.com/mig-1g.10gb or amd.com/gpu'),
+  count: z.int().min(1).max(maxGpus),
+  product: labelValueSchema.optional().describe("the vendor's product node label to run on (nvidia.com/gpu.product, amd.com/gpu.product-name)"),
+});
+
 /** What a container needs: requests = limits, so the pod is Guaranteed QoS and a GPU count exact. */
 export const resourcesSchema = z.object({
   cpu: quantitySchema.optional().describe('CPU cores, e.g. 2 or 500m'),
   memory: quantitySchema.optional().describe('memory, e.g. 4Gi'),
   gpu: z.int().min(0).max(maxGpus).optional().describe('whole GPUs (nvidia.com/gpu)'),
+  accelerator: acceleratorSchema.optional().describe('any other accelerator, by resource name and count (instead of gpu)'),
   gpuProduct: labelValueSchema.optional().describe('the nvidia.com/gpu.product node label to run on, e.g. NVIDIA-A100-SXM4-80GB'),
   disk: quantitySchema
     .optional()
     .describe(`scratch disk, e.g. 50Gi: the ephemeral-storage request and limit, and the size limit of the work directories (${defaultWorkDirSize} when unset)`),
-});
+}).refine((r) => !(r.gpu && r.accelerator), { message: 'set gpu or accelerator, not both: a container asks for one kind of accelerator', path: ['accelerator'] });
 
 /** CPU, memory and GPUs for one container. */
 export type Resources = z.infer<typeof resourcesSchema>;

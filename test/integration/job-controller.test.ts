@@ -58,6 +58,27 @@ describe('the Job controller', () => {
     expect(kubectl(['get', '-n', ns.name, 'tessera'])).toMatch(/gpu-train\s+Succeeded/);
   });
 
+  it.each([
+    { pool: 'mig', resources: { cpu: '1', accelerator: { resource: 'nvidia.com/mig-1g.10gb', count: 2 } } },
+    { pool: 'amd', resources: { cpu: '1', accelerator: { resource: 'amd.com/gpu', count: 1, product: 'AMD-Instinct-MI300X' } } },
+  ])('runs a job asking for $resources.accelerator.resource only on the $pool pool', async ({ pool, resources }) => {
+    const name = `accel-${pool}`;
+    applyJob({ name, spec: { image: 'local/sim:1', resources } });
+    const job = await waitForPhase(name, ['Succeeded']);
+    const node = await core.readNode({ name: job.status!.nodeName! });
+    expect(node.metadata?.labels?.['tessera.dev/pool']).toBe(pool);
+    const [batchJob] = (await batch.listNamespacedJob({ namespace: ns.name, labelSelector: `tessera.dev/job=${name}` })).items;
+    const main = batchJob!.spec!.template.spec!.containers.find((c) => c.name === 'main');
+    expect(main?.resources?.limits?.[resources.accelerator.resource]).toBe(String(resources.accelerator.count));
+  });
+
+  it('refuses gpu and accelerator together as InvalidSpec, starting nothing', async () => {
+    applyJob({ name: 'two-kinds', spec: { image: 'local/sim:1', resources: { gpu: 1, accelerator: { resource: 'amd.com/gpu', count: 1 } } } });
+    const job = await waitForPhase('two-kinds', ['Failed']);
+    expect(job.status).toMatchObject({ reason: 'InvalidSpec', message: expect.stringMatching(/gpu or accelerator, not both/) as unknown });
+    expect(await batchJobsOf('two-kinds')).toBe(0);
+  });
+
   it('keeps a job asking more GPUs than any node has Pending as Unschedulable, with the scheduler message', async () => {
     applyJob({ name: 'too-many-gpus', spec: { image: 'local/sim:1', resources: { gpu: 16 } } });
 

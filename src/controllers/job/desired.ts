@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { defaultWorkDirSize } from '../../api/common.ts';
 import type { TesseraJob } from '../../api/job.ts';
+import { acceleratorDemand } from './accelerators.ts';
 import { indexerParts, moverPodParts, usesFileSets, type MoverConfig, type MoverPodParts } from './mover-containers.ts';
 import { batchJobName, labels, managedByValue, simulationAnnotationPrefix } from './names.ts';
 import type { EffectiveRun } from './resolve.ts';
@@ -28,8 +29,8 @@ export const defaultJobRuntimeConfig: JobRuntimeConfig = {
   uploadGraceSeconds: 600,
 };
 
-const gpuResource = 'nvidia.com/gpu';
 const ephemeralStorage = 'ephemeral-storage';
+/** Where a GPU product named without a GPU count selects (NVIDIA's label, as `gpuProduct` documents). */
 const gpuProductLabel = 'nvidia.com/gpu.product';
 /** What the kernel's OOM killer leaves as the exit code (128 + SIGKILL). */
 const oomExitCode = 137;
@@ -68,7 +69,8 @@ function containerResources(run: EffectiveRun): k8s.V1ResourceRequirements | und
   const amounts: Record<string, string> = {};
   if (wanted.cpu !== undefined) amounts.cpu = String(wanted.cpu);
   if (wanted.memory !== undefined) amounts.memory = String(wanted.memory);
-  if (wanted.gpu) amounts[gpuResource] = String(wanted.gpu);
+  const accelerator = acceleratorDemand(wanted);
+  if (accelerator) amounts[accelerator.resource] = String(accelerator.count);
   // Only when asked: nodes that report no ephemeral-storage (kwok's, some virtual kubelets) could
   // never schedule a default request. The work directories are bounded either way (workDirSize).
   if (wanted.disk !== undefined) amounts[ephemeralStorage] = String(wanted.disk);
@@ -77,15 +79,18 @@ function containerResources(run: EffectiveRun): k8s.V1ResourceRequirements | und
 
 function tolerations(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): k8s.V1Toleration[] | undefined {
   const own = [...((job.spec.tolerations ?? []) as k8s.V1Toleration[]), ...(config.podTolerations ?? [])];
-  if (!run.resources?.gpu) return own.length ? own : undefined;
-  return [...own, { key: gpuResource, operator: 'Exists', effect: 'NoSchedule' }];
+  const accelerator = acceleratorDemand(run.resources);
+  if (!accelerator) return own.length ? own : undefined;
+  return [...own, ...accelerator.tolerate.map((key) => ({ key, operator: 'Exists', effect: 'NoSchedule' }))];
 }
 
 function nodeSelector(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): Record<string, string> | undefined {
   // The operator's labels win: a Job may narrow where it runs, never leave the operator's nodes.
   const selector = { ...job.spec.nodeSelector, ...config.podNodeSelector };
-  const product = run.resources?.gpuProduct;
-  if (product) selector[gpuProductLabel] = product;
+  const product = acceleratorDemand(run.resources)?.product;
+  if (product) selector[product.label] = product.value;
+  // A GPU product named without a count still picks the node (as it always has).
+  else if (run.resources?.gpuProduct && !run.resources.accelerator) selector[gpuProductLabel] = run.resources.gpuProduct;
   return Object.keys(selector).length ? selector : undefined;
 }
 

@@ -29,6 +29,12 @@ export interface AlgoRun {
 export function mergeResources(defaults: Readonly<Resources> | undefined, own: Readonly<Resources> | undefined): Resources | undefined {
   if (!defaults && !own) return undefined;
   const merged: Resources = { ...defaults };
+  // gpu and accelerator are one choice: a run that makes it replaces the Algo's, whichever it was.
+  if (own?.gpu !== undefined || own?.accelerator !== undefined) {
+    delete merged.gpu;
+    delete merged.accelerator;
+    delete merged.gpuProduct;
+  }
   for (const [key, value] of Object.entries(own ?? {})) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
   return merged;
 }
