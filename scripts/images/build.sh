@@ -15,7 +15,8 @@
 # through the host's network, with the host's CA bundle as a build secret.
 #
 # Usage: build.sh [--no-load]. Loads into the containerd at $TESSERA_CONTAINERD_ADDRESS (default:
-# the one cluster.sh runs under $TESSERA_RUN_DIR) when it answers.
+# the one cluster.sh runs under $TESSERA_RUN_DIR) when it answers. `build.sh inspect` prints the
+# built operator image's `buildah inspect` (what the e2e tests compare with the node's image).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -60,6 +61,8 @@ build_operator() {
 main() {
   local load=1 started operator; started=$(date +%s)
   [[ "${1:-}" == --no-load ]] && load=0
+  # inspect: the built operator image's buildah inspect (JSON), for the tests; builds nothing.
+  [[ "${1:-}" == inspect ]] && { bh inspect --type image "docker.io/tessera/operator:$(app_version)"; return; }
   mkdir -p "$IMAGES_CACHE" "$LOGS"
   ensure_packages buildah:buildah
   operator="docker.io/tessera/operator:$(app_version)"
