@@ -21,8 +21,9 @@ function run(script: string, args: string[], quiet = false): number {
 /**
  * Brings the local cluster with its real node up for the e2e tests, or reuses a healthy one, and makes
  * sure the real node's containerd holds the current images, built from the top-level Dockerfile (a
- * changed src/ is rebuilt and loaded in about 25 seconds). Fails with what to do when a part is missing; never skips. A cluster this run started is
- * stopped at the end (TESSERA_KEEP_CLUSTER=1 keeps it).
+ * changed src/ is rebuilt and loaded in about 25 seconds). Fails with what to do when a part is
+ * missing; never skips. A cluster this run started is stopped at the end (TESSERA_KEEP_CLUSTER=1
+ * keeps it).
  */
 export default function setup(): () => void {
   if (process.env.TESSERA_REAL_NODE === '0') {
