@@ -44,11 +44,11 @@ app_version() {
 
 # build_pause: pause/pause.go, static, with the module-less `go build`, then pause/Dockerfile over it.
 build_pause() {
-  local context="$IMAGES_CACHE/pause-context"
-  mkdir -p "$context"
+  local context; context="$(mktemp -d "$IMAGES_CACHE/pause.XXXXXX")"
   (cd "$here/pause" && GOCACHE="$TESSERA_CACHE/go/build" CGO_ENABLED=0 GOTOOLCHAIN=local GO111MODULE=off GOFLAGS= \
     go build -trimpath -ldflags '-s -w' -o "$context/pause" pause.go) || die "could not build pause/pause.go"
   bud -t "$PAUSE_IMAGE" -f "$here/pause/Dockerfile" "$context" || die "could not build $PAUSE_IMAGE; see $LOG"
+  rm -rf "$context"
 }
 
 # build_operator NAME: the top-level Dockerfile, with the repository as its context.

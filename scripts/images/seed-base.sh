@@ -35,10 +35,11 @@ debian_mirror() {
 bookworm_rootfs() {
   local tar="$IMAGES_CACHE/rootfs-bookworm-minbase-$BASE_IMAGE_VERSION.tar"
   [[ -f "$tar" ]] && { echo "$tar"; return 0; }
-  local root="$IMAGES_CACHE/rootfs.tmp" mirror started; started=$(date +%s)
+  local root mirror started; started=$(date +%s)
   mirror="$(debian_mirror)"
   log "debootstrap --variant=minbase bookworm from $mirror (log $LOG)"
-  unmount_under "$root" && rm -rf "$root"
+  # A directory of its own, so two cold builds at once do not share a target.
+  root="$(mktemp -d "$IMAGES_CACHE/rootfs.XXXXXX")"
   # debootstrap mounts /proc and /sys inside the target; never leave them there, even on failure.
   if ! debootstrap --variant=minbase bookworm "$root" "$mirror" >>"$LOG" 2>&1; then
     unmount_under "$root"
@@ -47,7 +48,7 @@ bookworm_rootfs() {
   unmount_under "$root"
   rm -rf "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/var/log/* "$root"/dev/* \
     "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/*
-  tar -C "$root" --numeric-owner -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
+  tar -C "$root" --numeric-owner -cf "$root.tar" . && mv "$root.tar" "$tar"
   rm -rf "$root"
   log "debootstrapped bookworm in $(( $(date +%s) - started ))s"
   echo "$tar"
