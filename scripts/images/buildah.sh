@@ -20,9 +20,6 @@ bud() {
   bh bud --isolation chroot --network host --pull-never --layers --quiet "$@" >>"$LOG" 2>&1
 }
 
-# image_exists NAME: whether local storage holds NAME.
-image_exists() { bh inspect --type image "$1" >/dev/null 2>&1; }
-
 # image_label NAME LABEL: LABEL of image NAME, empty if it has none or NAME is missing.
 image_label() {
   bh inspect --type image --format "{{index .Docker.Config.Labels \"$2\"}}" "$1" 2>/dev/null || true
