@@ -10,6 +10,9 @@ HELM_VERSION=v4.3.1
 NODE_VERSION=24
 # The base rootfs of Tessera's images (debootstrap minbase bookworm); bump it to rebuild the base.
 BASE_IMAGE_VERSION=1
+# npm in the locally seeded node:24-bookworm-slim (scripts/images/seed-base.sh), which runs the
+# Dockerfile's `npm ci`; bump it to reseed the base.
+NPM_VERSION=11.19.1
 
 TESSERA_CACHE="${TESSERA_CACHE:-$HOME/.cache/tessera}"
 GO_VERSION="$(go env GOVERSION 2>/dev/null || echo nogo)"

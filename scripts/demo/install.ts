@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { clusterEnv } from '../../test/support/cluster-env.ts';
 import { chartDir, helm, helmBinary, helmRun } from '../../test/support/helm.ts';
+import { tesseraImageReference } from '../../test/support/image.ts';
 import { kubectl } from './federated.ts';
 
 // Tessera installed on the local cluster the way users install it: the Helm chart, the operator in
@@ -46,13 +47,14 @@ export function adoptExistingCrds(): void {
 }
 
 /**
- * The digest of the Tessera image loaded in the real node's containerd. The tag stays `dev` while
- * the code changes, so the pod template carries the digest: a rebuilt image rolls the operator out.
+ * The digest of the Tessera image loaded in the real node's containerd. The tag (the chart's
+ * appVersion) stays while the code changes, so the pod template carries the digest: a rebuilt image
+ * rolls the operator out.
  */
 export function loadedImageDigest(): string {
   const address = process.env.TESSERA_CONTAINERD_ADDRESS ?? `${process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster'}/containerd/containerd.sock`;
   const listing = execFileSync('ctr', ['--address', address, '--connect-timeout', '5s', '-n', 'k8s.io', 'images', 'ls'], { encoding: 'utf8' });
-  const line = listing.split('\n').find((l) => l.startsWith('docker.io/tessera/operator:dev '));
+  const line = listing.split('\n').find((l) => l.startsWith(`${tesseraImageReference} `));
   return /sha256:[0-9a-f]{64}/.exec(line ?? '')?.[0] ?? 'unknown';
 }
 

@@ -3,6 +3,7 @@
 // followed live, and its leaderboard printed. Every run starts the plan afresh.
 import type { ComputePlan } from '../../src/api/computeplan.ts';
 import { applyPlan, examplePlan, followPlan, prepareFederation, resetFederation, tessera } from './federated.ts';
+import { tesseraImage } from '../../test/support/image.ts';
 import { installTessera, release } from './install.ts';
 
 const started = performance.now();
@@ -14,7 +15,7 @@ installTessera();
 const federation = examplePlan();
 say(`federated logistic regression: hospitals ${federation.hospitals.join(', ')} keep their data, ${federation.aggregator} aggregates`);
 resetFederation(federation);
-await prepareFederation(federation, 'tessera/operator:dev', (line) => say(line.split('\n').at(-1) ?? line));
+await prepareFederation(federation, tesseraImage, (line) => say(line.split('\n').at(-1) ?? line));
 say(`kubectl apply -f examples/federated/plan.yaml`);
 applyPlan();
 

@@ -6,7 +6,7 @@ import { chartValuesSchema, defaultChartValues } from './values.ts';
 describe('the chart values schema', () => {
   it('gives every value a default, so an empty values file is a full install', () => {
     const values = defaultChartValues();
-    expect(values.image).toEqual({ repository: 'tessera/operator', tag: 'dev', pullPolicy: 'IfNotPresent' });
+    expect(values.image).toEqual({ repository: 'tessera/operator', tag: '', pullPolicy: 'IfNotPresent' });
     expect(values.leaderElection.enabled).toBe(true);
     expect(values.transfer.service).toEqual({ annotations: {}, port: 8090, clusterIP: '' });
     expect(values.crds).toEqual({ install: true, keep: true });

@@ -26,7 +26,7 @@ const resourcesSchema = z.strictObject({
 const imageSchema = z
   .strictObject({
     repository: z.string().min(1).default('tessera/operator').describe('the operator image (Node 24 + Tessera); also the mover image unless operator.moverImage is set'),
-    tag: z.string().min(1).default('dev').describe('the image tag'),
+    tag: z.string().default('').describe("the image tag; default: the chart's appVersion"),
     pullPolicy: imagePullPolicy.default('IfNotPresent'),
   })
   .prefault({})

@@ -9,6 +9,7 @@ import { helm } from '../support/helm.ts';
 import { installTessera, operatorLogs, release, uninstallTessera } from '../../scripts/demo/install.ts';
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
+import { loadedImage, namesImage } from '../support/image.ts';
 import { tesseraImage } from '../support/real-node.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
 
@@ -88,6 +89,14 @@ describe('Tessera installed with its Helm chart', () => {
     await waitFor('the operator to log that it leads', () => operatorLogs().includes('became the leader'));
     const lease = JSON.parse(kubectl(['get', 'lease', '-n', releaseNs, 'tessera-operator', '-o', 'json'])) as k8s.V1Lease;
     expect(lease.spec?.holderIdentity).toBe(pod.metadata?.name);
+  });
+
+  it("runs the operator from the chart's default image: the Dockerfile's, tagged with the appVersion", async () => {
+    const pods = await core.listNamespacedPod({ namespace: releaseNs, labelSelector: 'app.kubernetes.io/component=operator' });
+    const live = pods.items.find((p) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running');
+    expect(live?.spec?.containers[0]?.image).toBe(tesseraImage);
+    // The image build.sh built from the Dockerfile and loaded into the real node's containerd.
+    expect(namesImage(live?.status?.containerStatuses?.[0]?.imageID ?? '', loadedImage())).toBe(true);
   });
 
   it('runs a user\'s Job on a pushed Dataset: pull init container, main, push sidecar, outputs and metrics in status', async () => {

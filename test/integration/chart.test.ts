@@ -24,7 +24,7 @@ const deployDir = fileURLToPath(new URL('../../deploy', import.meta.url));
 /** Values a cluster without DNS uses (the e2e's), with every optional part switched on. */
 const everything = {
   replicaCount: 2,
-  image: { repository: 'tessera/operator', tag: 'dev', pullPolicy: 'Never' },
+  image: { pullPolicy: 'Never' },
   nodeSelector: { 'tessera.dev/real-node': 'true' },
   tolerations: [{ key: 'tessera.dev/real-node', operator: 'Exists', effect: 'NoSchedule' }],
   runs: {

@@ -8,8 +8,9 @@ const runDir = process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster';
 const needs =
   `See the messages above and the logs under ${runDir}/logs (containerd, kubelet, kube-proxy, images, apt). ` +
   'The real node needs root, cgroup v1, Go (to build the kubelet, kube-proxy and the pause program), ' +
-  "Debian's apt archive (containerd, runc, containernetworking-plugins, iptables and debootstrap are installed " +
-  'on first use) and `npm ci` (the image takes its Node binary from node_modules/node). ' +
+  "Debian's apt archive (containerd, runc, containernetworking-plugins, iptables, debootstrap and buildah are " +
+  'installed on first use), `npm ci` (the seeded node:24-bookworm-slim takes its Node binary from node_modules/node) ' +
+  "and the npm registry (the Dockerfile's `npm ci`; see the images log). " +
   'Run `scripts/cluster.sh up` by hand to see each step.';
 
 function run(script: string, args: string[], quiet = false): number {
@@ -19,9 +20,10 @@ function run(script: string, args: string[], quiet = false): number {
 
 /**
  * Brings the local cluster with its real node up for the e2e tests, or reuses a healthy one, and makes
- * sure the real node's containerd holds the current images (a changed src/ is rebuilt and loaded in
- * seconds). Fails with what to do when a part is missing; never skips. A cluster this run started is
- * stopped at the end (TESSERA_KEEP_CLUSTER=1 keeps it).
+ * sure the real node's containerd holds the current images, built from the top-level Dockerfile (a
+ * changed src/ is rebuilt and loaded in about 25 seconds). Fails with what to do when a part is
+ * missing; never skips. A cluster this run started is stopped at the end (TESSERA_KEEP_CLUSTER=1
+ * keeps it).
  */
 export default function setup(): () => void {
   if (process.env.TESSERA_REAL_NODE === '0') {

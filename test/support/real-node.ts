@@ -1,4 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
+import { tesseraImage } from './image.ts';
 
 // Pods for the real node (scripts/cluster/real-node.sh): they select its label and tolerate its
 // taint, run the Tessera image that scripts/images/build.sh loads into its containerd, and follow
@@ -7,8 +8,7 @@ import type * as k8s from '@kubernetes/client-node';
 /** The label (and taint key) of the real node; kwok-bound pods never carry either. */
 export const realNodeLabel = 'tessera.dev/real-node';
 
-/** Tessera's image: Node 24, production node_modules, src/; entrypoint `node /app/src/cli/main.ts`. */
-export const tesseraImage = 'tessera/operator:dev';
+export { tesseraImage };
 
 const restricted: k8s.V1SecurityContext = {
   runAsNonRoot: true,

@@ -50,7 +50,7 @@ app.kubernetes.io/part-of: tessera
 {{- end }}
 
 {{- define "tessera.image" -}}
-{{ .Values.image.repository }}:{{ .Values.image.tag }}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end }}
 
 {{- define "tessera.transferServiceName" -}}
