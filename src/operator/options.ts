@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { defaultMoverImage } from '../controllers/job/desired.ts';
 
 const hostPort = z.string().regex(/^[^:]*:\d+$/, 'expected host:port, e.g. 127.0.0.1:8080 or :8080');
 
@@ -89,7 +90,7 @@ export const operatorDefaults = {
   importBucket: 'tessera-imports',
   transferAddress: '127.0.0.1:8090',
   apiAddress: '0.0.0.0:8443',
-  moverImage: 'tessera/operator:dev',
+  moverImage: defaultMoverImage,
   uploadGraceSeconds: '600',
   gcIntervalSeconds: '3600',
   gcGraceSeconds: '3600',

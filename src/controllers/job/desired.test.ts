@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type * as k8s from '@kubernetes/client-node';
 import { makeJob, readyRun } from '../../../test/support/job-builders.ts';
 import { digestOf } from '../../../test/support/plan-builders.ts';
 import { defaultWorkDirSize } from '../../api/common.ts';
 import type { TesseraJob } from '../../api/job.ts';
-import { defaultJobRuntimeConfig, desiredBatchJob, type JobRuntimeConfig } from './desired.ts';
+import { defaultJobRuntimeConfig, defaultMoverImage, desiredBatchJob, type JobRuntimeConfig } from './desired.ts';
 import { batchJobName } from './names.ts';
 
 const config = defaultJobRuntimeConfig;
@@ -234,5 +235,14 @@ describe('batchJobName', () => {
     expect(batchJobName('a', 'u1')).not.toBe(batchJobName('a', 'u2'));
     expect(batchJobName(long, 'u1').length).toBeLessThanOrEqual(63);
     expect(batchJobName(long, 'u1')).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+  });
+});
+
+describe('defaultMoverImage', () => {
+  it("is the operator's image at the chart's appVersion and package.json's version", () => {
+    const chart = readFileSync(new URL('../../../charts/tessera/Chart.yaml', import.meta.url), 'utf8');
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(defaultMoverImage).toBe(`tessera/operator:${pkg.version}`);
+    expect(chart).toMatch(new RegExp(`^appVersion: "${pkg.version}"$`, 'm'));
   });
 });

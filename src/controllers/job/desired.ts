@@ -21,10 +21,16 @@ export interface JobRuntimeConfig extends MoverConfig {
   podTolerations?: k8s.V1Toleration[];
 }
 
+/**
+ * The operator's own image, which movers run: the chart's appVersion (package.json's version);
+ * `desired.test.ts` keeps them equal.
+ */
+export const defaultMoverImage = 'tessera/operator:0.1.0';
+
 export const defaultJobRuntimeConfig: JobRuntimeConfig = {
   ttlSecondsAfterFinished: 3600,
   runAsUser: 65532,
-  moverImage: 'tessera/operator:dev',
+  moverImage: defaultMoverImage,
   transferUrl: 'http://127.0.0.1:8090',
   uploadGraceSeconds: 600,
 };
