@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { basename } from 'node:path';
 import { Command } from 'commander';
 import { registerAlgo } from './algo-command.ts';
 import { registerDataset } from './dataset-command.ts';
@@ -10,7 +11,9 @@ import { registerTransfer } from './transfer-command.ts';
 
 // The `tessera` command. Subcommands load their code lazily so `tessera --help` stays instant.
 
-const program = new Command('tessera').description('Run machine-learning jobs, datasets and compute plans on Kubernetes');
+// As a kubectl plugin (the single executable kubectl-tessera), usage reads as it is typed: kubectl tessera.
+const name = basename(process.execPath).startsWith('kubectl-') ? 'kubectl tessera' : 'tessera';
+const program = new Command(name).description('Run machine-learning jobs, datasets and compute plans on Kubernetes');
 registerOperator(program);
 registerTransfer(program);
 registerDataset(program);
