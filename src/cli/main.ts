@@ -11,6 +11,12 @@ import { registerTransfer } from './transfer-command.ts';
 
 // The `tessera` command. Subcommands load their code lazily so `tessera --help` stays instant.
 
+// The installed package runs on whatever Node the user has; older ones fail deep inside a dependency.
+if (Number(process.versions.node.split('.')[0]) < 24) {
+  console.error(`tessera needs Node 24 or later, not ${process.version}: install Node 24, or use the single executable kubectl-tessera (docs/cli.md)`);
+  process.exit(1);
+}
+
 // As a kubectl plugin (the single executable kubectl-tessera), usage reads as it is typed: kubectl tessera.
 const name = basename(process.execPath).startsWith('kubectl-') ? 'kubectl tessera' : 'tessera';
 const program = new Command(name).description('Run machine-learning jobs, datasets and compute plans on Kubernetes');

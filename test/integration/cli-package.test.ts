@@ -38,9 +38,9 @@ afterAll(async () => {
 });
 
 const packaged = (args: string[], kubeconfig = env.kubeconfig): ReturnType<typeof runAsUser> => runAsUser(cli.installed, args, { kubeconfig, path: [node24Dir] });
-// `kubectl tessera …`: kubectl finds kubectl-tessera on PATH. No Node is put on PATH for it.
+// `kubectl tessera …`: kubectl finds kubectl-tessera on PATH, which holds only the two of them: no Node.
 const plugin = (args: string[], kubeconfig = env.kubeconfig): ReturnType<typeof runAsUser> =>
-  runAsUser(env.kubectl, ['tessera', ...args], { kubeconfig, path: [cli.seaDir, dirname(env.kubectl)] });
+  runAsUser(env.kubectl, ['tessera', ...args], { kubeconfig, path: [cli.seaDir, dirname(env.kubectl)], only: true });
 
 async function dataDir(name: string, files: Record<string, string>): Promise<string> {
   const dir = join(scratch, name);

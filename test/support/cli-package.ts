@@ -49,11 +49,13 @@ export interface Ran {
 }
 
 /**
- * Runs `file args` as a workstation would (a kubeconfig, no store keys), with `path` first on PATH:
- * the packaged CLI's `#!/usr/bin/env node` finds Node 24 there, as on a user's machine with it.
+ * Runs `file args` as a workstation would (a kubeconfig, no store keys). `path` goes first on PATH
+ * (the packaged CLI's `#!/usr/bin/env node` finds Node 24 there, as on a user's machine with it);
+ * with `only`, it is the whole PATH.
  */
-export async function runAsUser(file: string, args: string[], opts: { kubeconfig: string; path: string[] }): Promise<Ran> {
-  const env = { ...workstationEnv(opts.kubeconfig), PATH: [...opts.path, process.env.PATH ?? ''].join(':') };
+export async function runAsUser(file: string, args: string[], opts: { kubeconfig: string; path: string[]; only?: boolean }): Promise<Ran> {
+  const path = opts.only ? opts.path : [...opts.path, process.env.PATH ?? ''];
+  const env = { ...workstationEnv(opts.kubeconfig), PATH: path.join(':') };
   try {
     const { stdout, stderr } = await run(file, args, { env, maxBuffer: 16 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
