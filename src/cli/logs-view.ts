@@ -1,8 +1,8 @@
 import { logsOutputName, type TesseraJob } from '../api/job.ts';
 
 // Which log `tessera logs` prints, decided from what was read. Pure. A run's main-container log is
-// saved as its `logs` output when the run ends (src/transfer/server/handlers.ts, saveLog), so it
-// outlives the pod; while the pod lives, kubectl logs shows it live.
+// saved as its `logs` output when the run commits its outputs (src/transfer/server/handlers.ts,
+// saveLog), so it outlives the pod; while the pod lives, kubectl logs shows it live.
 
 /** What `tessera logs` was asked for: a Tessera Job, or a ComputePlan's task (`plan/task`). */
 export type LogTarget = { kind: 'job'; name: string } | { kind: 'task'; plan: string; task: string };
@@ -24,7 +24,8 @@ export function savedLog(job: Readonly<TesseraJob>): { digest: string; bytes: nu
   const phase = job.status?.phase ?? 'Pending';
   return {
     missing:
-      `error: Job ${namespace}/${name} has no saved log (phase ${phase}): a run's log is saved when it ends, where the node serves pod logs. ` +
+      `error: Job ${namespace}/${name} has no saved log (phase ${phase}): a run's log is saved when it commits its outputs ` +
+      `(runs without outputs save none), where the node serves pod logs. ` +
       `While its pod exists: kubectl logs -n ${namespace} -l tessera.dev/job=${name} -c main`,
   };
 }

@@ -9,7 +9,8 @@ import { tesseraCli } from '../support/tessera-cli.ts';
 
 // `tessera logs`: a run's log read back after its pod is gone. Only the real node serves pod logs
 // (kwok serves none), so the run is a real container there, with Tessera installed by its chart: the
-// transfer API saves the main container's log as the run's `logs` output when the run commits.
+// transfer API saves the main container's log as the run's `logs` output when the run commits its
+// outputs (a run without outputs has no push sidecar, so nothing commits and no log is saved).
 
 const ns = useNamespace(import.meta.filename);
 const { core } = kube();
@@ -22,11 +23,11 @@ afterAll(() => {
   uninstallTessera();
 });
 
-const script = ['echo "hello from the run"', 'echo "second line" >&2', 'echo "third line"'].join('\n');
+const script = ['echo "hello from the run"', 'echo "second line" >&2', 'echo done > /tessera/outputs/out/result.txt', 'echo "third line"'].join('\n');
 
 describe('tessera logs', () => {
   it("prints a finished Job's saved log after its pod and batch Job are deleted", async () => {
-    kubectlApply(ns.name, stringify({ apiVersion: 'tessera.dev/v1alpha1', kind: 'Job', metadata: { name: 'hello' }, spec: { image: tesseraImage, command: ['sh', '-c', script], resources: { cpu: '250m', memory: '128Mi' } } }));
+    kubectlApply(ns.name, stringify({ apiVersion: 'tessera.dev/v1alpha1', kind: 'Job', metadata: { name: 'hello' }, spec: { image: tesseraImage, command: ['sh', '-c', script], outputs: [{ name: 'out' }], resources: { cpu: '250m', memory: '128Mi' } } }));
     const job = await waitFor('Job hello to finish', () => {
       const read = kubectlGet<TesseraJob>(ns.name, 'jobs.tessera.dev', 'hello');
       return ['Succeeded', 'Failed'].includes(read.status?.phase ?? '') ? read : undefined;
