@@ -50,4 +50,20 @@ describe('tessera logs', () => {
     expect(json).toMatchObject({ job: 'hello', namespace: ns.name, phase: 'Succeeded', digest: saved?.digest });
     expect(json.log).toBe(text);
   });
+
+  it("prints the log of a ComputePlan's task as PLAN/TASK", async () => {
+    const algo = { image: tesseraImage, command: ['sh', '-c', 'echo "greetings from a task"; echo ok > /tessera/outputs/model/m.txt'], category: 'aggregate', outputs: [{ name: 'model' }], resources: { cpu: '250m', memory: '128Mi' } };
+    kubectlApply(ns.name, stringify({ apiVersion: 'tessera.dev/v1alpha1', kind: 'Algo', metadata: { name: 'greeter' }, spec: algo }));
+    kubectlApply(ns.name, stringify({ apiVersion: 'tessera.dev/v1alpha1', kind: 'ComputePlan', metadata: { name: 'greeting' }, spec: { tasks: [{ name: 'greet', algoRef: { name: 'greeter' }, inputs: [] }] } }));
+    await waitFor('plan greeting to finish', () => {
+      const phase = kubectlGet<{ status?: { phase?: string } }>(ns.name, 'computeplans.tessera.dev', 'greeting').status?.phase;
+      if (phase === 'Failed') throw new Error(`plan greeting Failed:\n${kubectl(['get', '-n', ns.name, 'computeplans.tessera.dev,jobs.tessera.dev', '-o', 'yaml'])}`);
+      return phase === 'Succeeded';
+    }, 150_000);
+
+    expect(await tesseraCli(['logs', 'greeting/greet', '-n', ns.name])).toContain('greetings from a task\n');
+    const tree = JSON.parse(await tesseraCli(['plan', 'tree', 'greeting', '-n', ns.name, '-o', 'json'])) as { kind: string; items: Array<{ kind: string; status?: { phase?: string } }> };
+    expect(tree.kind).toBe('List');
+    expect(tree.items.map((item) => [item.kind, item.status?.phase])).toEqual([['ComputePlan', 'Succeeded'], ['Job', 'Succeeded']]);
+  });
 });
