@@ -31,4 +31,12 @@ if (plan.status?.phase !== 'Succeeded') {
   console.error(`demo: the plan ended ${plan.status?.phase}: ${JSON.stringify(plan.status?.conditions?.find((c) => c.type === 'Ready'))}`);
   process.exit(1);
 }
-say(`done. Try: tessera plan tree ${federation.plan.metadata.name} -n ${federation.aggregator}; kubectl get tessera -A; scripts/cluster.sh down stops the cluster`);
+// Commands that work as printed, from this checkout: bin/tessera runs the CLI on the project's Node 24.
+const planRef = `${federation.plan.metadata.name} -n ${federation.aggregator}`;
+const bestTask = plan.status?.performances?.[0]?.task;
+say('done. Try, in this checkout:');
+console.log(`  export KUBECONFIG=${process.env.KUBECONFIG ?? '/tmp/tessera-cluster/kubeconfig'}`);
+console.log(`  bin/tessera plan tree ${planRef}`);
+if (bestTask) console.log(`  bin/tessera logs ${federation.plan.metadata.name}/${bestTask} -n ${federation.aggregator}`);
+console.log(`  ${process.env.TESSERA_KUBECTL ?? 'kubectl'} get tessera -A`);
+console.log('scripts/cluster.sh down stops the cluster.');

@@ -2,6 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Dataset } from '../api/dataset.ts';
 import { serverSideApply } from '../runtime/apply.ts';
 import { makeObjectApi } from '../runtime/kube-client.ts';
+import { unservedResource } from './errors.ts';
 
 // The CLI's writes and reads of Tessera objects, as kubectl would make them: server-side apply with
 // the CLI's own field manager, so it owns only the fields it sets and leaves the rest to GitOps.
@@ -14,7 +15,21 @@ export async function applyTessera(kc: k8s.KubeConfig, obj: k8s.KubernetesObject
 /** Reads a Tessera object of kind `plural`. */
 export async function readTessera<T>(kc: k8s.KubeConfig, plural: string, namespace: string, name: string): Promise<T> {
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  return (await custom.getNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural, namespace, name })) as T;
+  try {
+    return (await custom.getNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural, namespace, name })) as T;
+  } catch (error) {
+    throw unservedResource(error, `${plural}.tessera.dev`);
+  }
+}
+
+/** Lists Tessera objects of kind `plural` in every namespace the caller may list, by label. */
+export async function listTessera<T>(kc: k8s.KubeConfig, plural: string, labelSelector: string): Promise<T[]> {
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  try {
+    return ((await custom.listClusterCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural, labelSelector })) as { items: T[] }).items;
+  } catch (error) {
+    throw unservedResource(error, `${plural}.tessera.dev`);
+  }
 }
 
 function readyOf(dataset: Dataset | undefined): { status?: string; reason?: string; message?: string } {

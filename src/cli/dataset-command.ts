@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { Dataset, DatasetPermissions } from '../api/dataset.ts';
+import { outputOption, type OutputFormat } from './output-option.ts';
 
 // `tessera dataset push|versions|import` and `tessera fileset pull`: what a data owner runs on their
 // workstation (push, versions, pull) and what a Dataset's import Job runs in its pod (import).
@@ -13,6 +14,8 @@ interface PushFlags {
   approveCode?: string;
   testOnly?: boolean;
   wait: boolean;
+  /** Print the Dataset in this format instead of applying it (GitOps: Git stays the source of truth). */
+  output?: 'yaml' | 'json';
 }
 
 const listOf = (flag: string | undefined): string[] | undefined => flag?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -35,26 +38,37 @@ function datasetSpec(digest: string, flags: PushFlags): Dataset['spec'] {
   return { source: { fileSet: { digest } }, ...(flags.testOnly ? { testOnly: true } : {}), ...(permissions ? { permissions } : {}) };
 }
 
-/** Pushes a directory as a Dataset's new version: upload what the store lacks, then apply the Dataset. */
+/** Pushes a directory as a Dataset's new version: upload what the store lacks, then apply the Dataset (or print it, with --output). */
 async function pushDataset(dir: string, flags: PushFlags): Promise<void> {
   const { pushGranted } = await import('./push-granted.ts');
   const { applyTessera, waitForDataset } = await import('./apply-tessera.ts');
   const { groupVersion } = await import('../api/common.ts');
   await pushGranted(dir, { ...flags, kind: 'Dataset' }, async ({ kc, namespace, result }) => {
-    console.log(`pushed ${result.manifest.entries.length} files as ${result.digest}: ${result.uploadedBlobs} blobs (${result.uploadedBytes} bytes) uploaded, ${result.skippedBlobs} already held by ${namespace}`);
-    await applyTessera(kc, { apiVersion: groupVersion, kind: 'Dataset', metadata: { name: flags.name, namespace }, spec: datasetSpec(result.digest, flags) });
+    // With --output, stdout is the manifest alone, so the report goes to stderr.
+    const report = flags.output ? console.error : console.log;
+    report(`pushed ${result.manifest.entries.length} files as ${result.digest}: ${result.uploadedBlobs} blobs (${result.uploadedBytes} bytes) uploaded, ${result.skippedBlobs} already held by ${namespace}`);
+    const dataset = { apiVersion: groupVersion, kind: 'Dataset', metadata: { name: flags.name, namespace }, spec: datasetSpec(result.digest, flags) };
+    if (flags.output) {
+      const { formatOutput } = await import('./output.ts');
+      console.log(formatOutput(flags.output, dataset, () => ''));
+      return;
+    }
+    await applyTessera(kc, dataset);
     if (!flags.wait) return;
-    const dataset = await waitForDataset(kc, { namespace, name: flags.name }, result.digest);
-    console.log(`Dataset ${namespace}/${flags.name} is at version ${dataset.status?.version} (${dataset.status?.files} files, ${dataset.status?.bytes} bytes)`);
+    const ready = await waitForDataset(kc, { namespace, name: flags.name }, result.digest);
+    console.log(`Dataset ${namespace}/${flags.name} is at version ${ready.status?.version} (${ready.status?.files} files, ${ready.status?.bytes} bytes)`);
   });
 }
 
-async function listVersions(name: string, flags: { namespace?: string }): Promise<void> {
+async function listVersions(name: string, flags: { namespace?: string; output: OutputFormat }): Promise<void> {
   const { kubeContext } = await import('./context.ts');
   const { readTessera } = await import('./apply-tessera.ts');
+  const { formatOutput } = await import('./output.ts');
+  const { formatTable } = await import('./table.ts');
   const { kc, namespace } = kubeContext(flags.namespace);
   const dataset = await readTessera<Dataset>(kc, 'datasets', namespace, name);
-  const rows = (dataset.status?.history ?? []).map((v) => [
+  const history = dataset.status?.history ?? [];
+  const rows = history.map((v) => [
     String(v.version),
     v.version === dataset.status?.version ? 'current' : '',
     v.digest,
@@ -62,8 +76,8 @@ async function listVersions(name: string, flags: { namespace?: string }): Promis
     String(v.bytes),
     v.createdAt ?? '',
   ]);
-  const { formatTable } = await import('./table.ts');
-  console.log(formatTable(['VERSION', '', 'DIGEST', 'FILES', 'BYTES', 'CREATED'], rows));
+  const data = { dataset: name, namespace, current: dataset.status?.version, versions: history };
+  console.log(formatOutput(flags.output, data, () => formatTable(['VERSION', '', 'DIGEST', 'FILES', 'BYTES', 'CREATED'], rows)));
 }
 
 /** Registers `tessera dataset` and `tessera fileset`. */
@@ -81,13 +95,15 @@ export function registerDataset(program: Command): void {
     .option('--approve-code <digests>', "comma-separated code other namespaces may run on it: Algo run digests (status.runDigest) or images by digest")
     .option('--test-only', 'every sample is a test sample, never trained on')
     .option('--no-wait', 'do not wait for the Dataset to report the new version')
+    .addOption(new Option('-o, --output <format>', 'print the Dataset to commit to Git instead of applying it (apply it within the GC grace period, an hour by default)').choices(['yaml', 'json']))
     .action((dir: string, flags: PushFlags) => pushDataset(dir, flags));
   dataset
     .command('versions')
     .description("a Dataset's versions, newest first")
     .argument('<name>', 'the Dataset')
     .option('-n, --namespace <ns>', "the Dataset's namespace")
-    .action((name: string, flags: { namespace?: string }) => listVersions(name, flags));
+    .addOption(outputOption())
+    .action(listVersions);
   dataset
     .command('import')
     .description("(in an import Job's pod) download a URL into a directory; .tar, .tar.gz and .tgz are unpacked")

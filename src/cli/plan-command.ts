@@ -1,21 +1,46 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import type { ComputePlan } from '../api/computeplan.ts';
 import type { TesseraJob } from '../api/job.ts';
+import { outputOption, type OutputFormat } from './output-option.ts';
 
-// `tessera plan tree|leaderboard`: read-only views of a ComputePlan for people.
+// `tessera plan tree|leaderboard`: read-only views of a ComputePlan, a table for people or the objects
+// behind it (`-o json|yaml`) for scripts.
 
-async function readPlan(name: string, namespace: string | undefined): Promise<{ kc: k8s.KubeConfig; plan: ComputePlan }> {
+interface ReadFlags {
+  namespace?: string;
+  output: OutputFormat;
+}
+
+/** Reads the plan `name` through the kubeconfig, as the user. */
+export async function readPlan(name: string, namespace: string | undefined): Promise<{ kc: k8s.KubeConfig; plan: ComputePlan }> {
   const { kubeContext } = await import('./context.ts');
   const { readTessera } = await import('./apply-tessera.ts');
   const context = kubeContext(namespace);
   return { kc: context.kc, plan: await readTessera<ComputePlan>(context.kc, 'computeplans', context.namespace, name) };
 }
 
-async function planJobs(kc: k8s.KubeConfig, plan: ComputePlan): Promise<TesseraJob[]> {
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  const list = (await custom.listClusterCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural: 'jobs', labelSelector: `tessera.dev/plan-uid=${plan.metadata.uid ?? ''}` })) as { items: TesseraJob[] };
-  return list.items;
+/** The Jobs labelled as the plan's, in every namespace: only those `jobsByTask` recognises stand for tasks. */
+export async function planJobs(kc: k8s.KubeConfig, plan: ComputePlan): Promise<TesseraJob[]> {
+  const { listTessera } = await import('./apply-tessera.ts');
+  return listTessera<TesseraJob>(kc, 'jobs', `tessera.dev/plan-uid=${plan.metadata.uid ?? ''}`);
+}
+
+async function printTree(name: string, flags: ReadFlags): Promise<void> {
+  const { planTree } = await import('./plan-view.ts');
+  const { formatOutput } = await import('./output.ts');
+  const { kc, plan } = await readPlan(name, flags.namespace);
+  const jobs = await planJobs(kc, plan);
+  // As `kubectl get -o json` of several objects: a List, the plan first, then its Jobs.
+  console.log(formatOutput(flags.output, { apiVersion: 'v1', kind: 'List', items: [plan, ...jobs] }, () => planTree(plan, jobs)));
+}
+
+async function printLeaderboard(name: string, flags: ReadFlags): Promise<void> {
+  const { leaderboard } = await import('./plan-view.ts');
+  const { formatOutput } = await import('./output.ts');
+  const { plan } = await readPlan(name, flags.namespace);
+  const data = { plan: plan.metadata.name, namespace: plan.metadata.namespace, phase: plan.status?.phase, progress: plan.status?.progress, performances: plan.status?.performances ?? [] };
+  console.log(formatOutput(flags.output, data, () => leaderboard(plan)));
 }
 
 /** Registers `tessera plan`. */
@@ -23,21 +48,16 @@ export function registerPlan(program: Command): void {
   const plan = program.command('plan').description('views of a ComputePlan');
   plan
     .command('tree')
-    .description("the plan's tasks in dependency order, with the phase of each")
+    .description("the plan's tasks in dependency order, with the phase of each (-o json|yaml: the plan and its Jobs)")
     .argument('<name>', 'the ComputePlan')
     .option('-n, --namespace <ns>', "the plan's namespace")
-    .action(async (name: string, flags: { namespace?: string }) => {
-      const { planTree } = await import('./plan-view.ts');
-      const { kc, plan: read } = await readPlan(name, flags.namespace);
-      console.log(planTree(read, await planJobs(kc, read)));
-    });
+    .addOption(outputOption())
+    .action(printTree);
   plan
     .command('leaderboard')
     .description("the scores of the plan's test tasks, best first")
     .argument('<name>', 'the ComputePlan')
     .option('-n, --namespace <ns>', "the plan's namespace")
-    .action(async (name: string, flags: { namespace?: string }) => {
-      const { leaderboard } = await import('./plan-view.ts');
-      console.log(leaderboard((await readPlan(name, flags.namespace)).plan));
-    });
+    .addOption(outputOption())
+    .action(printLeaderboard);
 }
