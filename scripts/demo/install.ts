@@ -89,7 +89,9 @@ export function installTessera(operator: Record<string, unknown> = {}): void {
   try {
     const valuesFile = join(scratch, 'values.yaml');
     writeFileSync(valuesFile, stringify(localClusterValues(operator)));
-    helm(['upgrade', '--install', release.name, chartDir, '-n', release.namespace, '--create-namespace', '-f', valuesFile]);
+    // Helm 4 applies server-side: fields of adopted CRDs that kubectl applied (another field manager)
+    // would conflict, so the release takes them over, as adoption means.
+    helm(['upgrade', '--install', release.name, chartDir, '-n', release.namespace, '--create-namespace', '--force-conflicts', '-f', valuesFile]);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

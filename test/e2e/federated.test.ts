@@ -32,7 +32,8 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(() => {
-  resetFederation(federation);
+  // A beforeAll that failed early leaves nothing to reset.
+  if (federation) resetFederation(federation);
   // An operator left in the cluster would reconcile beside the next test file's own.
   uninstallTessera();
 });
