@@ -104,7 +104,7 @@ export function s3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
     delete: (keys) => deleteObjects(client, bucket, keys),
     list: (prefix) => listObjects(client, bucket, prefix),
     presignGet: (key, expiresSeconds) => presigner.presign({ method: 'GET', key, expiresSeconds }),
-    presignPut: (key, sha256Hex, size, expiresSeconds) => presignPutObject(presigner, { key, sha256Hex, size, expiresSeconds }),
+    presignPut: (key, sha256Hex, size, expiresSeconds) => presignPutObject(presigner, { key, sha256Hex, size, expiresSeconds, checksumMode }),
     ensureBucket: () => ensureBucket(client, bucket, options.region),
     listIn: (other, prefix) => listBucket(client, other, prefix),
     presignGetIn: (source, expiresSeconds) => presignGetIn(client, source, expiresSeconds),
@@ -273,6 +273,7 @@ async function* listObjects(client: S3Client, bucket: string, prefix: string): A
 }
 
 interface PresignPutRequest {
+  checksumMode: ChecksumMode;
   key: string;
   sha256Hex: string;
   size: number;
@@ -284,6 +285,12 @@ interface PresignPutRequest {
 // verifies the body against it, and a client that drops or changes it breaks the signature.
 // (x-amz-content-sha256 cannot be bound instead: the SDK presigner always signs UNSIGNED-PAYLOAD.)
 async function presignPutObject(presigner: Presigner, request: PresignPutRequest): Promise<PresignedPut> {
+  // Without a checksum header a presigned PUT binds no body: any bytes would land under a digest's
+  // name, in a store tenants share. Refused until uploads go through a staging key the operator
+  // hashes before naming (docs/object-stores.md).
+  if (request.checksumMode === ChecksumMode.Off) {
+    throw new Error(`cannot presign an upload of ${request.key} with checksumMode off: a presigned PUT would not bind its body`);
+  }
   const checksum = Buffer.from(request.sha256Hex, 'hex').toString('base64');
   const headers = { 'content-length': String(request.size), 'x-amz-checksum-sha256': checksum };
   const url = await presigner.presign({
