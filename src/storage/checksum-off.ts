@@ -4,7 +4,7 @@
 // middleware swaps it for Content-MD5, which every S3-compatible store verifies.
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
+import type { BuildMiddleware, MetadataBearer } from '@smithy/types';
 
 /** Whether a header is one of the flexible-checksum headers `off` must not send. */
 export function isChecksumHeader(name: string): boolean {
@@ -23,7 +23,7 @@ export function md5InsteadOfChecksums(headers: Record<string, string>, body: unk
   return kept;
 }
 
-const stripChecksums: FinalizeRequestMiddleware<object, MetadataBearer> = (next) => (args) => {
+const stripChecksums: BuildMiddleware<object, MetadataBearer> = (next) => (args) => {
   const request = args.request as { headers?: Record<string, string>; body?: unknown };
   if (request.headers) request.headers = md5InsteadOfChecksums(request.headers, request.body);
   return next(args);
@@ -31,6 +31,7 @@ const stripChecksums: FinalizeRequestMiddleware<object, MetadataBearer> = (next)
 
 /** Makes `client` send no checksum headers (checksumMode `off`). */
 export function withoutChecksumHeaders(client: S3Client): void {
-  // After the SDK's flexibleChecksumsMiddleware (build step) has added its headers, before signing.
-  client.middlewareStack.add(stripChecksums, { step: 'finalizeRequest', priority: 'high', name: 'tesseraChecksumOff' });
+  // Inside the SDK's flexibleChecksumsMiddleware (build step, normal priority), so after it has added
+  // its headers, and before signing (finalizeRequest step), so the swap is signed.
+  client.middlewareStack.add(stripChecksums, { step: 'build', priority: 'low', name: 'tesseraChecksumOff' });
 }
