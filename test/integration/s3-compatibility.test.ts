@@ -142,6 +142,14 @@ describe.each([
     for await (const object of store().list('staging/')) staging.push(object.key);
     expect(staging).toEqual([]);
 
+    // A landing zone's objects are written by anyone, usually without a checksum: SeaweedFS then
+    // computes none on the copy either, and the operator hashes the staged copy itself.
+    await raw.send(new PutObjectCommand({ Bucket: sourceBucket, Key: 'tenant/landing/plain.bin', Body: body }));
+    await store().copyVerifiedFrom({ bucket: sourceBucket, key: 'tenant/landing/plain.bin' }, 'copied/plain', sha256Hex(body));
+    expect(await readAll(await store().get('copied/plain'))).toEqual(body);
+    await expect(store().copyVerifiedFrom({ bucket: sourceBucket, key: 'tenant/landing/plain.bin' }, 'copied/plain-bad', sha256Hex(randomBytes(8)))).rejects.toBeInstanceOf(ChecksumMismatchError);
+    expect(await store().has('copied/plain-bad')).toBe(false);
+
     // The raw call the verification rests on: a copy computing SHA-256, and a HEAD reporting it.
     await raw.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copied/raw', CopySource: `${sourceBucket}/${source.key}`, ChecksumAlgorithm: 'SHA256' }));
     const head = await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: 'copied/raw', ChecksumMode: 'ENABLED' }));
