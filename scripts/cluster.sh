@@ -37,8 +37,10 @@ MINIO_USER=tessera-admin MINIO_PASSWORD=tessera-admin-secret
 SEAWEEDFS_S3_PORT="${TESSERA_SEAWEEDFS_PORT:-39100}"
 SEAWEEDFS_MASTER_PORT=$(( SEAWEEDFS_S3_PORT + 1 )) SEAWEEDFS_VOLUME_PORT=$(( SEAWEEDFS_S3_PORT + 2 ))
 SEAWEEDFS_FILER_PORT=$(( SEAWEEDFS_S3_PORT + 3 ))
-# The store the operator and the tests use by default (TESSERA_S3_ENDPOINT): minio or seaweedfs.
-DEFAULT_STORE="${TESSERA_DEFAULT_STORE:-minio}"
+# The store the operator and the tests use by default (TESSERA_S3_ENDPOINT): seaweedfs or minio.
+# SeaweedFS: MinIO's upstream was archived in April 2026 and gets no security fixes; MinIO stays for
+# test/integration/s3-compatibility.test.ts, which runs against both.
+DEFAULT_STORE="${TESSERA_DEFAULT_STORE:-seaweedfs}"
 # The apiserver advertises an address on a veth we create, never eth0's (README, The local cluster). It
 # and MinIO also listen there (not on 127.0.0.1), so host processes and pods use the same endpoints.
 NODE_LINK=tsr0 NODE_IP="${TESSERA_NODE_IP:-10.200.0.1}"
