@@ -78,7 +78,7 @@ build_installable() {
 build_seaweedfs() {
   local out="$SEAWEEDFS_BIN" start; start=$(date +%s)
   [[ -f "$out/.complete" ]] && return 0
-  log "building seaweedfs $SEAWEEDFS_VERSION (cold: about 6 min on 2 cores)"
+  log "building seaweedfs $SEAWEEDFS_VERSION (cold: about 25 min on 2 cores shared with tests)"
   local work; work="$(mktemp -d)"; mkdir -p "$out"
   (
     cd "$work" && go mod init local/weedbin >/dev/null 2>&1
