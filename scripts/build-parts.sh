@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl, kube-proxy, etcd, kwok and
-# MinIO (and helm) from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>.
+# MinIO, SeaweedFS (and helm) from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>.
 # A part whose key directory holds a `.complete` marker is not rebuilt. Usage: build-parts.sh [part...]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -83,7 +83,27 @@ build_health() {
   finish "$out" "$start"
 }
 
-parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio helm health)
+# SeaweedFS's go.mod replaces github.com/tyler-smith/go-bip39, which `go install pkg@version` refuses:
+# a wrapper module requires it and repeats the replace (the list is read from its go.mod, which may grow).
+build_seaweedfs() {
+  local out="$SEAWEEDFS_BIN" start; start=$(date +%s)
+  [[ -f "$out/.complete" ]] && return 0
+  log "building seaweedfs $SEAWEEDFS_VERSION (cold: about 25 min on 2 cores shared with tests)"
+  local work; work="$(mktemp -d)"; mkdir -p "$out"
+  (
+    cd "$work" && go mod init local/weedbin >/dev/null 2>&1
+    go mod download -json "github.com/seaweedfs/seaweedfs@$SEAWEEDFS_VERSION" >weed.json
+    local gomod; gomod="$(sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' weed.json)"
+    sed -n 's/^replace \([^ ]*\) => \([^ ]*\) \(v[^ ]*\)$/\1=\2@\3/p' "$gomod" |
+      while read -r rep; do go mod edit -replace="$rep"; done
+    go mod edit -require="github.com/seaweedfs/seaweedfs@$SEAWEEDFS_VERSION"
+    go build -trimpath -ldflags "-s -w" -o "$out/weed" github.com/seaweedfs/seaweedfs/weed
+  )
+  rm -rf "$work"
+  finish "$out" "$start"
+}
+
+parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio helm health seaweedfs)
 for part in "${parts[@]}"; do
   case "$part" in
     kubernetes) build_kubernetes ;;
@@ -94,6 +114,7 @@ for part in "${parts[@]}"; do
     # placeholder), which .Capabilities.HelmVersion and kubeVersion checks would see.
     helm) build_installable "$HELM_BIN" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION" "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" ;;
     health) build_health ;;
-    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm, health)" >&2; exit 2 ;;
+    seaweedfs) build_seaweedfs ;;
+    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm, health, seaweedfs)" >&2; exit 2 ;;
   esac
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The local Kubernetes every Tessera test runs against, built from Go modules by build-parts.sh:
 # etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok-simulated CPU and GPU nodes,
-# MinIO, and one real node (kubelet + containerd + kube-proxy, cluster/real-node.sh; off with
+# MinIO and SeaweedFS (the S3 stores; TESSERA_DEFAULT_STORE picks the one TESSERA_S3_ENDPOINT names),
+# and one real node (kubelet + containerd + kube-proxy, cluster/real-node.sh; off with
 # TESSERA_REAL_NODE=0). Components listen on 127.0.0.1, except those pods must reach (apiserver,
 # MinIO, kubelet), which listen on 10.200.0.1, an address on a veth this script creates.
 #
@@ -31,10 +32,19 @@ SCHEDULER_PORT="${TESSERA_SCHEDULER_PORT:-30259}"
 KWOK_PORT="${TESSERA_KWOK_PORT:-30247}"
 MINIO_PORT="${TESSERA_MINIO_PORT:-39000}"
 MINIO_USER=tessera-admin MINIO_PASSWORD=tessera-admin-secret
+# SeaweedFS (`weed server -s3`: master, volume, filer and S3 gateway in one process). Its S3 port and
+# the internal ones (each with a gRPC port 10000 above) are pinned, so none lands on a default (8080…).
+SEAWEEDFS_S3_PORT="${TESSERA_SEAWEEDFS_PORT:-39100}"
+SEAWEEDFS_MASTER_PORT=$(( SEAWEEDFS_S3_PORT + 1 )) SEAWEEDFS_VOLUME_PORT=$(( SEAWEEDFS_S3_PORT + 2 ))
+SEAWEEDFS_FILER_PORT=$(( SEAWEEDFS_S3_PORT + 3 ))
+# The store the operator and the tests use by default (TESSERA_S3_ENDPOINT): seaweedfs or minio.
+# SeaweedFS: MinIO's upstream was archived in April 2026 and gets no security fixes; MinIO stays for
+# test/integration/s3-compatibility.test.ts, which runs against both.
+DEFAULT_STORE="${TESSERA_DEFAULT_STORE:-seaweedfs}"
 # The apiserver advertises an address on a veth we create, never eth0's (README, The local cluster). It
 # and MinIO also listen there (not on 127.0.0.1), so host processes and pods use the same endpoints.
 NODE_LINK=tsr0 NODE_IP="${TESSERA_NODE_IP:-10.200.0.1}"
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok minio)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok minio seaweedfs)
 # --- real node (cluster/real-node.sh) ---
 source "$here/cluster/real-node.sh"
 # --- end real node ---
@@ -187,6 +197,37 @@ start_minio() {
   wait_for minio 60 curl -fs --max-time 2 "http://$NODE_IP:$MINIO_PORT/minio/health/ready"
 }
 
+# The S3 identity the tests and the operator use: the same keys as MinIO's root user, all actions.
+write_seaweedfs_s3_config() {
+  cat >"$RUN/seaweedfs-s3.json" <<JSON
+{"identities": [{"name": "tessera-admin", "credentials": [{"accessKey": "$MINIO_USER", "secretKey": "$MINIO_PASSWORD"}],
+  "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
+JSON
+}
+
+seaweedfs_ready() { curl -fs --max-time 2 "http://$NODE_IP:$SEAWEEDFS_S3_PORT/healthz"; }
+
+# Telemetry off (it would phone home); small volumes and no volume cap, since every bucket is a
+# collection that grows volumes of its own, and tests create many buckets.
+start_seaweedfs() {
+  mkdir -p "$RUN/seaweedfs"
+  write_seaweedfs_s3_config
+  start seaweedfs "$SEAWEEDFS_BIN/weed" server -ip "$NODE_IP" -ip.bind "$NODE_IP" -dir "$RUN/seaweedfs" \
+    -master.port "$SEAWEEDFS_MASTER_PORT" -master.telemetry=false -master.volumeSizeLimitMB 64 -volume.max 0 \
+    -volume.port "$SEAWEEDFS_VOLUME_PORT" -filer.port "$SEAWEEDFS_FILER_PORT" \
+    -s3 -s3.port "$SEAWEEDFS_S3_PORT" -s3.config "$RUN/seaweedfs-s3.json" -s3.port.iceberg 0 -s3.port.lance 0
+  wait_for seaweedfs 90 seaweedfs_ready
+}
+
+# store_endpoint NAME: the S3 endpoint of one local store.
+store_endpoint() {
+  case "$1" in
+    minio) echo "http://$NODE_IP:$MINIO_PORT" ;;
+    seaweedfs) echo "http://$NODE_IP:$SEAWEEDFS_S3_PORT" ;;
+    *) die "TESSERA_DEFAULT_STORE must be minio or seaweedfs, not '$1'" ;;
+  esac
+}
+
 # nodes_ready: every node the pools declare is Ready. Nodes others add (a benchmark's, left behind
 # by a killed run) neither count nor stop the cluster from being healthy.
 nodes_ready() {
@@ -217,6 +258,7 @@ cmd_up() {
   start_scheduler
   start_kwok
   start_minio
+  start_seaweedfs
   create_nodes
   if real_node_enabled; then start_real_node; fi # real node
   log "up in $(( $(date +%s) - t0 ))s; export KUBECONFIG=$KUBECONFIG_PATH"
@@ -258,6 +300,7 @@ cmd_start() {
     kube-scheduler) start_scheduler ;;
     kwok) start_kwok ;;
     minio) start_minio ;;
+    seaweedfs) start_seaweedfs ;;
   esac
 }
 
@@ -266,7 +309,7 @@ cmd_down() {
   stop_real_node # real node: first, while the apiserver still answers
   for (( i = ${#COMPONENTS[@]} - 1; i >= 0; i-- )); do stop_component "${COMPONENTS[$i]}"; done
   # Logs stay for a post-mortem; state goes, so the next `up` starts clean.
-  rm -rf "$RUN/etcd" "$RUN/minio" "$PKI" "$PIDS" "$KUBECONFIG_PATH" "$RUN/scheduler.yaml"
+  rm -rf "$RUN/etcd" "$RUN/minio" "$RUN/seaweedfs" "$PKI" "$PIDS" "$KUBECONFIG_PATH" "$RUN/scheduler.yaml"
   log "down"
 }
 
@@ -280,6 +323,7 @@ component_health() {
     kube-scheduler) https_ok "https://127.0.0.1:$SCHEDULER_PORT/healthz" ;;
     kwok) curl -fs --max-time 2 "http://127.0.0.1:$KWOK_PORT/healthz" ;;
     minio) curl -fs --max-time 2 "http://$NODE_IP:$MINIO_PORT/minio/health/ready" ;;
+    seaweedfs) seaweedfs_ready ;;
   esac
 }
 
@@ -299,7 +343,9 @@ cmd_env() {
   cat <<ENV
 export KUBECONFIG=$KUBECONFIG_PATH
 export TESSERA_KUBECTL=$KUBE_BIN/kubectl
-export TESSERA_S3_ENDPOINT=http://$NODE_IP:$MINIO_PORT
+export TESSERA_S3_ENDPOINT=$(store_endpoint "$DEFAULT_STORE")
+export TESSERA_MINIO_ENDPOINT=$(store_endpoint minio)
+export TESSERA_SEAWEEDFS_ENDPOINT=$(store_endpoint seaweedfs)
 export TESSERA_S3_ACCESS_KEY=$MINIO_USER
 export TESSERA_S3_SECRET_KEY=$MINIO_PASSWORD
 export TESSERA_RUN_DIR=$RUN

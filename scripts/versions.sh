@@ -7,6 +7,10 @@ KWOK_VERSION=v0.7.0
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 # Helm (charts/tessera: lint, template, install in the tests); go.mod has no replace directives.
 HELM_VERSION=v4.3.1
+# SeaweedFS (the default local object store; MinIO's upstream was archived in April 2026). Its tags
+# (4.xx) are not semver either: the proxy serves pseudo-versions (master head, 2026-11-09). Its go.mod
+# has one replace (go-bip39 renamed), which build-parts.sh repeats in a wrapper module.
+SEAWEEDFS_VERSION=v0.0.0-20261109003541-7506e5f91cd6
 NODE_VERSION=24
 # The base rootfs of Tessera's images (debootstrap minbase bookworm); bump it to rebuild the base.
 BASE_IMAGE_VERSION=1
@@ -30,3 +34,4 @@ HELM_BIN="$(part_dir helm "$HELM_VERSION")"
 # scripts/health/go.mod): keyed by a hash of its sources, so any change to them rebuilds it.
 HEALTH_VERSION="$(cat "$(dirname "${BASH_SOURCE[0]}")"/health/{go.mod,go.sum,*.go} 2>/dev/null | sha256sum | cut -c1-12)"
 HEALTH_BIN="$(part_dir health "$HEALTH_VERSION")"
+SEAWEEDFS_BIN="$(part_dir seaweedfs "$SEAWEEDFS_VERSION")"

@@ -86,11 +86,17 @@ const objectStoreSchema = z
     region: z.string().min(1).default('us-east-1'),
     bucket: z.string().min(3).max(63).default('tessera').describe('the bucket file sets live in (created if missing)'),
     importBucket: z.string().min(3).max(63).default('tessera-imports').describe('the landing-zone bucket: a Dataset indexes s3://<bucket>/<its namespace>/<prefix>'),
-    accessKey: z.string().default('').describe('written into a Secret the chart creates; ignored with existingSecret'),
+    accessKey: z.string().default('').describe("written into a Secret the chart creates; ignored with existingSecret. No keys at all: the AWS SDK's default credential chain (IRSA via serviceAccount.annotations, EKS Pod Identity, instance roles)"),
     secretKey: z.string().default('').describe('written into a Secret the chart creates; ignored with existingSecret'),
     existingSecret: z.string().default('').describe('a Secret in the release namespace with the keys instead'),
     accessKeyKey: z.string().min(1).default('accessKey').describe('the key of the access key in that Secret'),
     secretKeyKey: z.string().min(1).default('secretKey').describe('the key of the secret key in that Secret'),
+    caBundle: z.string().default('').describe("PEM of the CA that signed the store's TLS certificate, if not a public one: the operator and runs' movers trust it"),
+    forcePathStyle: z.boolean().default(true).describe('address objects as endpoint/bucket/key (MinIO, SeaweedFS, most self-hosted stores); false for virtual-hosted bucket.endpoint/key'),
+    checksumMode: z
+      .enum(['required', 'off'])
+      .default('required')
+      .describe('required: writes carry x-amz-checksum-sha256, which the store verifies; off: for stores that refuse x-amz-checksum-* headers (GCS interoperability), see docs/object-stores.md'),
   })
   .prefault({})
   .describe('the object store file sets live in; pods never see its keys, only presigned URLs');

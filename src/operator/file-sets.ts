@@ -7,7 +7,7 @@ import { makeClient } from '../runtime/kube-client.ts';
 import { TokenBucket } from '../runtime/rate-limiter.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { ManifestCache } from '../storage/manifest-cache.ts';
-import { s3BlobStore, type S3BlobStore } from '../storage/object-store.ts';
+import { s3BlobStore, type S3BlobStore, type S3BlobStoreOptions } from '../storage/object-store.ts';
 import { parseSigningKeys, type SigningKeys } from '../storage/result-record.ts';
 import type { RunLookups } from '../transfer/server/authorize.ts';
 import type { PodAccess } from '../transfer/server/handlers.ts';
@@ -36,17 +36,35 @@ function readSigningKeys(path: string): SigningKeys {
   }
 }
 
-/** Connects to the object store; undefined when none is configured. */
-export function makeFileSetServices(options: OperatorOptions): FileSetServices | undefined {
-  if (!options.s3Endpoint || !options.s3AccessKey || !options.s3SecretKey || !options.resultSigningKeysFile) return undefined;
-  const signingKey = readSigningKeys(options.resultSigningKeysFile);
-  const store = s3BlobStore({
+/** The CA bundle the store's TLS needs, read once at start: the operator trusts it and hands it to the movers. */
+export function readStoreCaBundle(options: Pick<OperatorOptions, 's3CaBundleFile'>): string | undefined {
+  if (!options.s3CaBundleFile) return undefined;
+  try {
+    return readFileSync(options.s3CaBundleFile, 'utf8');
+  } catch (error) {
+    throw new Error(`reading the object store's CA bundle from ${options.s3CaBundleFile}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** How the operator reaches its store. Pure. Keys left out: the SDK's default credential chain. */
+export function storeOptionsOf(options: OperatorOptions & { s3Endpoint: string }, caBundle: string | undefined): S3BlobStoreOptions {
+  return {
     endpoint: options.s3Endpoint,
     region: options.s3Region,
     bucket: options.s3Bucket,
     accessKeyId: options.s3AccessKey,
     secretAccessKey: options.s3SecretKey,
-  });
+    caBundle,
+    forcePathStyle: options.s3ForcePathStyle,
+    checksumMode: options.s3ChecksumMode,
+  };
+}
+
+/** Connects to the object store; undefined when none is configured. */
+export function makeFileSetServices(options: OperatorOptions): FileSetServices | undefined {
+  if (!options.s3Endpoint || !options.resultSigningKeysFile) return undefined;
+  const signingKey = readSigningKeys(options.resultSigningKeysFile);
+  const store = s3BlobStore(storeOptionsOf({ ...options, s3Endpoint: options.s3Endpoint }, readStoreCaBundle(options)));
   return { store, manifests: new ManifestCache(store), signingKey };
 }
 

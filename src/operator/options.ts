@@ -36,6 +36,9 @@ export const operatorOptionsSchema = z
     importBucket: z.string().min(3).max(63),
     s3AccessKey: z.string().min(1).optional(),
     s3SecretKey: z.string().min(1).optional(),
+    s3CaBundleFile: z.string().min(1).optional(),
+    s3ForcePathStyle: z.preprocess((v) => (v === 'false' ? false : v === 'true' ? true : v), z.boolean()),
+    s3ChecksumMode: z.enum(['required', 'off']),
     resultSigningKeysFile: z.string().min(1).optional(),
     transferAddress: hostPort,
     apiAddress: hostPort,
@@ -58,9 +61,10 @@ export const operatorOptionsSchema = z
     message: 'the workstation API needs both --api-cert-file and --api-key-file',
     path: ['apiCertFile'],
   })
-  .refine((o) => !o.s3Endpoint || (o.s3AccessKey && o.s3SecretKey), {
-    message: 'an object store needs --s3-access-key and --s3-secret-key (or TESSERA_S3_ACCESS_KEY and TESSERA_S3_SECRET_KEY)',
-    path: ['s3Endpoint'],
+  // Both keys, or neither: then the AWS SDK's default chain (IRSA, EKS Pod Identity, instance roles).
+  .refine((o) => (o.s3AccessKey === undefined) === (o.s3SecretKey === undefined), {
+    message: 'give both --s3-access-key and --s3-secret-key (or TESSERA_S3_ACCESS_KEY and TESSERA_S3_SECRET_KEY), or neither for the default credential chain',
+    path: ['s3AccessKey'],
   })
   // Results and upload sessions are signed with keys of the operator's own, never with anything
   // derived from the store's credentials (which are not the operator's alone).
@@ -86,6 +90,8 @@ export const operatorDefaults = {
   runAsUser: '65532',
   logLevel: 'info',
   s3Region: 'us-east-1',
+  s3ForcePathStyle: 'true',
+  s3ChecksumMode: 'required',
   s3Bucket: 'tessera',
   importBucket: 'tessera-imports',
   transferAddress: '127.0.0.1:8090',
@@ -100,7 +106,7 @@ export const operatorDefaults = {
 export function parseOperatorOptions(raw: Record<string, unknown>): OperatorOptions {
   const parsed = operatorOptionsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const flag = (path: PropertyKey[]): string => `--${String(path[0] ?? '').replace(/[A-Z0-9]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const flag = (path: PropertyKey[]): string => `--${String(path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   const problems = parsed.error.issues.map((i) => `${flag(i.path)}: ${i.message}`).join('\n  ');
   throw new Error(`invalid operator options:\n  ${problems}`);
 }

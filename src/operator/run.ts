@@ -12,7 +12,7 @@ import { createMetrics, type RuntimeMetrics } from '../runtime/metrics.ts';
 import { TokenBucket } from '../runtime/rate-limiter.ts';
 import { openFence, type WriteFence } from '../runtime/write-fence.ts';
 import { allControllers, makeControllers } from './controllers.ts';
-import { makeFileSetServices, serveTransfers, type FileSetServices } from './file-sets.ts';
+import { makeFileSetServices, readStoreCaBundle, serveTransfers, type FileSetServices } from './file-sets.ts';
 import type { ListeningServer } from '../runtime/listen.ts';
 import { startGarbageCollection } from './gc.ts';
 import { migrateGrantsFirst } from './grant-migration.ts';
@@ -39,6 +39,7 @@ function runtimeConfig(options: OperatorOptions): JobRuntimeConfig {
     moverImage: options.moverImage,
     transferUrl: options.transferUrl ?? `http://${options.transferAddress}`,
     uploadGraceSeconds: options.uploadGraceSeconds,
+    storeCaBundle: readStoreCaBundle(options),
     podNodeSelector: options.podNodeSelector,
     podTolerations: options.podTolerations,
   };

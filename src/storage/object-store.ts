@@ -1,6 +1,7 @@
 // The narrow driver the file-set code talks to (after Argo's artifact drivers), and its S3
 // implementation. Retries live in exactly one place, the S3 client's maxAttempts: nothing here
 // loops on failure, so a caller never multiplies attempts by wrapping a retrying call in another.
+import { createHash } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
 import {
   CreateBucketCommand,
@@ -17,6 +18,10 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { verifyingStream } from './hashing.ts';
 import { fastPresigner, type Presigner } from './presign.ts';
 import { copyVerified, listBucket, presignGetIn, type BucketKey } from './object-store-import.ts';
+import { ChecksumMode, createBucketInput, s3ClientConfig, type S3BlobStoreOptions } from './s3-client-config.ts';
+import { withoutChecksumHeaders } from './checksum-off.ts';
+
+export type { S3BlobStoreOptions } from './s3-client-config.ts';
 
 /** One object as a listing reports it: enough for garbage collection to weigh age and bytes. */
 export interface StoredObject {
@@ -66,23 +71,6 @@ export interface S3BlobStore extends BlobStore {
   close(): void;
 }
 
-/** How to reach an S3-compatible store. */
-export interface S3BlobStoreOptions {
-  endpoint: string;
-  region: string;
-  bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  /** Path-style (`endpoint/bucket/key`) unless false; MinIO and most self-hosted stores need it. */
-  forcePathStyle?: boolean;
-  /** A request with no bytes moving for this long fails (and counts as one attempt). Default 30 s. */
-  requestTimeoutMs?: number;
-  /** Attempts per request, first included: the only retry budget in the storage stack. Default 5. */
-  maxAttempts?: number;
-  /** Bodies larger than this go multipart, in parts of this size. Default 8 MiB. */
-  partSizeBytes?: number;
-}
-
 /** A get of a key that does not exist. */
 export class ObjectNotFoundError extends Error {
   readonly key: string;
@@ -93,7 +81,6 @@ export class ObjectNotFoundError extends Error {
   }
 }
 
-const connectTimeoutMs = 5_000;
 // DeleteObjects takes at most 1,000 keys per request.
 const deleteBatch = 1_000;
 // Parts uploaded at once per multipart upload: memory per large put is about queueSize × partSize.
@@ -108,43 +95,28 @@ export function s3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
   const bucket = options.bucket;
   const partSize = Math.max(options.partSizeBytes ?? defaultPartSize, minPartSize);
   const presigner = fastPresigner(client, bucket, options.region);
+  const checksumMode = options.checksumMode ?? ChecksumMode.Required;
   return {
     has: (key) => hasObject(client, bucket, key),
     stat: (key) => statObject(client, bucket, key),
-    put: (key, body, size, sha256Hex) => putObject({ client, bucket, partSize }, { key, body, size, sha256Hex }),
+    put: (key, body, size, sha256Hex) => putObject({ client, bucket, partSize, checksumMode }, { key, body, size, sha256Hex }),
     get: (key) => getObject(client, bucket, key),
     delete: (keys) => deleteObjects(client, bucket, keys),
     list: (prefix) => listObjects(client, bucket, prefix),
     presignGet: (key, expiresSeconds) => presigner.presign({ method: 'GET', key, expiresSeconds }),
-    presignPut: (key, sha256Hex, size, expiresSeconds) => presignPutObject(presigner, { key, sha256Hex, size, expiresSeconds }),
-    ensureBucket: () => ensureBucket(client, bucket),
+    presignPut: (key, sha256Hex, size, expiresSeconds) => presignPutObject(presigner, { key, sha256Hex, size, expiresSeconds, checksumMode }),
+    ensureBucket: () => ensureBucket(client, bucket, options.region),
     listIn: (other, prefix) => listBucket(client, other, prefix),
     presignGetIn: (source, expiresSeconds) => presignGetIn(client, source, expiresSeconds),
-    copyVerifiedFrom: (source, key, sha256Hex) => copyVerified(client, source, { bucket, key }, sha256Hex),
+    copyVerifiedFrom: (source, key, sha256Hex) => copyVerified({ client, checksumMode }, source, { bucket, key }, sha256Hex),
     close: () => client.destroy(),
   };
 }
 
 function s3Client(options: S3BlobStoreOptions): S3Client {
-  return new S3Client({
-    endpoint: options.endpoint,
-    region: options.region,
-    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
-    forcePathStyle: options.forcePathStyle ?? true,
-    // S3-compatible stores lag AWS on the default CRC32 request checksums and response validation;
-    // our integrity comes from the SHA-256 we bind into every put and verify on every read.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: options.maxAttempts ?? 5,
-    retryMode: 'standard',
-    requestHandler: {
-      connectionTimeout: connectTimeoutMs,
-      // An idle timeout, not a total one: a large part on a slow link is fine as long as it moves.
-      socketTimeout: options.requestTimeoutMs ?? 30_000,
-      httpAgent: { keepAlive: true, maxSockets: 64 },
-      httpsAgent: { keepAlive: true, maxSockets: 64 },
-    },
-  });
+  const client = new S3Client(s3ClientConfig(options));
+  if (options.checksumMode === ChecksumMode.Off) withoutChecksumHeaders(client);
+  return client;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -187,6 +159,7 @@ interface PutTarget {
   client: S3Client;
   bucket: string;
   partSize: number;
+  checksumMode: ChecksumMode;
 }
 
 interface PutRequest {
@@ -220,10 +193,16 @@ async function putSingle(target: PutTarget, request: PutRequest & { body: Buffer
       Key: request.key,
       Body: request.body,
       ContentLength: request.size,
-      // The store recomputes SHA-256 and rejects the write (XAmzContentChecksumMismatch) on a difference.
-      ChecksumSHA256: Buffer.from(request.sha256Hex, 'hex').toString('base64'),
+      ...bodyIntegrity(target.checksumMode, request),
     }),
   );
+}
+
+// The store recomputes SHA-256 and rejects the write (XAmzContentChecksumMismatch) on a difference;
+// with checksums off it recomputes MD5 instead (BadDigest), of bytes this process hashed itself.
+function bodyIntegrity(mode: ChecksumMode, request: PutRequest & { body: Buffer }): { ChecksumSHA256: string } | { ContentMD5: string } {
+  if (mode === ChecksumMode.Off) return { ContentMD5: createHash('md5').update(request.body).digest('base64') };
+  return { ChecksumSHA256: Buffer.from(request.sha256Hex, 'hex').toString('base64') };
 }
 
 // S3 has no whole-object SHA-256 for multipart uploads (only per-part or composite), so each part
@@ -242,7 +221,7 @@ async function putMultipart(target: PutTarget, request: PutRequest & { body: Rea
       Key: request.key,
       Body: body,
       ContentLength: request.size,
-      ChecksumAlgorithm: 'SHA256',
+      ...(target.checksumMode === ChecksumMode.Off ? {} : { ChecksumAlgorithm: 'SHA256' as const }),
     },
     partSize: target.partSize,
     queueSize: multipartQueueSize,
@@ -294,6 +273,7 @@ async function* listObjects(client: S3Client, bucket: string, prefix: string): A
 }
 
 interface PresignPutRequest {
+  checksumMode: ChecksumMode;
   key: string;
   sha256Hex: string;
   size: number;
@@ -305,6 +285,12 @@ interface PresignPutRequest {
 // verifies the body against it, and a client that drops or changes it breaks the signature.
 // (x-amz-content-sha256 cannot be bound instead: the SDK presigner always signs UNSIGNED-PAYLOAD.)
 async function presignPutObject(presigner: Presigner, request: PresignPutRequest): Promise<PresignedPut> {
+  // Without a checksum header a presigned PUT binds no body: any bytes would land under a digest's
+  // name, in a store tenants share. Refused until uploads go through a staging key the operator
+  // hashes before naming (docs/object-stores.md).
+  if (request.checksumMode === ChecksumMode.Off) {
+    throw new Error(`cannot presign an upload of ${request.key} with checksumMode off: a presigned PUT would not bind its body`);
+  }
   const checksum = Buffer.from(request.sha256Hex, 'hex').toString('base64');
   const headers = { 'content-length': String(request.size), 'x-amz-checksum-sha256': checksum };
   const url = await presigner.presign({
@@ -317,7 +303,7 @@ async function presignPutObject(presigner: Presigner, request: PresignPutRequest
   return { url, method: 'PUT', headers };
 }
 
-async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
+async function ensureBucket(client: S3Client, bucket: string, region: string): Promise<void> {
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
     return;
@@ -325,7 +311,7 @@ async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
     if (!isNotFound(error)) throw new Error(`checking bucket ${bucket}`, { cause: error });
   }
   try {
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await client.send(new CreateBucketCommand(createBucketInput(bucket, region)));
   } catch (error) {
     // Another process created it between our HEAD and our CREATE.
     if (error instanceof S3ServiceException && error.name === 'BucketAlreadyOwnedByYou') return;

@@ -7,9 +7,12 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { trustedCas } from '../storage/s3-client-config.ts';
+import { storeCaBundleEnv } from './protocol.ts';
 
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
-const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
+// A store behind a private CA: the operator passes its bundle in the environment (mover-containers.ts).
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64, ca: trustedCas(process.env[storeCaBundleEnv]) });
 
 /** How long one request may be retried, and how long a connection may sit idle. */
 export interface RetryPolicy {

@@ -11,6 +11,9 @@ const ioName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/);
 export const transferAudience = 'tessera.dev/transfer';
 
 /** Where the mover finds things inside a pod. */
+/** The environment variable that carries the object store's CA bundle (PEM) to a mover. */
+export const storeCaBundleEnv = 'TESSERA_S3_CA_BUNDLE';
+
 export const podPaths = {
   root: '/tessera',
   token: '/var/run/secrets/tessera.dev/transfer/token',

@@ -90,7 +90,7 @@ describe('a pod on the real node', () => {
   let hostServer: Server | undefined;
   afterAll(() => hostServer?.close());
 
-  it('reaches MinIO at TESSERA_S3_ENDPOINT, a server on the host at the node IP, and the apiserver through its Service', async () => {
+  it('reaches both object stores, a server on the host at the node IP, and the apiserver through its Service', async () => {
     const nodeIp = new URL(clusterEnv().s3Endpoint).hostname;
     hostServer = createServer((_req, res) => res.end('host says hello'));
     await new Promise<void>((resolve) => hostServer!.listen(0, nodeIp, resolve));
@@ -99,7 +99,8 @@ describe('a pod on the real node', () => {
 
     const fetchStatus = (url: string): Promise<string> =>
       execAsync(pod, 'node', '-e', `fetch(${JSON.stringify(url)}).then(async (r) => console.log(r.status, await r.text()))`);
-    expect(await fetchStatus(`${clusterEnv().s3Endpoint}/minio/health/live`)).toMatch(/^200/);
+    expect(await fetchStatus(`${clusterEnv().stores.seaweedfs}/healthz`)).toMatch(/^200/);
+    expect(await fetchStatus(`${clusterEnv().stores.minio}/minio/health/live`)).toMatch(/^200/);
     expect(await fetchStatus(hostUrl)).toBe('200 host says hello');
     // In-cluster clients use KUBERNETES_SERVICE_HOST (10.0.0.1), which only kube-proxy's rules route.
     const inCluster = `

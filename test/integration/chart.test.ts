@@ -31,7 +31,7 @@ const everything = {
     nodeSelector: { 'tessera.dev/real-node': 'true' },
     tolerations: [{ key: 'tessera.dev/real-node', operator: 'Exists', effect: 'NoSchedule' }],
   },
-  objectStore: { endpoint: 'http://10.200.0.1:39000', accessKey: 'ak', secretKey: 'sk' },
+  objectStore: { endpoint: 'http://10.200.0.1:39000', accessKey: 'ak', secretKey: 'sk', caBundle: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' },
   transfer: { service: { clusterIP: '10.0.0.9' } },
   operator: { logLevel: 'debug', moverImage: 'tessera/mover:1', extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=512' }] },
 };
@@ -167,7 +167,7 @@ describe('the values schema', () => {
 
   it('refuses values that only make sense together, saying what is missing', () => {
     expect(refusal({ replicaCount: 2, leaderElection: { enabled: false } })).toMatch(/replicaCount > 1 needs leaderElection.enabled/);
-    expect(refusal({ objectStore: { endpoint: 'http://minio:9000' } })).toMatch(/needs objectStore.accessKey and objectStore.secretKey, or objectStore.existingSecret/);
+    expect(refusal({ objectStore: { endpoint: 'http://minio:9000', accessKey: 'ak' } })).toMatch(/objectStore needs both accessKey and secretKey, or neither/);
   });
 });
 

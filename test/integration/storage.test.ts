@@ -297,7 +297,7 @@ describe('the S3 blob store against MinIO', () => {
     const forged = randomBytes(4096);
     const refused = await fetch(put.url, { method: put.method, headers: put.headers, body: forged });
     expect(refused.status).toBe(400);
-    expect(await refused.text()).toMatch(/XAmzContentChecksumMismatch/);
+    expect(await refused.text()).toMatch(/XAmzContentChecksumMismatch|BadDigest/);
     // Dropping the checksum header breaks the signature rather than skipping the check.
     const withoutHeader = await fetch(put.url, { method: put.method, body: forged });
     expect(withoutHeader.ok).toBe(false);

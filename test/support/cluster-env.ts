@@ -8,6 +8,8 @@ export interface ClusterEnv {
   s3Endpoint: string;
   s3AccessKey: string;
   s3SecretKey: string;
+  /** Each local S3 store by name (the compatibility test runs against all of them); the same keys work on each. */
+  stores: { minio: string; seaweedfs: string };
 }
 
 const clusterScript = fileURLToPath(new URL('../../scripts/cluster.sh', import.meta.url));
@@ -34,6 +36,7 @@ export function clusterEnv(): ClusterEnv {
     s3Endpoint: need('TESSERA_S3_ENDPOINT'),
     s3AccessKey: need('TESSERA_S3_ACCESS_KEY'),
     s3SecretKey: need('TESSERA_S3_SECRET_KEY'),
+    stores: { minio: need('TESSERA_MINIO_ENDPOINT'), seaweedfs: need('TESSERA_SEAWEEDFS_ENDPOINT') },
   };
   return cached;
 }

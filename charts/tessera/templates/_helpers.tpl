@@ -92,9 +92,20 @@ cluster without DNS), else the Service's DNS name.
 {{- fail "replicaCount > 1 needs leaderElection.enabled: without a Lease every replica would reconcile" }}
 {{- end }}
 {{- $store := .Values.objectStore }}
-{{- if and $store.endpoint (not $store.existingSecret) (not (and $store.accessKey $store.secretKey)) }}
-{{- fail "objectStore.endpoint needs objectStore.accessKey and objectStore.secretKey, or objectStore.existingSecret" }}
+{{- if and $store.endpoint (not $store.existingSecret) (ne (empty $store.accessKey) (empty $store.secretKey)) }}
+{{- fail "objectStore needs both accessKey and secretKey, or neither (the AWS SDK's default credential chain: IRSA, EKS Pod Identity, instance roles), or existingSecret" }}
 {{- end }}
+{{- end }}
+
+{{/* Whether the operator is given static store keys (else it uses the AWS SDK's default credential chain). */}}
+{{- define "tessera.objectStoreKeys" -}}
+{{- $store := .Values.objectStore }}
+{{- if and $store.endpoint (or $store.existingSecret $store.accessKey) }}true{{ end }}
+{{- end }}
+
+{{/* The ConfigMap holding objectStore.caBundle. */}}
+{{- define "tessera.objectStoreCa" -}}
+{{- printf "%s-object-store-ca" (include "tessera.fullname" .) }}
 {{- end }}
 
 {{/* Whether the workstation API is served: it moves file sets, so it needs the object store. */}}

@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { podPaths, pushReadyMarker, transferAudience } from '../../transfer/protocol.ts';
+import { podPaths, pushReadyMarker, storeCaBundleEnv, transferAudience } from '../../transfer/protocol.ts';
 import type { EffectiveRun } from './resolve.ts';
 
 // The file-set half of a run's pod: an init container that pulls the inputs and a native sidecar
@@ -14,6 +14,16 @@ export interface MoverConfig {
   transferUrl: string;
   /** How long the sidecar may upload after the main container exits (the pod's grace period). */
   uploadGraceSeconds: number;
+  /** PEM of the CA that signed the object store's TLS certificate, when the system CAs do not cover it. */
+  storeCaBundle?: string;
+}
+
+/** The mover's environment: where the transfer API is and, for a private-CA store, what to trust. */
+function moverEnv(config: MoverConfig): k8s.V1EnvVar[] {
+  const env = [{ name: 'TESSERA_TRANSFER_URL', value: config.transferUrl }];
+  // Movers fetch presigned URLs from the store itself, so they must trust its CA as the operator does.
+  if (config.storeCaBundle) env.push({ name: storeCaBundleEnv, value: config.storeCaBundle });
+  return env;
 }
 
 /** What a run's pod gains from the mover. */
@@ -64,7 +74,7 @@ function moverContainer(name: string, args: string[], config: MoverConfig): k8s.
     name,
     image: config.moverImage,
     args,
-    env: [{ name: 'TESSERA_TRANSFER_URL', value: config.transferUrl }],
+    env: moverEnv(config),
     volumeMounts: [
       { name: workVolume, mountPath: podPaths.root },
       { name: tokenVolume, mountPath: tokenDir, readOnly: true },
@@ -86,7 +96,7 @@ export function indexerParts(config: MoverConfig): { volumes: k8s.V1Volume[]; ma
   return {
     volumes: [tokenVolumeSpec()],
     mainMounts: [{ name: tokenVolume, mountPath: tokenDir, readOnly: true }],
-    mainEnv: [{ name: 'TESSERA_TRANSFER_URL', value: config.transferUrl }],
+    mainEnv: moverEnv(config),
   };
 }
 
