@@ -8,6 +8,9 @@ MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 # Helm (charts/tessera: lint, template, install in the tests); go.mod has no replace directives.
 HELM_VERSION=v4.3.1
 NODE_VERSION=24
+# promtool (the chart's alert rules: `promtool check rules` / `test rules`); Prometheus 3.16's Go module
+# is tagged v0.316.0; its go.mod has no replace directives.
+PROMTOOL_VERSION=v0.316.0
 # The base rootfs of Tessera's images (debootstrap minbase bookworm); bump it to rebuild the base.
 BASE_IMAGE_VERSION=1
 
@@ -23,3 +26,4 @@ ETCD_BIN="$(part_dir etcd "$ETCD_VERSION")"
 KWOK_BIN="$(part_dir kwok "$KWOK_VERSION")"
 MINIO_BIN="$(part_dir minio "$MINIO_VERSION")"
 HELM_BIN="$(part_dir helm "$HELM_VERSION")"
+PROMTOOL_BIN="$(part_dir promtool "$PROMTOOL_VERSION")"
