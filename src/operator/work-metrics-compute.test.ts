@@ -9,7 +9,7 @@ function job(name: string, status?: Partial<TesseraJobStatus>, extra: { namespac
     kind: 'Job',
     metadata: { name, namespace: extra.namespace ?? 'team-a', uid: `uid-${name}`, creationTimestamp: extra.created ?? '2026-01-01T00:00:00Z' },
     spec: { image: 'local/sim:1', resources: extra.resources },
-    status: status ? ({ phase: 'Pending', ...status } as TesseraJobStatus) : undefined,
+    status: status ? ({ phase: 'Pending', ...status }) : undefined,
   };
 }
 

@@ -17,8 +17,8 @@ function job(name: string, status: Partial<TesseraJobStatus>, spec: Partial<Tess
     apiVersion: 'tessera.dev/v1alpha1',
     kind: 'Job',
     metadata: { name, namespace: 'team-a', uid: `uid-${name}`, creationTimestamp: '2026-01-01T00:59:00Z' },
-    spec: spec as TesseraJob['spec'],
-    status: { phase: 'Pending', ...status } as TesseraJobStatus,
+    spec: spec,
+    status: { phase: 'Pending', ...status },
   };
 }
 
