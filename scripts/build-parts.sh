@@ -73,6 +73,9 @@ build_installable() {
   finish "$out" "$start"
 }
 
+# prometheus_version v0.316.0: 3.16.0 (Prometheus tags its Go module v0.<major><minor>.<patch>).
+prometheus_version() { local v="${1#v0.}"; echo "${v:0:1}.$(( 10#${v:1:2} )).${v#*.}"; }
+
 parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio helm promtool)
 for part in "${parts[@]}"; do
   case "$part" in
@@ -84,7 +87,10 @@ for part in "${parts[@]}"; do
     # placeholder), which .Capabilities.HelmVersion and kubeVersion checks would see.
     helm) build_installable "$HELM_BIN" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION" "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" ;;
     # Only cmd/promtool: the chart's alert rules are checked and unit-tested with it, no server runs.
-    promtool) build_installable "$PROMTOOL_BIN" "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" ;;
+    # remove_all_sd leaves out the service-discovery plugins (the cloud SDKs: most of the download and
+    # the build); the -X gives `promtool --version` the Prometheus version its module tag encodes.
+    promtool) GOFLAGS="$GOFLAGS -tags=remove_all_sd" build_installable "$PROMTOOL_BIN" "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" \
+      "-X github.com/prometheus/common/version.Version=$(prometheus_version "$PROMTOOL_VERSION")" ;;
     *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm, promtool)" >&2; exit 2 ;;
   esac
 done
