@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl, kube-proxy, etcd, kwok and
-# MinIO, SeaweedFS (and helm) from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>.
+# MinIO, SeaweedFS (and helm, promtool) from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>.
 # A part whose key directory holds a `.complete` marker is not rebuilt. Usage: build-parts.sh [part...]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -103,7 +103,10 @@ build_seaweedfs() {
   finish "$out" "$start"
 }
 
-parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio helm health seaweedfs)
+# prometheus_version v0.316.0: 3.16.0 (Prometheus tags its Go module v0.<major><minor>.<patch>).
+prometheus_version() { local v="${1#v0.}"; echo "${v:0:1}.$(( 10#${v:1:2} )).${v#*.}"; }
+
+parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio helm health seaweedfs promtool)
 for part in "${parts[@]}"; do
   case "$part" in
     kubernetes) build_kubernetes ;;
@@ -115,6 +118,11 @@ for part in "${parts[@]}"; do
     helm) build_installable "$HELM_BIN" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION" "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" ;;
     health) build_health ;;
     seaweedfs) build_seaweedfs ;;
-    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm, health, seaweedfs)" >&2; exit 2 ;;
+    # Only cmd/promtool: the chart's alert rules are checked and unit-tested with it, no server runs.
+    # remove_all_sd leaves out the service-discovery plugins (the cloud SDKs: most of the download and
+    # the build); the -X gives `promtool --version` the Prometheus version its module tag encodes.
+    promtool) GOFLAGS="$GOFLAGS -tags=remove_all_sd" build_installable "$PROMTOOL_BIN" "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" \
+      "-X github.com/prometheus/common/version.Version=$(prometheus_version "$PROMTOOL_VERSION")" ;;
+    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm, health, seaweedfs, promtool)" >&2; exit 2 ;;
   esac
 done

@@ -12,6 +12,9 @@ HELM_VERSION=v4.3.1
 # has one replace (go-bip39 renamed), which build-parts.sh repeats in a wrapper module.
 SEAWEEDFS_VERSION=v0.0.0-20261109003541-7506e5f91cd6
 NODE_VERSION=24
+# promtool (the chart's alert rules: `promtool check rules` / `test rules`); Prometheus 3.16's Go module
+# is tagged v0.316.0; its go.mod has no replace directives.
+PROMTOOL_VERSION=v0.316.0
 # The base rootfs of Tessera's images (debootstrap minbase bookworm); bump it to rebuild the base.
 BASE_IMAGE_VERSION=1
 # npm in the locally seeded node:24-bookworm-slim (scripts/images/seed-base.sh), which runs the
@@ -35,3 +38,4 @@ HELM_BIN="$(part_dir helm "$HELM_VERSION")"
 HEALTH_VERSION="$(cat "$(dirname "${BASH_SOURCE[0]}")"/health/{go.mod,go.sum,*.go} 2>/dev/null | sha256sum | cut -c1-12)"
 HEALTH_BIN="$(part_dir health "$HEALTH_VERSION")"
 SEAWEEDFS_BIN="$(part_dir seaweedfs "$SEAWEEDFS_VERSION")"
+PROMTOOL_BIN="$(part_dir promtool "$PROMTOOL_VERSION")"

@@ -128,10 +128,44 @@ const transferSchema = z
   .prefault({})
   .describe('the transfer API runs\' pods call for presigned URLs');
 
+/** A Prometheus duration, as the Prometheus Operator's CRDs check it (30s, 1m, 1h30m). */
+const promDuration = z.string().regex(/^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/, 'must be a Prometheus duration such as 30s or 1m');
+
+/** A Prometheus Operator object the chart renders when enabled: its labels (a Prometheus's selector picks it by them). */
+const monitorCommon = {
+  labels: stringMap.default({}).describe('labels of the object, e.g. the release label your Prometheus selects'),
+};
+
+/** How Prometheus scrapes the operator, through a ServiceMonitor or a PodMonitor. */
+const scrapeFields = {
+  ...monitorCommon,
+  interval: promDuration.default('30s').describe('how often Prometheus scrapes each replica'),
+  scrapeTimeout: z.union([z.literal(''), promDuration]).default('').describe("default: Prometheus's"),
+};
+const crdsNote = 'monitoring.coreos.com/v1; needs the Prometheus Operator\'s CRDs';
+
 const metricsSchema = z
   .strictObject({
     port: port.default(8080).describe('serves /metrics, /healthz and /readyz'),
     service: z.strictObject({ ...serviceCommon, port: port.default(8080) }).prefault({}),
+    serviceMonitor: z
+      .strictObject({ enabled: z.boolean().default(false).describe(`render a ServiceMonitor of the metrics Service (${crdsNote})`), ...scrapeFields })
+      .prefault({}),
+    podMonitor: z
+      .strictObject({ enabled: z.boolean().default(false).describe(`render a PodMonitor of the operator pods instead (${crdsNote})`), ...scrapeFields })
+      .prefault({}),
+    prometheusRule: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe(`render a PrometheusRule with Tessera's alerts, charts/tessera/rules/tessera.rules.yaml (${crdsNote})`),
+        ...monitorCommon,
+      })
+      .prefault({}),
+    dashboard: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe('render a ConfigMap holding the Grafana dashboard (charts/tessera/dashboards/tessera.json)'),
+        labels: stringMap.default({ grafana_dashboard: '1' }).describe("labels Grafana's dashboard sidecar looks for"),
+      })
+      .prefault({}),
   })
   .prefault({})
   .describe('Prometheus metrics and health probes');

@@ -18,6 +18,7 @@ import { startGarbageCollection } from './gc.ts';
 import { migrateGrantsFirst } from './grant-migration.ts';
 import { allInformers, makeInformers, type Informers, type ListClients } from './informers.ts';
 import { serveWorkstationApi } from './workstation.ts';
+import { registerWorkMetrics } from './work-metrics.ts';
 import type { OperatorOptions } from './options.ts';
 
 function loadKubeConfig(options: OperatorOptions): k8s.KubeConfig {
@@ -182,6 +183,7 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
   const { clientOptions, servingClientOptions, clients } = apiClients(kc, options, metrics, fence);
   const informers = makeInformers(kc, clients, logger);
   const fileSets = makeFileSetServices(options);
+  registerWorkMetrics({ registry, informers, store: fileSets?.store, clock: systemClock, logger });
   if (!fileSets) logger.warn('no object store configured (--s3-endpoint): Jobs that move file sets will fail with InvalidSpec');
   const events = new EventRecorder({ kc, clientOptions, component: 'tessera.dev/operator', instance: options.identity, logger });
   const controllers = makeControllers({ informers, clients, fileSets, events, config: runtimeConfig(options), workers: options.workers, importBucket: options.importBucket, metrics, logger, clock: systemClock });

@@ -112,7 +112,7 @@ describe('Controller', () => {
     expect(calls).toHaveLength(2);
     expect(await counter(registry, 'controller_runtime_reconcile_errors_total', {})).toBe(0);
     expect(await counter(registry, 'controller_runtime_reconcile_total', { result: 'requeue' })).toBe(1);
-    expect(lines.filter((l) => l.level === 50)).toEqual([]);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
     await controller.stop();
   });
 

@@ -33,6 +33,18 @@ describe('createLogger', () => {
     const log = createLogger({ name: 'op', level: 'warn', destination });
     log.info('hidden');
     log.child({ controller: 'job' }).warn('shown');
-    expect(lines).toEqual([expect.objectContaining({ name: 'op', level: 40, controller: 'job', msg: 'shown' })]);
+    expect(lines).toEqual([expect.objectContaining({ name: 'op', level: 'warn', controller: 'job', msg: 'shown' })]);
+  });
+
+  it('writes each level as its name, never as pino\'s number', () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ level: 'trace', destination });
+    log.trace('t');
+    log.debug('d');
+    log.info('i');
+    log.warn('w');
+    log.error('e');
+    log.fatal('f');
+    expect(lines.map((l) => l.level)).toEqual(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
   });
 });

@@ -37,7 +37,7 @@ export const redactPaths: string[] = secretFields.flatMap((field) => {
 
 /**
  * A JSON logger to stdout (or `destination`, for tests) with credentials redacted. Levels: trace,
- * debug, info (default), warn, error, fatal, silent.
+ * debug, info (default), warn, error, fatal, silent; each line says its level as a word.
  */
 export function createLogger(opts: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {
   const options = {
@@ -46,6 +46,8 @@ export function createLogger(opts: { level?: string; name?: string; destination?
     redact: { paths: redactPaths, censor: '[REDACTED]' },
     // ISO time instead of epoch millis: these logs are read by people during incidents.
     timestamp: pino.stdTimeFunctions.isoTime,
+    // "level":"warn", not 40: log pipelines (Loki, Elasticsearch, kubectl logs | grep) read the word.
+    formatters: { level: (label: string) => ({ level: label }) },
   };
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }

@@ -65,7 +65,7 @@ function warningEvents(name: string): Array<{ reason: string; count: number }> {
 function errorLogLines(): string[] {
   return readFileSync(operator.logFile, 'utf8')
     .split('\n')
-    .filter((line) => line.startsWith('{') && (JSON.parse(line) as { level: number }).level >= 50);
+    .filter((line) => line.startsWith('{') && ['error', 'fatal'].includes((JSON.parse(line) as { level: string }).level));
 }
 
 beforeAll(async () => {

@@ -51,7 +51,7 @@ function warnings(kind: string, name: string): Array<{ reason: string; message: 
 
 /** Error-level lines of the operator's log (pino level 50 and up) about this test's namespace. */
 function errorLines(): string[] {
-  return readFileSync(operator.logFile, 'utf8').split('\n').filter((line) => /"level":(5|6)\d/.test(line) && line.includes(ns.name));
+  return readFileSync(operator.logFile, 'utf8').split('\n').filter((line) => /"level":"(error|fatal)"/.test(line) && line.includes(ns.name));
 }
 
 beforeAll(async () => {

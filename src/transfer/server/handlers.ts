@@ -45,6 +45,8 @@ export interface TransferDeps {
   presignSeconds: number;
   logger: Logger;
   clock: Clock;
+  /** Told the bytes of every blob a mover is handed a URL for (tessera_transfer_bytes_total). */
+  bytesMoved?: (direction: 'download' | 'upload', bytes: number) => void;
 }
 
 const headConcurrency = 32;
@@ -63,9 +65,13 @@ export async function presignDownload(ctx: RunContext, digest: string, deps: Tra
   checkReadable(ctx.plan, digest);
   const manifest = await writableManifest(digest, deps);
   const blobUrls: Record<string, string> = {};
+  let bytes = 0;
   for (const entry of manifest.entries) {
-    blobUrls[entry.digest] ??= await deps.store.presignGet(blobKey(entry.digest), deps.presignSeconds);
+    if (blobUrls[entry.digest] !== undefined) continue;
+    blobUrls[entry.digest] = await deps.store.presignGet(blobKey(entry.digest), deps.presignSeconds);
+    bytes += entry.size;
   }
+  deps.bytesMoved?.('download', bytes);
   return { manifestUrl: await deps.store.presignGet(manifestKey(digest), deps.presignSeconds), blobUrls };
 }
 
@@ -131,6 +137,8 @@ export async function presignUpload(ctx: RunContext, offer: UploadOffer, deps: T
     const put = await deps.store.presignPut(blobKey(blob.digest), digestHex(blob.digest), blob.size, deps.presignSeconds);
     uploads.push({ digest: blob.digest, url: put.url, headers: put.headers });
   });
+  // Each PUT only accepts its blob's size, so these are the most bytes the upload can move.
+  deps.bytesMoved?.('upload', distinct.reduce((sum, blob) => sum + blob.size, 0));
   const session: UploadSession = { namespace: ctx.plan.namespace, podUid: ctx.pod.metadata?.uid ?? '', output: offer.output, manifestDigest: offer.manifestDigest, issuedAt: deps.clock.now() };
   const token = signSession(deps.signingKeys, session);
   // Until the commit nothing in use names these blobs: the session's lease keeps them, renewed by the push.

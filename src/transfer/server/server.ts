@@ -91,18 +91,33 @@ function asTransferError(error: unknown): TransferError {
   return new TransferError('Internal', 'the operator could not complete the request; it is logged', { cause: error });
 }
 
-interface ServerMetrics {
+/** The transfer API's own metrics. */
+export interface ServerMetrics {
   requests: Counter<'route' | 'code'>;
   duration: Histogram<'route'>;
+  bytes: Counter<'direction'>;
 }
 
-function serverMetrics(registry: Registry | undefined): ServerMetrics | undefined {
+/** The transfer API's metrics on `registry` (none without one); exported for the check that dashboards and alerts name real metrics. */
+export function serverMetrics(registry: Registry | undefined): ServerMetrics | undefined {
   if (!registry) return undefined;
   const registers = [registry];
   return {
     requests: new Counter({ name: 'tessera_transfer_requests_total', help: 'Transfer API requests by route and HTTP status', labelNames: ['route', 'code'], registers }),
     duration: new Histogram({ name: 'tessera_transfer_request_duration_seconds', help: 'Transfer API request latency by route', labelNames: ['route'], registers }),
+    bytes: new Counter({
+      name: 'tessera_transfer_bytes_total',
+      help: "Bytes of the blobs movers were handed presigned URLs for, by direction (sizes from the manifests; a download's blobs are counted once per file set pulled)",
+      labelNames: ['direction'],
+      registers,
+    }),
   };
+}
+
+/** The handlers' dependencies, telling the bytes they hand out URLs for to the counter. */
+function countingBytes(deps: IndexDeps, bytes: Counter<'direction'>): IndexDeps {
+  for (const direction of ['download', 'upload']) bytes.inc({ direction }, 0);
+  return { ...deps, bytesMoved: (direction, n) => bytes.inc({ direction }, n) };
 }
 
 async function handle(opts: TransferServerOptions, req: IncomingMessage): Promise<[number, unknown]> {
@@ -130,6 +145,7 @@ function sendBusy(req: IncomingMessage, res: ServerResponse, why: string, retryA
 /** Serves the transfer API on node:http until close(). */
 export function startTransferServer(opts: TransferServerOptions): Promise<TransferServer> {
   const metrics = serverMetrics(opts.registry);
+  const served = metrics ? { ...opts, deps: countingBytes(opts.deps, metrics.bytes) } : opts;
   const admission = new RequestAdmission(opts.admission);
   const server: Server = createServer((req, res) => {
     const route = `${req.method ?? ''} ${new URL(req.url ?? '/', 'http://localhost').pathname}`;
@@ -143,7 +159,7 @@ export function startTransferServer(opts: TransferServerOptions): Promise<Transf
       return;
     }
     const endTimer = metrics?.duration.startTimer({ route: routeLabel });
-    handle(opts, req)
+    handle(served, req)
       .then(([status, body]) => send(res, status, body))
       .catch((error: unknown) => {
         const answer = asTransferError(error);
