@@ -6,6 +6,7 @@ import { registerGc } from './gc-command.ts';
 import { registerOperator } from './operator-command.ts';
 import { registerPlan } from './plan-command.ts';
 import { registerTransfer } from './transfer-command.ts';
+import { registerUi } from '../ui/ui-command.ts';
 
 // The `tessera` command. Subcommands load their code lazily so `tessera --help` stays instant.
 
@@ -16,6 +17,7 @@ registerDataset(program);
 registerAlgo(program);
 registerPlan(program);
 registerGc(program);
+registerUi(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(describe(error));
