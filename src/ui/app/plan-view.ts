@@ -41,9 +41,9 @@ function roundHeadings(plan: PlanDetail, layout: DagLayout): SVGElement[] {
 /** The DAG as an SVG element, and how long the layout took. */
 export function drawDag(plan: PlanDetail): { element: SVGSVGElement; layoutMs: number } {
   const started = performance.now();
-  const layout = layoutDag(plan.nodes.length, plan.edges);
+  const layout = layoutDag(plan.ranks, plan.edges);
   const layoutMs = performance.now() - started;
-  const element = svg('svg', { id: 'dag', width: layout.width, height: layout.height, 'data-nodes': plan.nodes.length });
+  const element = svg('svg', { id: 'dag', width: layout.width, height: layout.height, 'data-nodes': plan.nodes.length, 'data-layout': layout.by });
   const edges = svg('g', { class: 'edges' });
   for (const edge of layout.edges) edges.appendChild(svg('path', { d: edgePath(edge.points) }));
   element.append(edges, ...roundHeadings(plan, layout));
