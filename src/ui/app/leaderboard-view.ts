@@ -17,7 +17,8 @@ function plot(series: MetricSeries): HTMLElement {
     width: 640,
     height: 300,
     scales: { x: { time: false } },
-    axes: [{ label: 'round' }, { label: series.metric }],
+    // Rounds are whole numbers: no ticks between them.
+    axes: [{ label: 'round', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] }, { label: series.metric }],
     series: [{ label: 'round' }, ...series.lines.map((l, i) => ({ label: l.label, stroke: colours[i % colours.length], spanGaps: true, points: { show: true, size: 7 } }))],
   };
   new uPlot(options, [series.rounds, ...series.lines.map((l) => l.values)] as uPlot.AlignedData, holder);

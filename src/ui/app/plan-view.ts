@@ -27,12 +27,12 @@ function taskBox(node: TaskNode, at: { x: number; y: number }, href: string): SV
   return box;
 }
 
-/** Column headings: each round at the middle of its tasks. */
+/** Column headings: each round over its first column (its tests stand further right, beside the next round's trains). */
 function roundHeadings(plan: PlanDetail, layout: DagLayout): SVGElement[] {
   const xs = new Map<number, number[]>();
   plan.nodes.forEach((n, i) => { if (n.round !== undefined) (xs.get(n.round) ?? xs.set(n.round, []).get(n.round)!).push(layout.points[i]!.x); });
   return [...xs].map(([round, at]) => {
-    const text = svg('text', { x: (Math.min(...at) + Math.max(...at)) / 2, y: 16, 'text-anchor': 'middle', class: 'round' });
+    const text = svg('text', { x: Math.min(...at), y: 16, 'text-anchor': 'middle', class: 'round' });
     text.textContent = `round ${round}`;
     return text;
   });
