@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   transfer: async () => (await import('./transfer.ts')).benchTransfer(process.argv.slice(3)),
   plan: async () => (await import('./plan.ts')).benchPlan(process.argv.slice(3)),
   gc: async () => (await import('./gc.ts')).benchGc(process.argv.slice(3)),
+  ui: async () => (await import('./ui.ts')).benchUi(process.argv.slice(3)),
 };
 
 const name = process.argv[2] ?? 'jobs';

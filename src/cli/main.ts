@@ -8,6 +8,7 @@ import { registerLogs } from './logs-command.ts';
 import { registerOperator } from './operator-command.ts';
 import { registerPlan } from './plan-command.ts';
 import { registerTransfer } from './transfer-command.ts';
+import { registerUi } from '../ui/ui-command.ts';
 
 // The `tessera` command. Subcommands load their code lazily so `tessera --help` stays instant.
 
@@ -27,6 +28,7 @@ registerAlgo(program);
 registerPlan(program);
 registerLogs(program);
 registerGc(program);
+registerUi(program);
 
 program.parseAsync().catch(async (error: unknown) => {
   const { describeError } = await import('./errors.ts');

@@ -1,0 +1,36 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+// Bundles the dashboard's page (src/ui/app) into static files with esbuild: one script, one
+// stylesheet (uPlot's included) and index.html, nothing fetched at run time. `tessera ui` runs this
+// on start where esbuild is installed (a checkout: edit the page and run, as the rest of the code
+// has no build step); an install without devDependencies serves what `npm run ui:build` left in
+// dist/ui/.
+
+const appDir = fileURLToPath(new URL('./app/', import.meta.url));
+
+/** Where the bundled page lives. */
+export const uiDist = fileURLToPath(new URL('../../dist/ui/', import.meta.url));
+
+/** Bundles the page into `outDir`; returns how long it took. */
+export async function buildUi(outDir = uiDist): Promise<{ ms: number }> {
+  const started = performance.now();
+  const esbuild = await import('esbuild');
+  await mkdir(outDir, { recursive: true });
+  await esbuild.build({
+    entryPoints: { app: `${appDir}main.ts`, 'app-style': `${appDir}style.css` },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    outdir: outDir,
+    logLevel: 'warning',
+  });
+  await copyFile(`${appDir}index.html`, `${outDir}index.html`);
+  return { ms: Math.round(performance.now() - started) };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { ms } = await buildUi();
+  console.log(`dashboard bundled into ${uiDist} in ${ms} ms`);
+}
