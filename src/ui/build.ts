@@ -30,7 +30,7 @@ export async function buildUi(outDir = uiDist): Promise<{ ms: number }> {
   return { ms: Math.round(performance.now() - started) };
 }
 
+// No top-level await: the CLI package bundles this module as CommonJS.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { ms } = await buildUi();
-  console.log(`dashboard bundled into ${uiDist} in ${ms} ms`);
+  void buildUi().then(({ ms }) => console.log(`dashboard bundled into ${uiDist} in ${ms} ms`));
 }

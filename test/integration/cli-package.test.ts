@@ -27,7 +27,12 @@ let scratch = '';
 beforeAll(async () => {
   installCrds();
   // Built once for the whole file: the bundle, the package and the SEA binary (~15 s).
-  [operator, cli] = await Promise.all([startOperator('cli-package'), buildPackagedCli()]);
+  // Both at once; the operator is kept whatever the build does, so afterAll stops it.
+  const [started, built] = await Promise.allSettled([startOperator('cli-package'), buildPackagedCli()]);
+  if (started.status === 'fulfilled') operator = started.value;
+  if (started.status === 'rejected') throw started.reason;
+  if (built.status === 'rejected') throw built.reason;
+  cli = built.value;
   tenant = await tenantOf(ns.name);
   scratch = await mkdtemp(join(tmpdir(), 'tessera-cli-package-data-'));
 });
