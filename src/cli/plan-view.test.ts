@@ -1,33 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ComputePlan } from '../api/computeplan.ts';
-import { makeAlgo, makeDataset, makePlan, observe, taskJob, type PlanBuilder } from '../../test/support/plan-builders.ts';
-import { decide } from '../controllers/computeplan/schedule.ts';
+import { makePlan, taskJob } from '../../test/support/plan-builders.ts';
+import { decidedPlan, refusedFederation } from '../../test/support/refused-federation.ts';
 import { planTree } from './plan-view.ts';
 
 // `tessera plan tree` reads only the plan and its Jobs. What it shows of tasks without a Job must
 // agree with the controller's own decision, which it learns from the status the controller wrote.
-
-/** Two trainers over two rounds with tests: 2 × (2 train + 1 aggregate + 2 test) = 10 tasks. */
-const federated = (failurePolicy?: 'FailFast' | 'ContinueIndependent'): PlanBuilder =>
-  makePlan()
-    .spec(failurePolicy ? { failurePolicy } : {})
-    .fedAvg({
-      rounds: 2,
-      trainers: [
-        { namespace: 'org-a', datasetRef: { name: 'open' } },
-        { namespace: 'org-b', datasetRef: { name: 'private' } },
-      ],
-      trainAlgo: { name: 'train' },
-      aggregateAlgo: { name: 'train' },
-      testAlgo: { name: 'test' },
-    });
-
-/** The plan as `tessera plan tree` reads it back: with the status the controller decided. */
-function decided(plan: PlanBuilder): ComputePlan {
-  // org-b's Dataset authorizes nobody: every task reading it is refused Unauthorized.
-  const observed = observe(plan).algos(makeAlgo(), makeAlgo('test').outputs('perf')).datasets(makeDataset('open', 'org-a'), makeDataset('private', 'org-b')).obj();
-  return { ...plan.obj(), status: decide(observed).status };
-}
 
 /** PHASE column by task name. */
 function phases(tree: string): Record<string, string> {
@@ -37,7 +14,7 @@ function phases(tree: string): Record<string, string> {
 
 describe('planTree', () => {
   it('shows a FailFast plan refused as Unauthorized as the controller decided it: refused Failed, the rest Canceled', () => {
-    const plan = decided(federated());
+    const plan = decidedPlan(refusedFederation());
     expect(plan.status?.phase).toBe('Failed');
     const shown = phases(planTree(plan, []));
     expect(Object.keys(shown)).toHaveLength(10);
@@ -50,7 +27,7 @@ describe('planTree', () => {
   });
 
   it('keeps tasks that may still run Waiting when the plan goes on past a refusal', () => {
-    const plan = decided(federated('ContinueIndependent'));
+    const plan = decidedPlan(refusedFederation('ContinueIndependent'));
     const shown = phases(planTree(plan, [taskJob('r1-train-0', 'org-a').running().obj()]));
     expect(shown['r1-train-0']).toBe('Running');
     expect(shown['r1-train-1']).toBe('Failed (Unauthorized)');

@@ -1,13 +1,13 @@
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComputePlan } from '../../src/api/computeplan.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
 import { holdingKey } from '../../src/storage/access.ts';
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
+import { writeFederatedOutputs } from '../support/federated-outputs.ts';
 import { startMoverSim, type MoverSim } from '../support/mover-sim.ts';
 import { namespaceUid } from '../support/namespace-uids.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
@@ -25,26 +25,6 @@ const { core } = kube();
 let operator: RunningOperator;
 let sim: MoverSim;
 let scratch = '';
-
-/** What each task's "code" writes: models carry their round; tests score higher every round. */
-async function writeTaskOutputs(pod: Readonly<k8s.V1Pod>, root: string): Promise<void> {
-  const task = pod.metadata?.labels?.['tessera.dev/task'] ?? '';
-  const round = Number(pod.metadata?.labels?.['tessera.dev/round'] ?? 0);
-  if (/-test-/.test(task)) {
-    await mkdir(join(root, 'outputs', 'performance'), { recursive: true });
-    await writeFile(join(root, 'outputs', 'performance', 'metrics.json'), JSON.stringify({ accuracy: 0.5 + round / 10 + (task.endsWith('-1') ? 0.01 : 0) }));
-  } else if (task !== '') {
-    await writeFile(join(root, 'outputs', 'model', 'model.json'), JSON.stringify({ task, round }));
-    await writeHead(root, pod);
-  }
-}
-
-/** A personalized trainer also writes its local head, when its Algo declares one. */
-async function writeHead(root: string, pod: Readonly<k8s.V1Pod>): Promise<void> {
-  const head = join(root, 'outputs', 'head');
-  const content = { task: pod.metadata?.labels?.['tessera.dev/task'], namespace: pod.metadata?.namespace };
-  if (await access(head).then(() => true, () => false)) await writeFile(join(head, 'head.json'), JSON.stringify(content));
-}
 
 function apply(namespace: string, kind: string, name: string, spec: unknown): void {
   kubectlApply(namespace, JSON.stringify({ apiVersion: 'tessera.dev/v1alpha1', kind, metadata: { name }, spec }));
@@ -122,7 +102,7 @@ beforeAll(async () => {
   installCrds();
   scratch = await mkdtemp(join(tmpdir(), 'tessera-plans-'));
   operator = await startOperator('compute-plans');
-  sim = startMoverSim({ namespaces: [orgA.name, orgB.name, orgC.name], transferUrl: operator.transferUrl, write: writeTaskOutputs });
+  sim = startMoverSim({ namespaces: [orgA.name, orgB.name, orgC.name], transferUrl: operator.transferUrl, write: writeFederatedOutputs });
   applyAlgos(orgA.name);
   await pushDataset(orgB.name, 'hospital-b', [orgA.name]);
   await pushDataset(orgC.name, 'hospital-c', [orgA.name]);

@@ -1,13 +1,13 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as k8s from '@kubernetes/client-node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComputePlan } from '../../src/api/computeplan.ts';
 import { clusterEnv } from '../support/cluster-env.ts';
 import { useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectlApply, kubectlGet } from '../support/kubectl.ts';
+import { writeFederatedOutputs } from '../support/federated-outputs.ts';
 import { startMoverSim, type MoverSim } from '../support/mover-sim.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { tenantOf } from '../support/tenant.ts';
@@ -27,17 +27,6 @@ let ui: RunningUi;
 let browser: Browser;
 let scratch = '';
 
-/** Tests score higher every round; trainers write a model. */
-async function writeTaskOutputs(pod: Readonly<k8s.V1Pod>, root: string): Promise<void> {
-  const task = pod.metadata?.labels?.['tessera.dev/task'] ?? '';
-  const round = Number(pod.metadata?.labels?.['tessera.dev/round'] ?? 0);
-  if (/-test-/.test(task)) {
-    await mkdir(join(root, 'outputs', 'performance'), { recursive: true });
-    await writeFile(join(root, 'outputs', 'performance', 'metrics.json'), JSON.stringify({ accuracy: 0.5 + round / 10 + (task.endsWith('-1') ? 0.01 : 0) }));
-  } else if (task !== '') {
-    await writeFile(join(root, 'outputs', 'model', 'model.json'), JSON.stringify({ task, round }));
-  }
-}
 
 function apply(namespace: string, kind: string, name: string, spec: unknown): void {
   kubectlApply(namespace, JSON.stringify({ apiVersion: 'tessera.dev/v1alpha1', kind, metadata: { name }, spec }));
@@ -67,7 +56,7 @@ beforeAll(async () => {
   installCrds();
   scratch = await mkdtemp(join(tmpdir(), 'tessera-ui-'));
   operator = await startOperator('ui');
-  sim = startMoverSim({ namespaces: [orgA.name, orgB.name, orgC.name], transferUrl: operator.transferUrl, write: writeTaskOutputs });
+  sim = startMoverSim({ namespaces: [orgA.name, orgB.name, orgC.name], transferUrl: operator.transferUrl, write: writeFederatedOutputs });
   apply(orgA.name, 'Algo', 'train', { image: 'local/sim:1', category: 'train', inputs: [{ name: 'data' }, { name: 'model', optional: true }], outputs: [{ name: 'model' }] });
   apply(orgA.name, 'Algo', 'aggregate', { image: 'local/sim:1', category: 'aggregate', outputs: [{ name: 'model' }] });
   apply(orgA.name, 'Algo', 'evaluate', { image: 'local/sim:1', category: 'metric', inputs: [{ name: 'data' }, { name: 'model' }], outputs: [{ name: 'performance' }] });

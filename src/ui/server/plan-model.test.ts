@@ -1,33 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { ComputePlan, Task } from '../../api/computeplan.ts';
-import { makeAlgo, makeDataset, makePlan, observe, taskJob, type PlanBuilder } from '../../../test/support/plan-builders.ts';
-import { decide } from '../../controllers/computeplan/schedule.ts';
+import type { Task } from '../../api/computeplan.ts';
+import { makePlan, taskJob } from '../../../test/support/plan-builders.ts';
+import { decidedPlan, refusedFederation } from '../../../test/support/refused-federation.ts';
 import { planDetail } from './plan-model.ts';
 
 // The DAG view reads only the plan and its Jobs, as `tessera plan tree` does: each task's phase must
 // agree with the controller's decision, which it learns from the status the controller wrote.
 
-const federated = (): PlanBuilder =>
-  makePlan().fedAvg({
-    rounds: 2,
-    trainers: [
-      { namespace: 'org-a', datasetRef: { name: 'open' } },
-      { namespace: 'org-b', datasetRef: { name: 'private' } },
-    ],
-    trainAlgo: { name: 'train' },
-    aggregateAlgo: { name: 'train' },
-    testAlgo: { name: 'test' },
-  });
-
-function decided(plan: PlanBuilder): ComputePlan {
-  // org-b's Dataset authorizes nobody: every task reading it is refused Unauthorized.
-  const observed = observe(plan).algos(makeAlgo(), makeAlgo('test').outputs('perf')).datasets(makeDataset('open', 'org-a'), makeDataset('private', 'org-b')).obj();
-  return { ...plan.obj(), status: decide(observed).status };
-}
-
 describe('planDetail', () => {
   it("draws one node per task with its round, an edge per read, and each task's Job phase", () => {
-    const detail = planDetail(federated().obj(), [taskJob('r1-train-0', 'org-a').running().obj()]);
+    const detail = planDetail(refusedFederation().obj(), [taskJob('r1-train-0', 'org-a').running().obj()]);
     expect(detail.nodes).toHaveLength(10);
     const byName = new Map(detail.nodes.map((n) => [n.name, n]));
     expect(byName.get('r1-train-0')).toMatchObject({ phase: 'Running', round: 1, namespace: 'org-a', job: { namespace: 'org-a' } });
@@ -41,7 +23,7 @@ describe('planDetail', () => {
   });
 
   it('shows a refused task Failed with the reason the plan recorded, and the rest of a stopped plan Canceled', () => {
-    const detail = planDetail(decided(federated()), []);
+    const detail = planDetail(decidedPlan(refusedFederation()), []);
     const refused = detail.nodes.find((n) => n.name === 'r1-train-1');
     expect(refused).toMatchObject({ phase: 'Failed', reason: 'Unauthorized' });
     expect(refused?.message).toMatch(/private/);
