@@ -83,7 +83,7 @@ build_health() {
   finish "$out" "$start"
 }
 
-parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio helm health)
+parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio helm health kueue)
 for part in "${parts[@]}"; do
   case "$part" in
     kubernetes) build_kubernetes ;;
@@ -94,6 +94,7 @@ for part in "${parts[@]}"; do
     # placeholder), which .Capabilities.HelmVersion and kubeVersion checks would see.
     helm) build_installable "$HELM_BIN" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION" "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" ;;
     health) build_health ;;
-    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm, health)" >&2; exit 2 ;;
+    kueue) build_installable "$KUEUE_BIN" "sigs.k8s.io/kueue/cmd/kueue@$KUEUE_VERSION" "-X sigs.k8s.io/kueue/pkg/version.GitVersion=$KUEUE_VERSION" ;;
+    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm, health, kueue)" >&2; exit 2 ;;
   esac
 done

@@ -38,6 +38,10 @@ COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok mini
 # --- real node (cluster/real-node.sh) ---
 source "$here/cluster/real-node.sh"
 # --- end real node ---
+# --- kueue (cluster/kueue.sh; TESSERA_KUEUE=1) ---
+source "$here/cluster/kueue.sh"
+if kueue_enabled; then COMPONENTS+=(kueue); fi
+# --- end kueue ---
 
 log() { echo "[cluster $(date +%H:%M:%S)] $*" >&2; }
 die() { echo "cluster: $*" >&2; exit 1; }
@@ -219,6 +223,7 @@ cmd_up() {
   start_minio
   create_nodes
   if real_node_enabled; then start_real_node; fi # real node
+  if kueue_enabled; then start_kueue; fi # kueue
   log "up in $(( $(date +%s) - t0 ))s; export KUBECONFIG=$KUBECONFIG_PATH"
 }
 
@@ -258,6 +263,7 @@ cmd_start() {
     kube-scheduler) start_scheduler ;;
     kwok) start_kwok ;;
     minio) start_minio ;;
+    kueue) start_kueue ;;
   esac
 }
 
@@ -280,6 +286,7 @@ component_health() {
     kube-scheduler) https_ok "https://127.0.0.1:$SCHEDULER_PORT/healthz" ;;
     kwok) curl -fs --max-time 2 "http://127.0.0.1:$KWOK_PORT/healthz" ;;
     minio) curl -fs --max-time 2 "http://$NODE_IP:$MINIO_PORT/minio/health/ready" ;;
+    kueue) kueue_ready ;;
   esac
 }
 

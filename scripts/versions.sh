@@ -30,3 +30,7 @@ HELM_BIN="$(part_dir helm "$HELM_VERSION")"
 # scripts/health/go.mod): keyed by a hash of its sources, so any change to them rebuilds it.
 HEALTH_VERSION="$(cat "$(dirname "${BASH_SOURCE[0]}")"/health/{go.mod,go.sum,*.go} 2>/dev/null | sha256sum | cut -c1-12)"
 HEALTH_BIN="$(part_dir health "$HEALTH_VERSION")"
+# Kueue (scripts/cluster/kueue.sh; only cmd/kueue, go.mod has no replace directives). Its CRDs and
+# webhook configurations are rendered from the same module's config/components.
+KUEUE_VERSION=v0.17.0
+KUEUE_BIN="$(part_dir kueue "$KUEUE_VERSION")"
