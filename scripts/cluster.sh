@@ -270,6 +270,7 @@ cmd_start() {
 cmd_down() {
   local i
   stop_real_node # real node: first, while the apiserver still answers
+  stop_component kueue # kueue: whether or not TESSERA_KUEUE is set now
   for (( i = ${#COMPONENTS[@]} - 1; i >= 0; i-- )); do stop_component "${COMPONENTS[$i]}"; done
   # Logs stay for a post-mortem; state goes, so the next `up` starts clean.
   rm -rf "$RUN/etcd" "$RUN/minio" "$PKI" "$PIDS" "$KUBECONFIG_PATH" "$RUN/scheduler.yaml"

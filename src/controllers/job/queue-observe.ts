@@ -7,10 +7,17 @@ import type { ObservedRun } from './status.ts';
 // The one read a queued run needs beyond the caches: Kueue's Workload, fetched only while the batch
 // Job is suspended with a queue label (no informer: a cluster without Kueue has no Workload kind,
 // and the operator must not wait on it). Kueue does not touch the batch Job while it waits, so the
-// reconciler rechecks a queued run every queuedRecheckMs to keep Kueue's message current.
+// reconciler rechecks a queued run to keep Kueue's message current: soon while Kueue has not said
+// why it waits yet (its Workload is made, then tried, a moment after the batch Job), then seldom.
 
-/** How often a queued run's Workload is read again. */
-export const queuedRecheckMs = 30_000;
+/** How soon a queued run is read again while Kueue has not said why it waits, and after. */
+export const queuedRecheckMs = { unexplained: 3000, explained: 30_000 } as const;
+
+/** When to look at a queued run's Workload again. */
+export function queuedRecheckAfterMs(observed: ObservedRun): number {
+  const explained = observed.workload?.status?.conditions?.some((c) => (c.type === 'QuotaReserved' || c.type === 'Admitted') && c.message);
+  return explained ? queuedRecheckMs.explained : queuedRecheckMs.unexplained;
+}
 
 /** Reads the Workload Kueue made for a batch Job; undefined when there is none or no Kueue. */
 export type WorkloadReader = (namespace: string, batchJobUid: string) => Promise<KueueWorkload | undefined>;

@@ -25,7 +25,7 @@ import { observedViewAnnotation, runSealAnnotation, verifyRunSeal } from './run-
 import { specHashAnnotation, runSpecHash } from './spec-hash.ts';
 import { hasFinished, invalidSpecStatus, jobStatus, nameTakenStatus, refusedStatus, resolutionStatus, type ObservedRun } from './status.ts';
 import type { JobWrites } from './writes.ts';
-import { queuedRecheckMs, waitsForQueue, withWorkload } from './queue-observe.ts';
+import { queuedRecheckAfterMs, waitsForQueue, withWorkload } from './queue-observe.ts';
 import { parseKey } from '../../runtime/object-key.ts';
 
 /** The object store, when the operator has one: file sets need it, bare runs do not. */
@@ -262,7 +262,7 @@ export async function reconcileJob(key: string, log: Logger, deps: JobReconciler
   const status = jobStatus(job, observed, new Date(now));
   if (!job.status && isBriefWait(status, batchJob, now)) return { requeueAfterMs: briefWaitMs };
   await writeStatusIfChanged(job, status, deps, log);
-  if (waitsForQueue(batchJob) && !hasFinished(status)) return { requeueAfterMs: queuedRecheckMs };
+  if (waitsForQueue(batchJob) && !hasFinished(status)) return { requeueAfterMs: queuedRecheckAfterMs(observed) };
 }
 
 /** How long a new run may sit in a plain "waiting for the pod" before that is worth a status write. */
