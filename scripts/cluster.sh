@@ -38,7 +38,7 @@ COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok mini
 # --- real node (cluster/real-node.sh) ---
 source "$here/cluster/real-node.sh"
 # --- end real node ---
-# --- kueue (cluster/kueue.sh; TESSERA_KUEUE=1) ---
+# --- kueue (cluster/kueue.sh; TESSERA_KUEUE=0 leaves it out) ---
 source "$here/cluster/kueue.sh"
 if kueue_enabled; then COMPONENTS+=(kueue); fi
 # --- end kueue ---
@@ -270,7 +270,7 @@ cmd_start() {
 cmd_down() {
   local i
   stop_real_node # real node: first, while the apiserver still answers
-  stop_component kueue # kueue: whether or not TESSERA_KUEUE is set now
+  stop_component kueue; rm -f "$KUEUE_METRICS_CERTS" # kueue: whether or not TESSERA_KUEUE is set now
   for (( i = ${#COMPONENTS[@]} - 1; i >= 0; i-- )); do stop_component "${COMPONENTS[$i]}"; done
   # Logs stay for a post-mortem; state goes, so the next `up` starts clean.
   rm -rf "$RUN/etcd" "$RUN/minio" "$PKI" "$PIDS" "$KUBECONFIG_PATH" "$RUN/scheduler.yaml"

@@ -1,4 +1,4 @@
-# Kueue in the local cluster (TESSERA_KUEUE=1, see cluster.sh): the kueue manager as a host process
+# Kueue in the local cluster (on unless TESSERA_KUEUE=0): the kueue manager as a host process
 # with the admin kubeconfig, its webhook server on the node address with a serving pair from the
 # cluster CA, its CRDs and webhook configurations from its module (scripts/kueue/manifests.ts), and
 # a ResourceFlavor per kwok pool. Sourced by cluster.sh, after versions.sh, pki.sh and nodes.sh.
@@ -9,7 +9,7 @@ KUEUE_WEBHOOK_PORT="${TESSERA_KUEUE_WEBHOOK_PORT:-39443}"
 KUEUE_HEALTH_PORT="${TESSERA_KUEUE_HEALTH_PORT:-39081}"
 KUEUE_METRICS_PORT="${TESSERA_KUEUE_METRICS_PORT:-39080}"
 
-kueue_enabled() { [[ "${TESSERA_KUEUE:-0}" == 1 ]]; }
+kueue_enabled() { [[ "${TESSERA_KUEUE:-1}" != 0 ]]; }
 
 kueue_module_dir() {
   GOMODCACHE="$TESSERA_CACHE/go/mod" GOFLAGS=-mod=mod GOTOOLCHAIN=local \
@@ -68,8 +68,18 @@ install_kueue_manifests() {
   kubectl wait --for condition=Established --timeout 60s crd --all >/dev/null
 }
 
+# Kueue reads its metrics serving pair from a fixed path when it does not manage certificates itself
+# (cmd/kueue/main.go); the same pair as its webhook's serves there, through a link into the run dir.
+KUEUE_METRICS_CERTS=/etc/kueue/metrics/certs
+
+link_kueue_metrics_certs() {
+  mkdir -p "$(dirname "$KUEUE_METRICS_CERTS")"
+  ln -sfn "$PKI/kueue" "$KUEUE_METRICS_CERTS"
+}
+
 start_kueue() {
   make_kueue_pki
+  link_kueue_metrics_certs
   write_kueue_config
   install_kueue_manifests
   start kueue "$KUEUE_BIN/kueue" --config "$RUN/kueue.yaml" --kubeconfig "$KUBECONFIG_PATH" \

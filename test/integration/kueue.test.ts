@@ -41,9 +41,9 @@ function applyJob(job: QueuedJob): void {
 
 const getJob = (namespace: string, name: string): TesseraJob => kubectlGet<TesseraJob>(namespace, 'jobs.tessera.dev', name);
 
-async function waitForJob(namespace: string, name: string, what: string, check: (job: TesseraJob) => boolean, timeoutMs = 90_000): Promise<TesseraJob> {
-  return waitFor(`Job ${namespace}/${name} ${what}`, () => {
-    const job = getJob(namespace, name);
+async function waitForJob(which: { namespace: string; name: string }, what: string, check: (job: TesseraJob) => boolean, timeoutMs = 90_000): Promise<TesseraJob> {
+  return waitFor(`Job ${which.namespace}/${which.name} ${what}`, () => {
+    const job = getJob(which.namespace, which.name);
     return check(job) ? job : undefined;
   }, timeoutMs);
 }
@@ -61,7 +61,7 @@ describe('Tessera Jobs under Kueue', () => {
     expect(queued.status).toMatchObject({ reason: 'Queued', message: expect.stringMatching(/^waiting for admission by queue gpus: couldn't assign flavors/) as unknown });
 
     for (const job of jobs) {
-      const done = await waitForJob(job.namespace, job.name, 'to succeed', (j) => j.status?.phase === 'Succeeded', 120_000);
+      const done = await waitForJob(job, 'to succeed', (j) => j.status?.phase === 'Succeeded', 120_000);
       expect(done.status).toMatchObject({ reason: 'Completed', attempts: 1 });
     }
     const samples = await sampler.stop();
@@ -74,14 +74,14 @@ describe('Tessera Jobs under Kueue', () => {
     const high = { namespace: orgB.name, name: 'urgent', gpus: 8, runFor: '3s', priorityClassName: queue.high };
     const sampler = sampleGpus(namespaces);
     applyJob(low);
-    await waitForJob(low.namespace, low.name, 'to run', (j) => j.status?.phase === 'Running');
+    await waitForJob(low, 'to run', (j) => j.status?.phase === 'Running');
     applyJob(high);
 
-    const preempted = await waitForJob(low.namespace, low.name, 'to be Preempted', (j) => j.status?.reason === 'Preempted');
+    const preempted = await waitForJob(low, 'to be Preempted', (j) => j.status?.reason === 'Preempted');
     expect(preempted.status).toMatchObject({ phase: 'Queued', message: expect.stringMatching(new RegExp(`^preempted by Job ${high.namespace}/urgent \\(Preempted to accommodate a workload`)) as unknown });
 
-    const urgent = await waitForJob(high.namespace, high.name, 'to succeed', (j) => j.status?.phase === 'Succeeded');
-    const sweep = await waitForJob(low.namespace, low.name, 'to succeed after the preemption', (j) => j.status?.phase === 'Succeeded');
+    const urgent = await waitForJob(high, 'to succeed', (j) => j.status?.phase === 'Succeeded');
+    const sweep = await waitForJob(low, 'to succeed after the preemption', (j) => j.status?.phase === 'Succeeded');
     expect(urgent.status).toMatchObject({ reason: 'Completed', attempts: 1 });
     // retries: 0, so a preemption counted as a failed attempt would have failed it for good.
     expect(sweep.status).toMatchObject({ reason: 'Completed', attempts: 1 });

@@ -10,7 +10,7 @@ const healthUrl = `http://127.0.0.1:${process.env.TESSERA_KUEUE_HEALTH_PORT ?? '
 
 /** Throws, saying how to start it, unless the kueue manager answers and the `gpu` ResourceFlavor exists. */
 export async function requireKueue(): Promise<void> {
-  const how = 'start it with `TESSERA_KUEUE=1 scripts/cluster.sh up` (npm test does)';
+  const how = '`scripts/cluster.sh up` starts it unless TESSERA_KUEUE=0';
   const ready = await fetch(healthUrl).then((r) => r.ok, () => false);
   if (!ready) throw new Error(`Kueue is not running in the local cluster (${healthUrl} does not answer): ${how}`);
   try {
@@ -50,7 +50,7 @@ function manifests(queue: TestQueue, namespaces: string[], gpus: number): object
     metadata: { name: queue.localQueue, namespace },
     spec: { clusterQueue: queue.clusterQueue },
   }));
-  const priority = (name: string, value: number) => ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value });
+  const priority = (name: string, value: number): object => ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value });
   return [clusterQueue, ...localQueues, priority(queue.low, 100), priority(queue.high, 1000)];
 }
 
