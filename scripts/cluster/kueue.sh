@@ -62,8 +62,10 @@ kueue_ready() { curl -fs --max-time 2 "http://127.0.0.1:$KUEUE_HEALTH_PORT/ready
 install_kueue_manifests() {
   local dir; dir="$(kueue_module_dir)"
   [[ -n "$dir" ]] || die "kueue: module sigs.k8s.io/kueue@$KUEUE_VERSION not in the module cache (run build-parts.sh kueue)"
+  local node="$here/../node_modules/.bin/node"
+  [[ -x "$node" ]] || die "kueue: its manifests are rendered with the project's Node 24 ($node): run npm ci first, or TESSERA_KUEUE=0"
   kubectl create namespace kueue-system --dry-run=client -o yaml | kubectl apply -f - >/dev/null
-  "$here/../node_modules/.bin/node" "$here/kueue/manifests.ts" "$dir" "https://$NODE_IP:$KUEUE_WEBHOOK_PORT" "$PKI/ca.crt" |
+  "$node" "$here/kueue/manifests.ts" "$dir" "https://$NODE_IP:$KUEUE_WEBHOOK_PORT" "$PKI/ca.crt" |
     kubectl apply --server-side --force-conflicts -f - >/dev/null
   kubectl wait --for condition=Established --timeout 60s crd --all >/dev/null
 }
