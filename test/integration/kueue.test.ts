@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TesseraJob } from '../../src/api/job.ts';
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
-import { installCrds, kubectlApply, kubectlGet } from '../support/kubectl.ts';
+import { installCrds, kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { sampleGpus, useTestQueue } from '../support/kueue.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 
@@ -50,13 +50,16 @@ async function waitForJob(which: { namespace: string; name: string }, what: stri
 
 describe('Tessera Jobs under Kueue', () => {
   it('queues two organizations\' Jobs with Kueue\'s reason and admits them within the 8-GPU quota', async () => {
-    const jobs = namespaces.flatMap((namespace) => ['a', 'b', 'c'].map((n) => ({ namespace, name: `train-${n}`, gpus: 4, runFor: '4s' })));
+    const jobs = namespaces.flatMap((namespace) => ['a', 'b', 'c'].map((n) => ({ namespace, name: `train-${n}`, gpus: 4, runFor: '8s' })));
     const sampler = sampleGpus(namespaces);
     for (const job of jobs) applyJob(job);
 
     // 24 GPUs asked of 8: some Job waits, and says so in Kueue's words (which resource, which flavor).
+    // Three waves of 8 s: the later ones wait long enough to be seen, even on a busy API server.
     const queued = await waitFor('a Job Queued with Kueue\'s reason', () =>
-      jobs.map((j) => getJob(j.namespace, j.name)).find((j) => j.status?.phase === 'Queued' && /insufficient.*nvidia\.com\/gpu.*flavor gpu/.test(j.status.message ?? '')),
+      namespaces
+        .flatMap((namespace) => (JSON.parse(kubectl(['get', '-n', namespace, 'jobs.tessera.dev', '-o', 'json'])) as { items: TesseraJob[] }).items)
+        .find((j) => j.status?.phase === 'Queued' && /insufficient.*nvidia\.com\/gpu.*flavor gpu/.test(j.status.message ?? '')),
     );
     expect(queued.status).toMatchObject({ reason: 'Queued', message: expect.stringMatching(/^waiting for admission by queue gpus: couldn't assign flavors/) as unknown });
 
