@@ -106,7 +106,7 @@ build_seaweedfs() {
 # prometheus_version v0.316.0: 3.16.0 (Prometheus tags its Go module v0.<major><minor>.<patch>).
 prometheus_version() { local v="${1#v0.}"; echo "${v:0:1}.$(( 10#${v:1:2} )).${v#*.}"; }
 
-parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio helm health seaweedfs promtool)
+parts=("$@"); [[ ${#parts[@]} -eq 0 ]] && parts=(etcd kubernetes kwok minio helm health seaweedfs promtool kueue)
 for part in "${parts[@]}"; do
   case "$part" in
     kubernetes) build_kubernetes ;;
@@ -123,6 +123,7 @@ for part in "${parts[@]}"; do
     # the build); the -X gives `promtool --version` the Prometheus version its module tag encodes.
     promtool) GOFLAGS="$GOFLAGS -tags=remove_all_sd" build_installable "$PROMTOOL_BIN" "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" \
       "-X github.com/prometheus/common/version.Version=$(prometheus_version "$PROMTOOL_VERSION")" ;;
-    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm, health, seaweedfs, promtool)" >&2; exit 2 ;;
+    kueue) build_installable "$KUEUE_BIN" "sigs.k8s.io/kueue/cmd/kueue@$KUEUE_VERSION" "-X sigs.k8s.io/kueue/pkg/version.GitVersion=$KUEUE_VERSION" ;;
+    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm, health, seaweedfs, promtool, kueue)" >&2; exit 2 ;;
   esac
 done

@@ -48,6 +48,10 @@ COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok mini
 # --- real node (cluster/real-node.sh) ---
 source "$here/cluster/real-node.sh"
 # --- end real node ---
+# --- kueue (cluster/kueue.sh; TESSERA_KUEUE=0 leaves it out) ---
+source "$here/cluster/kueue.sh"
+if kueue_enabled; then COMPONENTS+=(kueue); fi
+# --- end kueue ---
 
 log() { echo "[cluster $(date +%H:%M:%S)] $*" >&2; }
 die() { echo "cluster: $*" >&2; exit 1; }
@@ -261,6 +265,7 @@ cmd_up() {
   start_seaweedfs
   create_nodes
   if real_node_enabled; then start_real_node; fi # real node
+  if kueue_enabled; then start_kueue; fi # kueue
   log "up in $(( $(date +%s) - t0 ))s; export KUBECONFIG=$KUBECONFIG_PATH"
 }
 
@@ -301,12 +306,14 @@ cmd_start() {
     kwok) start_kwok ;;
     minio) start_minio ;;
     seaweedfs) start_seaweedfs ;;
+    kueue) start_kueue ;;
   esac
 }
 
 cmd_down() {
   local i
   stop_real_node # real node: first, while the apiserver still answers
+  stop_component kueue; rm -f "$KUEUE_METRICS_CERTS" # kueue: whether or not TESSERA_KUEUE is set now
   for (( i = ${#COMPONENTS[@]} - 1; i >= 0; i-- )); do stop_component "${COMPONENTS[$i]}"; done
   # Logs stay for a post-mortem; state goes, so the next `up` starts clean.
   rm -rf "$RUN/etcd" "$RUN/minio" "$RUN/seaweedfs" "$PKI" "$PIDS" "$KUBECONFIG_PATH" "$RUN/scheduler.yaml"
@@ -324,6 +331,7 @@ component_health() {
     kwok) curl -fs --max-time 2 "http://127.0.0.1:$KWOK_PORT/healthz" ;;
     minio) curl -fs --max-time 2 "http://$NODE_IP:$MINIO_PORT/minio/health/ready" ;;
     seaweedfs) seaweedfs_ready ;;
+    kueue) kueue_ready ;;
   esac
 }
 

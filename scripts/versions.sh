@@ -39,3 +39,7 @@ HEALTH_VERSION="$(cat "$(dirname "${BASH_SOURCE[0]}")"/health/{go.mod,go.sum,*.g
 HEALTH_BIN="$(part_dir health "$HEALTH_VERSION")"
 SEAWEEDFS_BIN="$(part_dir seaweedfs "$SEAWEEDFS_VERSION")"
 PROMTOOL_BIN="$(part_dir promtool "$PROMTOOL_VERSION")"
+# Kueue (scripts/cluster/kueue.sh; only cmd/kueue, go.mod has no replace directives). Its CRDs and
+# webhook configurations are rendered from the same module's config/components.
+KUEUE_VERSION=v0.17.0
+KUEUE_BIN="$(part_dir kueue "$KUEUE_VERSION")"

@@ -217,6 +217,7 @@ describe('RBAC', () => {
     ['list', 'namespaces', ['-A']], ['watch', 'namespaces', ['-A']],
     ['create', 'tokenreviews.authentication.k8s.io'],
     ['create', 'events.events.k8s.io'], ['patch', 'events.events.k8s.io'],
+    ['list', 'workloads.kueue.x-k8s.io'],
   ] as Array<[string, string, string[]?]>)('lets the operator %s %s %j', (verb, resource, extra = []) => {
     expect(can(verb, resource, extra.includes('-A') ? extra : [...extra, '-n', 'default'])).toBe(true);
   });

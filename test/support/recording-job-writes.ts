@@ -1,5 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { TesseraJob, TesseraJobStatus } from '../../src/api/job.ts';
+import type { KueueWorkload } from '../../src/controllers/job/kueue.ts';
 import type { BatchJobCreation, JobWrites } from '../../src/controllers/job/writes.ts';
 import { refusalMessage } from '../../src/controllers/shared/refusal.ts';
 import type { Clock } from '../../src/runtime/clock.ts';
@@ -20,6 +21,8 @@ export class RecordingJobWrites implements JobWrites {
   readonly batchJobs = new Map<string, k8s.V1Job>();
   /** What readPlanUid answers, by `namespace/name`: a plan not here is gone. */
   readonly planUids = new Map<string, string>();
+  /** What readWorkload answers (Kueue's Workloads), by batch Job uid: none when not here. */
+  readonly workloads = new Map<string, KueueWorkload>();
   private readonly log: WriteLog;
   private readonly clock: Clock;
 
@@ -54,6 +57,10 @@ export class RecordingJobWrites implements JobWrites {
     if (isAlreadyExists(failure)) return Promise.resolve('exists');
     const refused = refusalMessage(failure);
     return refused === undefined ? Promise.reject(new Error(`creating batch Job ${batchJob.metadata?.name}`, { cause: failure })) : Promise.resolve({ refused });
+  }
+
+  readWorkload(_namespace: string, batchJobUid: string): Promise<KueueWorkload | undefined> {
+    return Promise.resolve(this.workloads.get(batchJobUid));
   }
 
   deleteBatchJob(batchJob: Readonly<k8s.V1Job>): Promise<void> {

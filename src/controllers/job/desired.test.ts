@@ -78,6 +78,13 @@ describe('desiredBatchJob', () => {
     expect(desiredFor(makeJob('b').obj()).spec!.suspend).toBeUndefined();
   });
 
+  it('does not fail a queued run on exit code 137, which is how a run Kueue preempts is killed', () => {
+    const queued = desiredFor(makeJob('a').spec({ queueName: 'gpus' }).obj()).spec!.podFailurePolicy!.rules;
+    expect(queued).toEqual([{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }]);
+    const listed = desiredFor(makeJob('b').spec({ queueName: 'gpus', failOnExitCodes: [3] }).obj()).spec!.podFailurePolicy!.rules;
+    expect(listed[1]).toMatchObject({ action: 'FailJob', onExitCodes: { values: [3] } });
+  });
+
   it('passes priority class, service account and env through', () => {
     const job = makeJob('a').spec({ priorityClassName: 'high', serviceAccountName: 'trainer', env: [{ name: 'EPOCHS', value: '3' }] });
     const pod = desiredFor(job.obj()).spec!.template.spec!;

@@ -103,17 +103,19 @@ function nodeSelector(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConf
 /**
  * Disruptions (preemption, eviction, node loss) never count against retries; an OOM kill or an exit
  * code the user listed fails the Job at once, since retrying the same input would fail the same way.
+ * Behind a queue, 137 is no proof of an OOM kill: Kueue preempts by suspending the batch Job, whose
+ * pods are killed (SIGKILL after the grace period: 137, with no condition to tell them apart), and
+ * that must not fail the run. There an OOM kill is retried like any failure, and still reported as
+ * OOMKilled (by the container's reason) when the retries run out.
  */
 function podFailurePolicy(job: TesseraJob): k8s.V1PodFailurePolicy {
-  const fatalCodes = [...new Set([oomExitCode, ...(job.spec.failOnExitCodes ?? [])])]
+  const oom = job.spec.queueName ? [] : [oomExitCode];
+  const fatalCodes = [...new Set([...oom, ...(job.spec.failOnExitCodes ?? [])])]
     .filter((code) => code !== 0)
     .sort((a, b) => a - b);
-  return {
-    rules: [
-      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-      { action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: fatalCodes } },
-    ],
-  };
+  const rules: k8s.V1PodFailurePolicyRule[] = [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }];
+  if (fatalCodes.length) rules.push({ action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: fatalCodes } });
+  return { rules };
 }
 
 function podAnnotations(job: TesseraJob): Record<string, string> | undefined {

@@ -25,6 +25,7 @@ import { observedViewAnnotation, runSealAnnotation, verifyRunSeal } from './run-
 import { specHashAnnotation, runSpecHash } from './spec-hash.ts';
 import { hasFinished, invalidSpecStatus, jobStatus, nameTakenStatus, refusedStatus, resolutionStatus, type ObservedRun } from './status.ts';
 import type { JobWrites } from './writes.ts';
+import { queuedRecheckAfterMs, waitsForQueue, withWorkload } from './queue-observe.ts';
 import { parseKey } from '../../runtime/object-key.ts';
 
 /** The object store, when the operator has one: file sets need it, bare runs do not. */
@@ -256,10 +257,12 @@ export async function reconcileJob(key: string, log: Logger, deps: JobReconciler
   if (await refusedSquatter(job, batchJob, deps, log)) return;
   // Status is written from what the informers report next, not from what was just sent.
   if (await convergeRun(job, batchJob, deps, log)) return;
+  const observed = await withWorkload(observe(job, batchJob, deps), deps.writes.readWorkload, deps.batchJobs);
   const now = deps.clock.now();
-  const status = jobStatus(job, observe(job, batchJob, deps), new Date(now));
+  const status = jobStatus(job, observed, new Date(now));
   if (!job.status && isBriefWait(status, batchJob, now)) return { requeueAfterMs: briefWaitMs };
   await writeStatusIfChanged(job, status, deps, log);
+  if (waitsForQueue(batchJob) && !hasFinished(status)) return { requeueAfterMs: queuedRecheckAfterMs(observed) };
 }
 
 /** How long a new run may sit in a plain "waiting for the pod" before that is worth a status write. */

@@ -14,6 +14,24 @@ describe('jobStatus', () => {
     { name: 'no batch Job yet', observed: run({}), wantPhase: 'Pending', wantReason: 'Pending' },
     { name: 'suspended by a queue', observed: run({ batchJob: observedBatchJob().suspended().obj() }), wantPhase: 'Queued', wantReason: 'Queued' },
     {
+      name: "queued with Kueue's reason",
+      observed: run({ batchJob: observedBatchJob().suspended().obj(), workload: { status: { conditions: [{ type: 'QuotaReserved', status: 'False', reason: 'Pending', message: 'insufficient quota for nvidia.com/gpu in flavor gpu' }] } } }),
+      wantPhase: 'Queued',
+      wantReason: 'Queued',
+      wantMessage: /insufficient quota for nvidia.com\/gpu in flavor gpu$/,
+    },
+    {
+      name: 'preempted by Kueue and queued again',
+      observed: run({
+        batchJob: observedBatchJob().suspended().obj(),
+        workload: { status: { conditions: [{ type: 'Evicted', status: 'True', reason: 'Preempted', message: 'Preempted to accommodate a workload (UID: w, JobUID: j)' }] } },
+        preemptor: 'org-b/urgent',
+      }),
+      wantPhase: 'Queued',
+      wantReason: 'Preempted',
+      wantMessage: /^preempted by Job org-b\/urgent/,
+    },
+    {
       name: 'pod unschedulable',
       observed: run({ batchJob: observedBatchJob().obj(), pods: [observedPod().unschedulable('0/6 nodes are available: 6 Insufficient nvidia.com/gpu.').obj()] }),
       wantPhase: 'Pending',

@@ -5,7 +5,9 @@ import type { ResultRecord } from '../../storage/result-record.ts';
 import { mergeConditions, type ConditionUpdate } from '../shared/conditions.ts';
 import { jsonEqual } from '../../runtime/apply.ts';
 import { moverContainerNames } from './mover-containers.ts';
+import { labels } from './names.ts';
 import type { EffectiveRun, Resolution } from './resolve.ts';
+import { queueWait, type KueueWorkload } from './kueue.ts';
 
 /** What the controller observed of a Tessera Job's run. */
 export interface ObservedRun {
@@ -18,6 +20,10 @@ export interface ObservedRun {
   expectsResult?: boolean;
   /** The verified result a pod of this run carries (see result-record.ts), if any. */
   result?: ResultRecord;
+  /** Kueue's Workload for the batch Job, read while it is suspended; none without Kueue. */
+  workload?: KueueWorkload;
+  /** The Tessera Job (`namespace/name`) whose run preempted this one, when Kueue names it. */
+  preemptor?: string;
 }
 
 type Phase = TesseraJobStatus['phase'];
@@ -30,6 +36,8 @@ export interface PhaseVerdict {
   /** Start this run index next (a run whose result was lost, retried in a new batch Job). */
   nextRun?: number;
 }
+
+const kueueQueueLabel = labels.kueueQueue;
 
 const terminalPhases: ReadonlySet<Phase> = new Set([JobPhase.Succeeded, JobPhase.Failed, JobPhase.Canceled]);
 
@@ -196,13 +204,24 @@ function retryLostResult(job: TesseraJob, observed: ObservedRun, verdict: PhaseV
   return { phase: JobPhase.Running, reason: JobReason.ResultMissing, message: `${verdict.message}; retrying (run ${nextRun + 1})`, nextRun };
 }
 
+/**
+ * A suspended batch Job waits for Kueue: Queued, or Preempted after an eviction. Neither is an
+ * attempt: Kueue suspends the batch Job, whose controller removes the pods without counting them
+ * as failed, so the retry budget (the batch Job's backoffLimit) is untouched.
+ */
+function queuedVerdict(observed: ObservedRun): PhaseVerdict {
+  const queueName = observed.batchJob?.metadata?.labels?.[kueueQueueLabel];
+  const wait = queueWait(queueName, observed.workload, observed.preemptor);
+  return verdict(JobPhase.Queued, wait.reason === 'Preempted' ? JobReason.Preempted : JobReason.Queued, wait.message);
+}
+
 /** The phase of a run that has not been canceled, from its batch Job and latest pod. */
 export function runVerdict(observed: ObservedRun): PhaseVerdict {
   const { batchJob } = observed;
   if (!batchJob) return { phase: JobPhase.Pending, reason: JobReason.Pending, message: 'creating the batch Job' };
   if (batchCondition(batchJob, 'Complete')) return completeVerdict(observed);
   if (batchCondition(batchJob, 'Failed')) return failureVerdict(batchJob, latestPod(observed.pods));
-  if (batchJob.spec?.suspend) return { phase: JobPhase.Queued, reason: JobReason.Queued, message: 'waiting for admission by the queue' };
+  if (batchJob.spec?.suspend) return queuedVerdict(observed);
   return podVerdict(latestPod(observed.pods));
 }
 

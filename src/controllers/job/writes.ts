@@ -1,7 +1,9 @@
 import * as k8s from '@kubernetes/client-node';
 import type { TesseraJob, TesseraJobStatus } from '../../api/job.ts';
-import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
+import { isAlreadyExists, isNotFound, statusCode } from '../../runtime/kube-client.ts';
 import { refusalMessage } from '../shared/refusal.ts';
+import { workloadJobUidLabel, type KueueWorkload } from './kueue.ts';
+import type { WorkloadReader } from './queue-observe.ts';
 import { ignoreNotFound, mergePatch, tesseraGroup } from '../shared/tessera-writes.ts';
 
 /**
@@ -22,8 +24,12 @@ export interface JobWrites {
   dropFinalizer(job: Readonly<TesseraJob>, finalizer: string): Promise<void>;
   /** Deletes the Tessera Job (only the one with its uid); its batch Job and pods go with it. */
   deleteJob(job: Readonly<TesseraJob>): Promise<void>;
+  /** Kueue's Workload for a batch Job (a live read); undefined when there is none, or no Kueue. */
+  readWorkload: WorkloadReader;
 }
 
+
+const kueueWorkloads = { group: 'kueue.x-k8s.io', version: 'v1beta2', plural: 'workloads' } as const;
 
 export interface JobWritesDeps {
   batch: k8s.BatchV1Api;
@@ -75,6 +81,16 @@ export function apiJobWrites(deps: JobWritesDeps): JobWrites {
     async deleteJob(job) {
       const body = { preconditions: { uid: job.metadata.uid } };
       await ignoreNotFound(deps.custom.deleteNamespacedCustomObject({ ...tesseraGroup, plural: 'jobs', namespace: job.metadata.namespace ?? '', name: job.metadata.name, propagationPolicy: 'Background', body }));
+    },
+    async readWorkload(namespace, batchJobUid) {
+      try {
+        const list = (await deps.custom.listNamespacedCustomObject({ ...kueueWorkloads, namespace, labelSelector: `${workloadJobUidLabel}=${batchJobUid}` })) as { items?: KueueWorkload[] };
+        return list.items?.[0];
+      } catch (error) {
+        // No Workload kind (a cluster without Kueue) or no right to read it: the run just says it is queued.
+        if (isNotFound(error) || statusCode(error) === 403) return undefined;
+        throw new Error(`reading the Kueue Workload of batch Job uid ${batchJobUid}`, { cause: error });
+      }
     },
     async writeStatus(job, status) {
       await deps.custom.replaceNamespacedCustomObjectStatus({
