@@ -2,9 +2,11 @@ import { z } from 'zod';
 import {
   conditionsSchema,
   dnsLabelSchema,
+  dnsSubdomainSchema,
   groupVersion,
   ioNameSchema,
   isDistinct,
+  labelValueSchema,
   nameFitsLabelRule,
   objectMetaSchema,
   objectRefSchema,
@@ -234,6 +236,8 @@ export const computePlanSpecSchema = z
       .describe('the DAG, written out; appended to, never changed'),
     strategy: strategySchema.optional().describe('a strategy that expands into tasks'),
     parallelism: z.int().min(1).max(10000).optional().describe('the most tasks running at once'),
+    queueName: labelValueSchema.optional().describe("the Kueue LocalQueue, in each task's namespace, that admits every task's run"),
+    priorityClassName: dnsSubdomainSchema.optional().describe("every task's PriorityClass"),
     failurePolicy: z.enum(FailurePolicy).optional().meta({ default: FailurePolicy.FailFast }),
     suspend: z.boolean().optional().describe('start no new tasks; running ones finish'),
     cancel: z.boolean().optional().describe('stop every task and mark the plan Canceled'),
@@ -393,6 +397,12 @@ export const computePlanCelRules: readonly CelRule[] = [
     rule: '!has(oldSelf.strategy) || has(self.strategy)',
     message: 'a strategy cannot be removed once set: its tasks may have run',
     fieldPath: '.strategy',
+  },
+  {
+    // A task's Job stands for it only with exactly the spec the plan gives it, queue included.
+    path: 'spec',
+    rule: 'has(self.queueName) == has(oldSelf.queueName) && (!has(self.queueName) || self.queueName == oldSelf.queueName) && has(self.priorityClassName) == has(oldSelf.priorityClassName) && (!has(self.priorityClassName) || self.priorityClassName == oldSelf.priorityClassName)',
+    message: 'queueName and priorityClassName cannot change once the plan exists',
   },
   {
     path: 'spec.strategy',

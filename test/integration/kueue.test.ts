@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ComputePlan } from '../../src/api/computeplan.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
@@ -91,5 +92,25 @@ describe('Tessera Jobs under Kueue', () => {
     const [batchJob] = (await batch.listNamespacedJob({ namespace: low.namespace, labelSelector: `tessera.dev/job=${low.name}` })).items;
     expect(batchJob?.status?.failed ?? 0).toBe(0);
     expect(Math.max(...(await sampler.stop()))).toBeLessThanOrEqual(8);
+  });
+  it("sends every task of a plan with queueName through the queue: the plan counts them queued, and the quota holds", async () => {
+    kubectlApply(orgA.name, JSON.stringify({ apiVersion: 'tessera.dev/v1alpha1', kind: 'Algo', metadata: { name: 'train' }, spec: { image: 'local/sim:1', category: 'train' } }));
+    const tasks = ['t1', 't2', 't3', 't4'].map((name) => ({ name, algoRef: { name: 'train' }, inputs: [], resources: { cpu: '1', memory: '1Gi', gpu: 4 } }));
+    const metadata = { name: 'queued-plan', annotations: { 'sim.tessera.dev/run-for': '8s' } };
+    const sampler = sampleGpus([orgA.name]);
+    kubectlApply(orgA.name, JSON.stringify({ apiVersion: 'tessera.dev/v1alpha1', kind: 'ComputePlan', metadata, spec: { tasks, queueName: queue.localQueue } }));
+
+    const getPlan = (): ComputePlan => kubectlGet<ComputePlan>(orgA.name, 'computeplans.tessera.dev', 'queued-plan');
+    // 16 GPUs asked of 8: while two run, the others wait in the queue, and the plan counts them.
+    const waiting = await waitFor('the plan counting queued tasks', () => {
+      const plan = getPlan();
+      return (plan.status?.counts?.queued ?? 0) >= 1 && (plan.status?.counts?.running ?? 0) >= 1 ? plan : undefined;
+    }, 90_000);
+    expect(waiting.status?.phase).toBe('Running');
+    const plan = await waitFor('the plan to succeed', () => (getPlan().status?.phase === 'Succeeded' ? getPlan() : undefined), 150_000);
+    expect(plan.status?.counts).toMatchObject({ total: 4, succeeded: 4 });
+    const jobs = (JSON.parse(kubectl(['get', '-n', orgA.name, 'jobs.tessera.dev', '-l', 'tessera.dev/plan=queued-plan', '-o', 'json'])) as { items: TesseraJob[] }).items;
+    expect(jobs.map((j) => j.spec.queueName)).toEqual(Array<string>(4).fill(queue.localQueue));
+    expect(Math.max(...(await sampler.stop()))).toBe(8);
   });
 });

@@ -31,6 +31,14 @@ describe('desiredTaskJob', () => {
     expect(tesseraJobSchema.safeParse(job).error?.issues ?? []).toEqual([]);
   });
 
+  it("sends every task through the plan's Kueue queue, with its priority, in the task's own namespace", () => {
+    const plan = makePlan().spec({ queueName: 'gpus', priorityClassName: 'research' }).obj();
+    const { job } = desiredTaskJob(source({ plan, task: makeTask('t').in('org-b').obj() }));
+    expect(job.metadata.namespace).toBe('org-b');
+    expect(job.spec).toMatchObject({ queueName: 'gpus', priorityClassName: 'research' });
+    expect(desiredTaskJob(source()).job.spec.queueName).toBeUndefined();
+  });
+
   it('leaves out an Algo output named logs: every run writes its log there anyway', () => {
     const { job } = desiredTaskJob(source({ algo: makeAlgo().outputs('model', 'logs').obj() }));
     expect(job.spec.outputs).toEqual([{ name: 'model' }]);

@@ -108,6 +108,8 @@ function jobSpec(source: TaskJobSource): TesseraJobSpec {
     timeoutSeconds: task.timeoutSeconds,
     inputs: inputs.length > 0 ? inputs.map(jobInput) : undefined,
     outputs: outputs.length ? outputs : undefined,
+    queueName: source.plan.spec.queueName,
+    priorityClassName: source.plan.spec.priorityClassName,
   });
 }
 
