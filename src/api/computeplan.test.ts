@@ -68,12 +68,13 @@ describe('computePlanStatusSchema', () => {
 });
 
 describe('computePlanCelRules', () => {
-  it('keep tasks append-only and immutable, and the strategy fixed once set', () => {
+  it('keep tasks append-only and immutable, the strategy, queue and priority fixed once set', () => {
     const transitions = computePlanCelRules.filter((r) => r.rule.includes('oldSelf')).map((r) => `${r.path}: ${r.rule}`);
     expect(transitions).toEqual([
       'spec.tasks: self.size() >= oldSelf.size()',
       'spec.tasks[]: self == oldSelf',
       'spec: !has(oldSelf.strategy) || has(self.strategy)',
+      'spec: has(self.queueName) == has(oldSelf.queueName) && (!has(self.queueName) || self.queueName == oldSelf.queueName) && has(self.priorityClassName) == has(oldSelf.priorityClassName) && (!has(self.priorityClassName) || self.priorityClassName == oldSelf.priorityClassName)',
       'spec.strategy: self == oldSelf',
     ]);
   });
