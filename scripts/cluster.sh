@@ -151,7 +151,8 @@ start_apiserver() {
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --kubelet-client-certificate "$PKI/admin.crt" --kubelet-client-key "$PKI/admin.key" \
     --kubelet-preferred-address-types InternalIP \
-    --max-requests-inflight 800 --max-mutating-requests-inflight 400 --profiling=false \
+    --max-requests-inflight 800 --max-mutating-requests-inflight 400 \
+    --profiling="${TESSERA_APISERVER_PROFILING:-false}" \
     --audit-policy-file "$RUN/audit-policy.yaml" --audit-log-path "$LOGS/audit.log" --audit-log-format json \
     --audit-log-maxsize 200 --audit-log-maxbackup 1 --audit-log-mode blocking \
     --requestheader-client-ca-file "$PKI/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
