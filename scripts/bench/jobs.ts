@@ -11,6 +11,7 @@ import { startOperator } from '../../test/support/operator.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import { readyRun } from '../../test/support/job-builders.ts';
 import { benchCluster } from './cluster.ts';
+import { watchUntilDone } from './watch-done.ts';
 
 // 1,000 Tessera Jobs applied at once on kwok nodes against 1,000 bare batch/v1 Jobs of the same
 // shape (the floor): time to all done, operator API requests per Job, operator RSS, event-loop p99.
@@ -20,6 +21,7 @@ const runFor = '2s';
 const concurrency = 32;
 
 interface Clients {
+  kc: k8s.KubeConfig;
   core: k8s.CoreV1Api;
   batch: k8s.BatchV1Api;
   custom: k8s.CustomObjectsApi;
@@ -28,7 +30,7 @@ interface Clients {
 function clients(): Clients {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(clusterEnv().kubeconfig);
-  return { core: kc.makeApiClient(k8s.CoreV1Api), batch: kc.makeApiClient(k8s.BatchV1Api), custom: kc.makeApiClient(k8s.CustomObjectsApi) };
+  return { kc, core: kc.makeApiClient(k8s.CoreV1Api), batch: kc.makeApiClient(k8s.BatchV1Api), custom: kc.makeApiClient(k8s.CustomObjectsApi) };
 }
 
 function tesseraJob(namespace: string, i: number): TesseraJob {
@@ -72,11 +74,14 @@ async function timeFloor(c: Clients, count: number, namespace: string): Promise<
   await freshNamespace(c.core, namespace);
   const cpuBefore = clusterCpu();
   const start = performance.now();
-  await inParallel(count, (i) => c.batch.createNamespacedJob({ namespace, body: floorBatchJob(namespace, i) }));
-  await waitFor('every batch Job Complete', async () => {
-    const list = await c.batch.listNamespacedJob({ namespace });
-    return list.items.filter((j) => (j.status?.succeeded ?? 0) > 0).length === count;
+  const allDone = watchUntilDone<k8s.V1Job>(c.kc, {
+    path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+    list: () => c.batch.listNamespacedJob({ namespace }),
+    count,
+    isDone: (j) => (j.status?.succeeded ?? 0) > 0,
   }, 900_000);
+  await inParallel(count, (i) => c.batch.createNamespacedJob({ namespace, body: floorBatchJob(namespace, i) }));
+  await allDone;
   return { seconds: (performance.now() - start) / 1000, cpu: cpuBetween(cpuBefore, clusterCpu()) };
 }
 
@@ -107,11 +112,29 @@ async function sampleOperator(metricsUrl: string, pid: number): Promise<Operator
   };
 }
 
+/** Samples the operator every second into `peak` (its metrics endpoint, not the API server) until cleared. */
+function samplePeaks(metricsUrl: string, pid: number, peak: OperatorSample): NodeJS.Timeout {
+  return setInterval(() => {
+    sampleOperator(metricsUrl, pid)
+      .then((s) => {
+        peak.rssBytes = Math.max(peak.rssBytes, s.rssBytes);
+        peak.eventLoopP99Seconds = Math.max(peak.eventLoopP99Seconds, s.eventLoopP99Seconds);
+      })
+      .catch(() => undefined);
+  }, 1000);
+}
+
 interface TesseraRun {
   seconds: number;
   peak: OperatorSample;
   final: OperatorSample;
   cpu: Map<string, number>;
+}
+
+async function printOperatorRequests(metricsUrl: string): Promise<void> {
+  const metricsText = await (await fetch(`${metricsUrl}/metrics`)).text();
+  console.log('  operator requests by method and code:');
+  for (const line of metricsText.split('\n').filter((l) => l.startsWith('rest_client_requests_total{'))) console.log(`    ${line}`);
 }
 
 async function timeTessera(c: Clients, count: number, namespace: string): Promise<TesseraRun> {
@@ -124,22 +147,20 @@ async function timeTessera(c: Clients, count: number, namespace: string): Promis
   const peak: OperatorSample = { ...before, eventLoopP99Seconds: 0 };
   const cpuBefore = clusterCpu({ operator: pid });
   const start = performance.now();
-  await inParallel(count, (i) =>
-    c.custom.createNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural: 'jobs', namespace, body: tesseraJob(namespace, i) }),
-  );
-  await waitFor('every Tessera Job Succeeded', async () => {
-    const s = await sampleOperator(operator.metricsUrl, pid);
-    peak.rssBytes = Math.max(peak.rssBytes, s.rssBytes);
-    peak.eventLoopP99Seconds = Math.max(peak.eventLoopP99Seconds, s.eventLoopP99Seconds);
-    const list = (await c.custom.listNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural: 'jobs', namespace })) as { items: TesseraJob[] };
-    return list.items.filter((j) => j.status?.phase === 'Succeeded').length === count;
+  const tesseraJobs = { group: 'tessera.dev', version: 'v1alpha1', plural: 'jobs', namespace };
+  const allDone = watchUntilDone<TesseraJob>(c.kc, {
+    path: `/apis/tessera.dev/v1alpha1/namespaces/${namespace}/jobs`,
+    list: async () => (await c.custom.listNamespacedCustomObject(tesseraJobs)) as { items: TesseraJob[] },
+    count,
+    isDone: (j) => j.status?.phase === 'Succeeded',
   }, 900_000);
+  const sampling = samplePeaks(operator.metricsUrl, pid, peak);
+  await inParallel(count, (i) => c.custom.createNamespacedCustomObject({ ...tesseraJobs, body: tesseraJob(namespace, i) }));
+  await allDone.finally(() => clearInterval(sampling));
   const seconds = (performance.now() - start) / 1000;
   const cpu = cpuBetween(cpuBefore, clusterCpu({ operator: pid }));
   const final = await sampleOperator(operator.metricsUrl, pid);
-  const metricsText = await (await fetch(`${operator.metricsUrl}/metrics`)).text();
-  console.log('  operator requests by method and code:');
-  for (const line of metricsText.split('\n').filter((l) => l.startsWith('rest_client_requests_total{'))) console.log(`    ${line}`);
+  await printOperatorRequests(operator.metricsUrl);
   await operator.stop();
   return { seconds, peak, final: { ...final, requests: final.requests - before.requests }, cpu };
 }
