@@ -88,7 +88,7 @@ build_health() {
 build_seaweedfs() {
   local out="$SEAWEEDFS_BIN" start; start=$(date +%s)
   [[ -f "$out/.complete" ]] && return 0
-  log "building seaweedfs $SEAWEEDFS_VERSION (cold: about 25 min on 2 cores shared with tests)"
+  log "building seaweedfs $SEAWEEDFS_VERSION (cold: about 460 CPU-s, 4 to 8 min on 2 cores)"
   local work; work="$(mktemp -d)"; mkdir -p "$out"
   (
     cd "$work" && go mod init local/weedbin >/dev/null 2>&1
