@@ -5,7 +5,7 @@ import { ageText, jobTable } from './job-view.ts';
 const now = Date.parse('2026-01-02T00:00:00Z');
 
 function job(namespace: string, name: string, status?: TesseraJob['status']): TesseraJob {
-  return { apiVersion: 'tessera.dev/v1alpha1', kind: 'Job', metadata: { namespace, name, creationTimestamp: '2026-01-01T23:00:00Z' }, spec: { image: 'i' }, ...(status ? { status } : {}) } as TesseraJob;
+  return { apiVersion: 'tessera.dev/v1alpha1', kind: 'Job', metadata: { namespace, name, creationTimestamp: '2026-01-01T23:00:00Z' }, spec: { image: 'i' }, ...(status ? { status } : {}) };
 }
 
 describe('ageText', () => {

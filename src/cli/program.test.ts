@@ -33,7 +33,11 @@ describe('tesseraProgram', () => {
 
   it('loads no command module for --help, and only the named one for a run', async () => {
     const loaded: string[] = [];
-    const table = commandTable.map((e) => ({ ...e, load: async () => (loaded.push(e.name), (p: Command) => void p.command(e.name).description(e.description)) }));
+    const table = commandTable.map((e) => ({ ...e, load: () => {
+        loaded.push(e.name);
+        return Promise.resolve((p: Command) => void p.command(e.name).description(e.description));
+      },
+    }));
     await tesseraProgram('tessera', ['--help'], table);
     await tesseraProgram('tessera', [], table);
     expect(loaded).toEqual([]);
