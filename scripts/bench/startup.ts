@@ -12,6 +12,8 @@ import { benchCluster } from './cluster.ts';
 // against `node -e 0` (the floor: Node itself) and `kubectl get` of the same plan (what users would
 // run instead), all from the same run. The first run of each fills Node's compile cache (a fresh one,
 // so it is the cold start) and is shown apart; the figures are the median of the next five.
+// `npm run bench -- startup DIR` also times DIR's bin/tessera (another checkout, e.g. before a change)
+// for the same --help and plan tree, in the same run.
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const tessera = join(repo, 'bin/tessera');
@@ -83,8 +85,17 @@ function printRows(rows: Row[]): void {
   }
 }
 
-/** Runs the start-up benchmark and prints its figures. */
-export function benchStartup(): void {
+/** Another checkout's `--help` and `plan tree`, for a before/after comparison in one run. */
+function otherCheckout(dir: string, namespace: string, env: NodeJS.ProcessEnv): Row[] {
+  const other = join(dir, 'bin/tessera');
+  return [
+    measure(`${dir}: tessera --help`, [other, '--help'], env),
+    measure(`${dir}: tessera plan tree startup`, [other, 'plan', 'tree', 'startup', '-n', namespace], env),
+  ];
+}
+
+/** Runs the start-up benchmark and prints its figures. Args: [another checkout to compare]. */
+export function benchStartup(args: string[]): void {
   benchCluster();
   const env = clusterEnv();
   const kubectl = [env.kubectl, '--kubeconfig', env.kubeconfig];
@@ -103,6 +114,7 @@ export function benchStartup(): void {
       measure('tessera plan tree startup', [tessera, 'plan', 'tree', 'startup', '-n', namespace], runEnv, 1),
       measure('tessera job list (20 Jobs)', [tessera, 'job', 'list', '-n', namespace], runEnv),
       measure('kubectl get computeplan startup', [...kubectl, 'get', 'computeplan', 'startup', '-n', namespace], runEnv),
+      ...(args[0] ? otherCheckout(args[0], namespace, runEnv) : []),
     ];
     printRows(rows);
   } finally {
