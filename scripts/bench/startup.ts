@@ -85,9 +85,13 @@ function printRows(rows: Row[]): void {
   }
 }
 
-/** Another checkout's `--help` and `plan tree`, for a before/after comparison in one run. */
-function otherCheckout(dir: string, namespace: string, env: NodeJS.ProcessEnv): Row[] {
+/**
+ * Another checkout's `--help` and `plan tree`, for a before/after comparison in one run: without this
+ * run's compile cache, so the checkout runs as its own bin/tessera sets it up for a user.
+ */
+function otherCheckout(dir: string, namespace: string, runEnv: NodeJS.ProcessEnv): Row[] {
   const other = join(dir, 'bin/tessera');
+  const env = Object.fromEntries(Object.entries(runEnv).filter(([k]) => k !== 'NODE_COMPILE_CACHE'));
   return [
     measure(`${dir}: tessera --help`, [other, '--help'], env),
     measure(`${dir}: tessera plan tree startup`, [other, 'plan', 'tree', 'startup', '-n', namespace], env),
