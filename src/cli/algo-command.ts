@@ -33,7 +33,7 @@ async function pushAlgo(dir: string, flags: AlgoFlags): Promise<void> {
   const { pushGranted } = await import('./push-granted.ts');
   const { applyTessera } = await import('./apply-tessera.ts');
   const { groupVersion } = await import('../api/common.ts');
-  await pushGranted(dir, { ...flags, kind: 'Algo' }, async ({ kc, namespace, result }) => {
+  await pushGranted(dir, { ...flags, kind: 'Algo' }, async ({ conn, namespace, result }) => {
     const spec: Algo['spec'] = {
       image: flags.image,
       category: flags.category,
@@ -43,7 +43,7 @@ async function pushAlgo(dir: string, flags: AlgoFlags): Promise<void> {
       ...(flags.output ? { outputs: ios(flags.output) } : {}),
       ...(resourcesOf(flags) ? { resources: resourcesOf(flags) } : {}),
     };
-    await applyTessera(kc, { apiVersion: groupVersion, kind: 'Algo', metadata: { name: flags.name, namespace }, spec });
+    await applyTessera(conn, { apiVersion: groupVersion, kind: 'Algo', metadata: { name: flags.name, namespace }, spec });
     console.log(`Algo ${namespace}/${flags.name}: code ${result.digest} (${result.manifest.entries.length} files, ${result.uploadedBytes} bytes uploaded)`);
     // What a Dataset's owner approves (permissions.approvedCode) to let this Algo run on the data.
     const { runDigest } = await import('../controllers/shared/run-digest.ts');

@@ -1,32 +1,48 @@
-import * as k8s from '@kubernetes/client-node';
 import type { Dataset } from '../api/dataset.ts';
-import { serverSideApply } from '../runtime/apply.ts';
-import { makeObjectApi } from '../runtime/kube-client.ts';
 import { unservedResource } from './errors.ts';
+import type { KubeConnection } from './kube-connection.ts';
+import { kubeJson } from './kube-request.ts';
 
 // The CLI's writes and reads of Tessera objects, as kubectl would make them: server-side apply with
 // the CLI's own field manager, so it owns only the fields it sets and leaves the rest to GitOps.
 
-/** Server-side applies a Tessera object as the `tessera-cli` field manager. */
-export async function applyTessera(kc: k8s.KubeConfig, obj: k8s.KubernetesObject & { spec: unknown }): Promise<void> {
-  await serverSideApply(makeObjectApi(kc), obj, 'tessera-cli');
+const base = '/apis/tessera.dev/v1alpha1';
+
+/** A Tessera object the CLI applies: its kind names its resource (Dataset: datasets). */
+interface TesseraObject {
+  apiVersion: string;
+  kind: 'Dataset' | 'Algo';
+  metadata: { name: string; namespace: string };
+  spec: unknown;
 }
 
-/** Reads a Tessera object of kind `plural`. */
-export async function readTessera<T>(kc: k8s.KubeConfig, plural: string, namespace: string, name: string): Promise<T> {
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+/** Server-side applies a Tessera object as the `tessera-cli` field manager, forcing the fields it sets. */
+export async function applyTessera(conn: KubeConnection, obj: TesseraObject): Promise<void> {
+  const plural = `${obj.kind.toLowerCase()}s`;
+  const { namespace, name } = obj.metadata;
+  const path = `${base}/namespaces/${encodeURIComponent(namespace)}/${plural}/${encodeURIComponent(name)}?fieldManager=tessera-cli&force=true`;
   try {
-    return (await custom.getNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural, namespace, name })) as T;
+    await kubeJson(conn, { method: 'PATCH', path, body: obj, contentType: 'application/apply-patch+yaml' });
   } catch (error) {
     throw unservedResource(error, `${plural}.tessera.dev`);
   }
 }
 
-/** Lists Tessera objects of kind `plural` in every namespace the caller may list, by label. */
-export async function listTessera<T>(kc: k8s.KubeConfig, plural: string, labelSelector: string): Promise<T[]> {
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+/** Reads a Tessera object of kind `plural`. */
+export async function readTessera<T>(conn: KubeConnection, plural: string, namespace: string, name: string): Promise<T> {
   try {
-    return ((await custom.listClusterCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural, labelSelector })) as { items: T[] }).items;
+    return await kubeJson<T>(conn, { method: 'GET', path: `${base}/namespaces/${encodeURIComponent(namespace)}/${plural}/${encodeURIComponent(name)}` });
+  } catch (error) {
+    throw unservedResource(error, `${plural}.tessera.dev`);
+  }
+}
+
+/** Lists Tessera objects of kind `plural`, by label: in `namespace`, or in every namespace the caller may list. */
+export async function listTessera<T>(conn: KubeConnection, plural: string, selection: { labelSelector?: string; namespace?: string }): Promise<T[]> {
+  const scope = selection.namespace === undefined ? '' : `/namespaces/${encodeURIComponent(selection.namespace)}`;
+  const query = selection.labelSelector ? `?labelSelector=${encodeURIComponent(selection.labelSelector)}` : '';
+  try {
+    return (await kubeJson<{ items: T[] }>(conn, { method: 'GET', path: `${base}${scope}/${plural}${query}` })).items;
   } catch (error) {
     throw unservedResource(error, `${plural}.tessera.dev`);
   }
@@ -37,11 +53,11 @@ function readyOf(dataset: Dataset | undefined): { status?: string; reason?: stri
 }
 
 /** Waits until the operator reports the Dataset at `digest`, Ready; throws with its condition otherwise. */
-export async function waitForDataset(kc: k8s.KubeConfig, ref: { namespace: string; name: string }, digest: string, timeoutMs = 120_000): Promise<Dataset> {
+export async function waitForDataset(conn: KubeConnection, ref: { namespace: string; name: string }, digest: string, timeoutMs = 120_000): Promise<Dataset> {
   const deadline = Date.now() + timeoutMs;
   let last: Dataset | undefined;
   while (Date.now() < deadline) {
-    last = await readTessera<Dataset>(kc, 'datasets', ref.namespace, ref.name);
+    last = await readTessera<Dataset>(conn, 'datasets', ref.namespace, ref.name);
     if (last.status?.digest === digest && readyOf(last).status === 'True') return last;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }

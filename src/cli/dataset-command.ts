@@ -43,30 +43,31 @@ async function pushDataset(dir: string, flags: PushFlags): Promise<void> {
   const { pushGranted } = await import('./push-granted.ts');
   const { applyTessera, waitForDataset } = await import('./apply-tessera.ts');
   const { groupVersion } = await import('../api/common.ts');
-  await pushGranted(dir, { ...flags, kind: 'Dataset' }, async ({ kc, namespace, result }) => {
+  await pushGranted(dir, { ...flags, kind: 'Dataset' }, async ({ conn, namespace, result }) => {
     // With --output, stdout is the manifest alone, so the report goes to stderr.
     const report = flags.output ? console.error : console.log;
     report(`pushed ${result.manifest.entries.length} files as ${result.digest}: ${result.uploadedBlobs} blobs (${result.uploadedBytes} bytes) uploaded, ${result.skippedBlobs} already held by ${namespace}`);
-    const dataset = { apiVersion: groupVersion, kind: 'Dataset', metadata: { name: flags.name, namespace }, spec: datasetSpec(result.digest, flags) };
+    const dataset = { apiVersion: groupVersion, kind: 'Dataset' as const, metadata: { name: flags.name, namespace }, spec: datasetSpec(result.digest, flags) };
     if (flags.output) {
       const { formatOutput } = await import('./output.ts');
       console.log(formatOutput(flags.output, dataset, () => ''));
       return;
     }
-    await applyTessera(kc, dataset);
+    await applyTessera(conn, dataset);
     if (!flags.wait) return;
-    const ready = await waitForDataset(kc, { namespace, name: flags.name }, result.digest);
+    const ready = await waitForDataset(conn, { namespace, name: flags.name }, result.digest);
     console.log(`Dataset ${namespace}/${flags.name} is at version ${ready.status?.version} (${ready.status?.files} files, ${ready.status?.bytes} bytes)`);
   });
 }
 
 async function listVersions(name: string, flags: { namespace?: string; output: OutputFormat }): Promise<void> {
-  const { kubeContext } = await import('./context.ts');
+  const { connect } = await import('./kube-connection.ts');
   const { readTessera } = await import('./apply-tessera.ts');
   const { formatOutput } = await import('./output.ts');
   const { formatTable } = await import('./table.ts');
-  const { kc, namespace } = kubeContext(flags.namespace);
-  const dataset = await readTessera<Dataset>(kc, 'datasets', namespace, name);
+  const conn = await connect(flags.namespace);
+  const { namespace } = conn;
+  const dataset = await readTessera<Dataset>(conn, 'datasets', namespace, name);
   const history = dataset.status?.history ?? [];
   const rows = history.map((v) => [
     String(v.version),
@@ -125,10 +126,10 @@ export function registerDataset(program: Command): void {
     .action(async (digest: string, dir: string, flags: { namespace?: string }) => {
       const { pullFileSet } = await import('../storage/file-sets.ts');
       const { presignedReader } = await import('../transfer/pull.ts');
-      const { kubeContext } = await import('./context.ts');
+      const { connect } = await import('./kube-connection.ts');
       const { filesApi } = await import('./files-api.ts');
-      const { kc, namespace } = kubeContext(flags.namespace);
-      const urls = await filesApi(kc).fileSet(namespace, digest);
+      const conn = await connect(flags.namespace);
+      const urls = await filesApi(conn).fileSet(conn.namespace, digest);
       const result = await pullFileSet({ store: presignedReader(digest, urls), digest, dir });
       console.log(`pulled ${result.files} files (${result.bytes} bytes) into ${dir}`);
     });

@@ -1,7 +1,7 @@
 // How a failed command reads: as kubectl words the same failure (`Error from server (NotFound):
 // computeplans.tessera.dev "x" not found`, `The connection to the server … was refused`), never a raw
 // HTTP exchange with its headers. Pure: it looks only at the error's shape, so importing client-node
-// (slow) is not needed to recognise its ApiException.
+// (slow) is not needed to recognise its ApiException, nor kube-request.ts to recognise its errors.
 
 interface StatusBody {
   reason?: unknown;
@@ -16,15 +16,30 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** client-node's ApiException (`HTTP-Code: 404\nMessage: …\nBody: …\nHeaders: …`), known by shape. */
-function fromApiException(error: Error): string | undefined {
-  const { code, body } = error as Error & { code?: unknown; body?: unknown };
-  if (typeof code !== 'number' || body === undefined || !error.message.startsWith('HTTP-Code:')) return undefined;
+/** An error answer as kubectl words it: the Status's reason and message, else the bare code. */
+function answerText(code: number, body: unknown): string {
   const status = (typeof body === 'string' ? safeJson(body) : body) as StatusBody | undefined;
   if (typeof status?.message === 'string') return `Error from server (${typeof status.reason === 'string' ? status.reason : code}): ${status.message}`;
   // A 404 that is no Status: the API server does not serve the resource at all.
   if (code === 404) return "error: the server doesn't have the resource type asked for: is Tessera installed (kubectl get crd computeplans.tessera.dev)?";
   return `Error from server (${code}): the server answered HTTP ${code}`;
+}
+
+/**
+ * An error answer's code and body: client-node's ApiException (`HTTP-Code: 404\nMessage: …\nBody:
+ * …`) or the CLI's own HttpAnswerError (src/cli/kube-request.ts), both known by shape.
+ */
+function answerOf(error: Error): { code: number; body: unknown } | undefined {
+  const { code, body, text } = error as Error & { code?: unknown; body?: unknown; text?: unknown };
+  if (typeof code !== 'number') return undefined;
+  if (error.name === 'HttpAnswerError' && typeof text === 'string') return { code, body: text };
+  if (body === undefined || !error.message.startsWith('HTTP-Code:')) return undefined;
+  return { code, body };
+}
+
+function fromAnswer(error: Error): string | undefined {
+  const answer = answerOf(error);
+  return answer && answerText(answer.code, answer.body);
 }
 
 /** The first error in the cause chain that carries a system error code (ECONNREFUSED, ENOTFOUND…). */
@@ -58,7 +73,7 @@ export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return `tessera: ${String(error)}`;
   // The workstation API's client words its refusals already (src/cli/files-api.ts).
   if (error.name === 'ServerError' || error.name === 'CliError') return error.message;
-  return fromApiException(error) ?? fromConnection(error) ?? `tessera: ${causes(error)}`;
+  return fromAnswer(error) ?? fromConnection(error) ?? `tessera: ${causes(error)}`;
 }
 
 /**
@@ -66,9 +81,9 @@ export function describeError(error: unknown): string {
  * Status: the CRD is not installed), as kubectl says it; otherwise `error` itself.
  */
 export function unservedResource(error: unknown, resource: string): unknown {
-  if (!(error instanceof Error) || !error.message.startsWith('HTTP-Code: 404')) return error;
-  const { body } = error as Error & { body?: unknown };
-  const status = (typeof body === 'string' ? safeJson(body) : body) as StatusBody | undefined;
+  const answer = error instanceof Error ? answerOf(error) : undefined;
+  if (answer?.code !== 404) return error;
+  const status = (typeof answer.body === 'string' ? safeJson(answer.body) : answer.body) as StatusBody | undefined;
   if (typeof status?.message === 'string') return error;
   return new CliError(`error: the server doesn't have a resource type "${resource}": is Tessera installed (kubectl get crd ${resource})?`);
 }

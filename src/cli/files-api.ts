@@ -1,8 +1,8 @@
 // The CLI's client of the workstation API (files.tessera.dev), reached through the cluster's API
-// server with whatever credentials kubectl would use (client certificates, tokens, OIDC, exec
-// plugins: client-node applies them), so RBAC decides what a user may push and pull.
-import { request } from 'node:https';
-import type * as k8s from '@kubernetes/client-node';
+// server with whatever credentials kubectl would use (client certificates, tokens, exec plugins;
+// OIDC and other auth-provider plugins through client-node: kube-connection.ts), so RBAC decides what
+// a user may push and pull.
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { z } from 'zod';
 import { downloadResponseSchema, type DownloadResponse } from '../transfer/protocol.ts';
 import {
@@ -15,6 +15,8 @@ import {
   type UploadRequest,
   type UploadResponse,
 } from '../workstation-api/protocol.ts';
+import { kubeConfigConnection, type KubeConnection } from './kube-connection.ts';
+import { HttpAnswerError, kubeText } from './kube-request.ts';
 
 /** A refusal from the API server or the workstation API, worded as kubectl words it. */
 export class ServerError extends Error {
@@ -61,37 +63,23 @@ interface Call<T> {
   body?: unknown;
 }
 
-async function call<T>(kc: k8s.KubeConfig, { schema, method, path, body }: Call<T>): Promise<T> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('the kubeconfig has no current cluster');
-  const url = new URL(`${cluster.server.replace(/\/$/, '')}/apis/${filesGroupVersion}/${path}`);
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  const options: Parameters<k8s.KubeConfig['applyToHTTPSOptions']>[0] = {
-    method,
-    headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}) },
-  };
-  await kc.applyToHTTPSOptions(options);
-  const [code, text] = await new Promise<[number, string]>((resolve, reject) => {
-    const req = request(url, options as Parameters<typeof request>[1], (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve([res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')]));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-  if (code < 200 || code >= 300) throw refusal(code, text);
-  return schema.parse(JSON.parse(text));
+async function call<T>(conn: KubeConnection, { schema, method, path, body }: Call<T>): Promise<T> {
+  try {
+    return schema.parse(JSON.parse(await kubeText(conn, { method, path: `/apis/${filesGroupVersion}/${path}`, body })));
+  } catch (error) {
+    if (error instanceof HttpAnswerError) throw refusal(error.code, error.text);
+    throw error;
+  }
 }
 
-/** A client of files.tessera.dev through the kubeconfig's cluster and credentials. */
-export function filesApi(kc: k8s.KubeConfig): FilesApi {
+/** A client of files.tessera.dev through the kubeconfig's cluster and credentials (a loaded KubeConfig will do). */
+export function filesApi(target: KubeConnection | KubeConfig): FilesApi {
+  const conn = 'requestOptions' in target ? target : kubeConfigConnection(target);
   return {
-    upload: (namespace, body) => call(kc, { schema: uploadResponseSchema, method: 'POST', path: `namespaces/${namespace}/uploads`, body }),
-    renew: (namespace, session) => call(kc, { schema: uploadResponseSchema, method: 'POST', path: `namespaces/${namespace}/uploads`, body: { session } }),
-    commit: (namespace, body) => call(kc, { schema: commitResponseSchema, method: 'POST', path: `namespaces/${namespace}/commits`, body }),
-    fileSet: (namespace, digest) => call(kc, { schema: downloadResponseSchema, method: 'GET', path: `namespaces/${namespace}/filesets/${digest}` }),
-    collect: (body) => call(kc, { schema: collectResponseSchema, method: 'POST', path: 'garbagecollections', body }),
+    upload: (namespace, body) => call(conn, { schema: uploadResponseSchema, method: 'POST', path: `namespaces/${namespace}/uploads`, body }),
+    renew: (namespace, session) => call(conn, { schema: uploadResponseSchema, method: 'POST', path: `namespaces/${namespace}/uploads`, body: { session } }),
+    commit: (namespace, body) => call(conn, { schema: commitResponseSchema, method: 'POST', path: `namespaces/${namespace}/commits`, body }),
+    fileSet: (namespace, digest) => call(conn, { schema: downloadResponseSchema, method: 'GET', path: `namespaces/${namespace}/filesets/${digest}` }),
+    collect: (body) => call(conn, { schema: collectResponseSchema, method: 'POST', path: 'garbagecollections', body }),
   };
 }

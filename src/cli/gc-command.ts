@@ -12,11 +12,11 @@ export function registerGc(program: Command): void {
     .option('--grace-seconds <n>', 'never delete objects younger than this', '3600')
     .option('--dry-run', 'say what would be deleted, delete nothing')
     .action(async (flags: { graceSeconds: string; dryRun?: boolean }) => {
-      const { kubeContext } = await import('./context.ts');
+      const { connect } = await import('./kube-connection.ts');
       const { filesApi } = await import('./files-api.ts');
       const graceSeconds = Number(flags.graceSeconds);
       if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new Error(`--grace-seconds must be a whole number of seconds, not ${flags.graceSeconds}`);
-      const result = await filesApi(kubeContext(undefined).kc).collect({ graceSeconds, dryRun: flags.dryRun === true });
+      const result = await filesApi(await connect(undefined)).collect({ graceSeconds, dryRun: flags.dryRun === true });
       console.log(JSON.stringify(result));
     });
 }

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as k8s from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import type { TesseraJob } from '../api/job.ts';
+import type { KubeConnection } from './kube-connection.ts';
 import type { LogTarget } from './logs-view.ts';
 import { outputOption, type OutputFormat } from './output-option.ts';
 
@@ -16,26 +16,26 @@ interface LogsFlags {
 }
 
 /** The Job `target` names: the Job itself, or the Job that stands for the plan's task. */
-async function jobOf(kc: k8s.KubeConfig, namespace: string, target: LogTarget): Promise<TesseraJob> {
+async function jobOf(conn: KubeConnection, namespace: string, target: LogTarget): Promise<TesseraJob> {
   const { readTessera } = await import('./apply-tessera.ts');
-  if (target.kind === 'job') return readTessera<TesseraJob>(kc, 'jobs', namespace, target.name);
+  if (target.kind === 'job') return readTessera<TesseraJob>(conn, 'jobs', namespace, target.name);
   const { readPlan, planJobs } = await import('./plan-command.ts');
   const { jobsByTask } = await import('../controllers/computeplan/task-jobs.ts');
   const { CliError } = await import('./errors.ts');
   const { plan } = await readPlan(target.plan, namespace);
-  const job = jobsByTask(await planJobs(kc, plan), plan.metadata.uid ?? '').get(target.task);
+  const job = jobsByTask(await planJobs(conn, plan), plan.metadata.uid ?? '').get(target.task);
   if (!job) throw new CliError(`error: task "${target.task}" of computeplans.tessera.dev "${target.plan}" has no Job (yet): tessera plan tree ${target.plan} -n ${namespace}`);
   return job;
 }
 
 /** The text of the file set `digest` saved as a log (its one file), pulled and verified in a scratch directory. */
-async function readLog(kc: k8s.KubeConfig, namespace: string, digest: string): Promise<string> {
+async function readLog(conn: KubeConnection, namespace: string, digest: string): Promise<string> {
   const { pullFileSet } = await import('../storage/file-sets.ts');
   const { presignedReader } = await import('../transfer/pull.ts');
   const { filesApi } = await import('./files-api.ts');
   const scratch = await fs.mkdtemp(join(tmpdir(), 'tessera-logs-'));
   try {
-    const urls = await filesApi(kc).fileSet(namespace, digest);
+    const urls = await filesApi(conn).fileSet(namespace, digest);
     await pullFileSet({ store: presignedReader(digest, urls), digest, dir: scratch });
     const files = (await fs.readdir(scratch)).sort();
     return (await Promise.all(files.map((file) => fs.readFile(join(scratch, file), 'utf8')))).join('');
@@ -46,14 +46,15 @@ async function readLog(kc: k8s.KubeConfig, namespace: string, digest: string): P
 
 async function printLogs(ref: string, flags: LogsFlags): Promise<void> {
   const { logTarget, savedLog } = await import('./logs-view.ts');
-  const { kubeContext } = await import('./context.ts');
+  const { connect } = await import('./kube-connection.ts');
   const { CliError } = await import('./errors.ts');
-  const { kc, namespace } = kubeContext(flags.namespace);
-  const job = await jobOf(kc, namespace, logTarget(ref));
+  const conn = await connect(flags.namespace);
+  const { namespace } = conn;
+  const job = await jobOf(conn, namespace, logTarget(ref));
   const saved = savedLog(job);
   if ('missing' in saved) throw new CliError(saved.missing);
   const jobNamespace = job.metadata.namespace ?? namespace;
-  const log = await readLog(kc, jobNamespace, saved.digest);
+  const log = await readLog(conn, jobNamespace, saved.digest);
   // The default (table) is the log as it was written.
   if (flags.output === 'table') {
     process.stdout.write(log);

@@ -1,7 +1,7 @@
-import type * as k8s from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import type { ComputePlan } from '../api/computeplan.ts';
 import type { TesseraJob } from '../api/job.ts';
+import type { KubeConnection } from './kube-connection.ts';
 import { outputOption, type OutputFormat } from './output-option.ts';
 
 // `tessera plan tree|leaderboard`: read-only views of a ComputePlan, a table for people or the objects
@@ -13,24 +13,24 @@ interface ReadFlags {
 }
 
 /** Reads the plan `name` through the kubeconfig, as the user. */
-export async function readPlan(name: string, namespace: string | undefined): Promise<{ kc: k8s.KubeConfig; plan: ComputePlan }> {
-  const { kubeContext } = await import('./context.ts');
+export async function readPlan(name: string, namespace: string | undefined): Promise<{ conn: KubeConnection; plan: ComputePlan }> {
+  const { connect } = await import('./kube-connection.ts');
   const { readTessera } = await import('./apply-tessera.ts');
-  const context = kubeContext(namespace);
-  return { kc: context.kc, plan: await readTessera<ComputePlan>(context.kc, 'computeplans', context.namespace, name) };
+  const conn = await connect(namespace);
+  return { conn, plan: await readTessera<ComputePlan>(conn, 'computeplans', conn.namespace, name) };
 }
 
 /** The Jobs labelled as the plan's, in every namespace: only those `jobsByTask` recognises stand for tasks. */
-export async function planJobs(kc: k8s.KubeConfig, plan: ComputePlan): Promise<TesseraJob[]> {
+export async function planJobs(conn: KubeConnection, plan: ComputePlan): Promise<TesseraJob[]> {
   const { listTessera } = await import('./apply-tessera.ts');
-  return listTessera<TesseraJob>(kc, 'jobs', `tessera.dev/plan-uid=${plan.metadata.uid ?? ''}`);
+  return listTessera<TesseraJob>(conn, 'jobs', { labelSelector: `tessera.dev/plan-uid=${plan.metadata.uid ?? ''}` });
 }
 
 async function printTree(name: string, flags: ReadFlags): Promise<void> {
   const { planTree } = await import('./plan-view.ts');
   const { formatOutput } = await import('./output.ts');
-  const { kc, plan } = await readPlan(name, flags.namespace);
-  const jobs = await planJobs(kc, plan);
+  const { conn, plan } = await readPlan(name, flags.namespace);
+  const jobs = await planJobs(conn, plan);
   // As `kubectl get -o json` of several objects: a List, the plan first, then its Jobs.
   console.log(formatOutput(flags.output, { apiVersion: 'v1', kind: 'List', items: [plan, ...jobs] }, () => planTree(plan, jobs)));
 }

@@ -1,8 +1,8 @@
-import type * as k8s from '@kubernetes/client-node';
 import type { Algo } from '../api/algo.ts';
 import type { Dataset } from '../api/dataset.ts';
 import type { PushResult } from '../storage/file-sets.ts';
 import type { UploadRequest } from '../workstation-api/protocol.ts';
+import type { KubeConnection } from './kube-connection.ts';
 
 // A workstation push: hash the directory, ask the workstation API (as the user, through the API
 // server) which blobs to send, send them on presigned PUTs, commit the manifest — the operator then
@@ -11,20 +11,20 @@ import type { UploadRequest } from '../workstation-api/protocol.ts';
 
 /** A directory pushed and granted to the namespace of the object that will name it. */
 export interface GrantedPush {
-  kc: k8s.KubeConfig;
+  conn: KubeConnection;
   namespace: string;
   result: PushResult;
 }
 
 /** The file sets the object already has (its current and recent versions): their blobs need no upload. */
-async function currentFileSets(kc: k8s.KubeConfig, target: UploadRequest['for'], namespace: string): Promise<string[]> {
+async function currentFileSets(conn: KubeConnection, target: UploadRequest['for'], namespace: string): Promise<string[]> {
   const { readTessera } = await import('./apply-tessera.ts');
   try {
     if (target.kind === 'Algo') {
-      const algo = await readTessera<Algo>(kc, 'algos', namespace, target.name);
+      const algo = await readTessera<Algo>(conn, 'algos', namespace, target.name);
       return algo.spec.code ? [algo.spec.code.digest] : [];
     }
-    const dataset = await readTessera<Dataset>(kc, 'datasets', namespace, target.name);
+    const dataset = await readTessera<Dataset>(conn, 'datasets', namespace, target.name);
     const digests = [dataset.status?.digest, ...(dataset.status?.history ?? []).map((v) => v.digest)];
     return [...new Set(digests.filter((d): d is string => d !== undefined))].slice(0, 16);
   } catch {
@@ -64,16 +64,17 @@ export async function pushGranted(
   object: { name: string; namespace?: string; kind: UploadRequest['for']['kind'] },
   apply: (push: GrantedPush) => Promise<void>,
 ): Promise<void> {
-  const { kubeContext } = await import('./context.ts');
+  const { connect } = await import('./kube-connection.ts');
   const { filesApi } = await import('./files-api.ts');
   const { pushProgress } = await import('./progress.ts');
-  const { kc, namespace } = kubeContext(object.namespace);
+  const conn = await connect(object.namespace);
+  const { namespace } = conn;
   const target = { kind: object.kind, name: object.name };
   const bar = pushProgress(`${namespace}/${object.name}`);
   try {
-    const result = await sendTree(dir, filesApi(kc), { namespace, target, base: await currentFileSets(kc, target, namespace) }, bar);
+    const result = await sendTree(dir, filesApi(conn), { namespace, target, base: await currentFileSets(conn, target, namespace) }, bar);
     bar.stop();
-    await apply({ kc, namespace, result });
+    await apply({ conn, namespace, result });
   } finally {
     bar.stop();
   }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeJob, observedBatchJob, observedPod, readyRun } from '../../test/support/job-builders.ts';
 import { defaultJobRuntimeConfig, desiredBatchJob } from '../controllers/job/desired.ts';
 import { jobStatus, type ObservedRun } from '../controllers/job/status.ts';
-import { trimBatchJob, trimPod } from './cache-trim.ts';
+import { lastAppliedAnnotation, trimBatchJob, trimPod, trimTesseraObject } from './cache-trim.ts';
 
 const now = new Date('2026-01-01T01:00:00Z');
 const job = makeJob('train').outputs('model').obj();
@@ -71,4 +71,20 @@ describe('trimmed cache entries', () => {
       });
     }
   }
+});
+
+describe('trimTesseraObject', () => {
+  it("drops kubectl's last-applied copy and keeps every other annotation", () => {
+    const applied = { ...job, metadata: { ...job.metadata, annotations: { [lastAppliedAnnotation]: JSON.stringify(job), 'sim.tessera.dev/run-for': '2s' } } };
+    const trimmed = trimTesseraObject(applied);
+    expect(trimmed.metadata.annotations).toEqual({ 'sim.tessera.dev/run-for': '2s' });
+    expect({ ...trimmed, metadata: { ...trimmed.metadata, annotations: undefined } }).toEqual({ ...applied, metadata: { ...applied.metadata, annotations: undefined } });
+    expect(applied.metadata.annotations[lastAppliedAnnotation]).toBeDefined();
+  });
+
+  it('leaves an object without the copy as it is', () => {
+    expect(trimTesseraObject(job)).toBe(job);
+    const onlyCopy = { ...job, metadata: { ...job.metadata, annotations: { [lastAppliedAnnotation]: '{}' } } };
+    expect(trimTesseraObject(onlyCopy).metadata.annotations).toBeUndefined();
+  });
 });

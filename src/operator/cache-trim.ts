@@ -94,3 +94,19 @@ export function trimNamespace(namespace: k8s.V1Namespace): k8s.V1Namespace {
   const { name, uid, creationTimestamp, deletionTimestamp, resourceVersion } = namespace.metadata ?? {};
   return { apiVersion: namespace.apiVersion, kind: namespace.kind, metadata: { name, uid, creationTimestamp, deletionTimestamp, resourceVersion } };
 }
+
+/** The annotation `kubectl apply` (client-side) writes: a copy of the whole object as last applied. */
+export const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * A Tessera object (Dataset, Algo, Job, ComputePlan) without the copy of itself `kubectl apply`
+ * keeps in an annotation, which no reconciler reads: applied the documented way, that copy is about
+ * half of what a cached Job or plan holds. Writes to these kinds are merge patches and status
+ * replaces, which never send the cached metadata back, so the annotation stays on the server.
+ */
+export function trimTesseraObject<T extends k8s.KubernetesObject>(obj: T): T {
+  const annotations = obj.metadata?.annotations;
+  if (!annotations || !(lastAppliedAnnotation in annotations)) return obj;
+  const { [lastAppliedAnnotation]: _copy, ...others } = annotations;
+  return { ...obj, metadata: { ...obj.metadata, annotations: Object.keys(others).length ? others : undefined } };
+}

@@ -5,12 +5,12 @@ import type { Dataset } from '../api/dataset.ts';
 import type { TesseraJob } from '../api/job.ts';
 import { labels, managedByValue } from '../controllers/job/names.ts';
 import { ResilientInformer } from '../runtime/informer.ts';
-import { trimBatchJob, trimNamespace, trimPod } from './cache-trim.ts';
+import { trimBatchJob, trimNamespace, trimPod, trimTesseraObject } from './cache-trim.ts';
 import type { Logger } from '../runtime/logger.ts';
 
 // Every cache the operator keeps: the four Tessera kinds, the batch Jobs and pods it created
 // (selected by label, so the operator never holds the cluster's other pods in memory, and trimmed to
-// what it reads of them), and the namespaces, trimmed to their names and uids: grants and Dataset
+// what it reads of them; the Tessera kinds without kubectl's last-applied copy), and the namespaces, trimmed to their names and uids: grants and Dataset
 // authorizations are keyed by a namespace's uid, so one created again under the same name is a
 // stranger (namespaces.ts).
 
@@ -40,6 +40,7 @@ function tesseraInformer<T extends k8s.KubernetesObject>(kc: k8s.KubeConfig, cli
     name: `${plural}.tessera.dev`,
     path: `/apis/tessera.dev/v1alpha1/${plural}`,
     list: async () => (await clients.custom.listClusterCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural })) as { items: T[] },
+    trim: trimTesseraObject,
     logger,
   });
 }
