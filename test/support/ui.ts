@@ -20,7 +20,10 @@ export const artifactsDir = fileURLToPath(new URL('../../test-artifacts/ui/', im
 
 /** A running `tessera ui`. */
 export interface RunningUi {
+  /** The printed address, with this run's token: opening it sets the session cookie. */
   readonly url: string;
+  /** The same address without the token. */
+  readonly origin: string;
   readonly output: () => string;
   stop(): Promise<void>;
 }
@@ -33,10 +36,11 @@ export async function startUi(kubeconfig: string, args: string[] = []): Promise<
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   const url = await waitFor('tessera ui to print its address', () => {
     if (child.exitCode !== null) throw new Error(`tessera ui exited ${child.exitCode}:\n${output}`);
-    return /serving (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1];
+    return /serving (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(output)?.[1];
   }, 60_000);
   return {
     url,
+    origin: new URL(url).origin,
     output: () => output,
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
