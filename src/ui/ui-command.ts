@@ -20,8 +20,6 @@ export function registerUi(program: Command): void {
     .option('--port <port>', 'the port to listen on (0: any free port)', parsePort, 8765)
     .option('-n, --namespace <ns>', 'a namespace to show when you may not list namespaces (repeatable; default: the context\'s)', collect, [])
     .action(async (flags: { port: number; namespace: string[] }) => {
-      // The packaged CLI is one CommonJS bundle without the page's sources or assets.
-      if (!import.meta.url) throw new Error('the dashboard is not in the packaged CLI yet: run `bin/tessera ui` from a checkout (docs/ui.md)');
       const { runUi } = await import('./server/run.ts');
       await runUi(flags);
     });

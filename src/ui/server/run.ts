@@ -1,6 +1,5 @@
 import { kubeContext } from '../../cli/context.ts';
-import { buildUi, uiDist } from '../build.ts';
-import { prepareAssets } from './assets.ts';
+import { assetSource } from './assets.ts';
 import { sessionToken } from './gate.ts';
 import { localDoor } from './local-door.ts';
 import { resolveScope } from './scope.ts';
@@ -13,10 +12,11 @@ import { startDashboard } from './server.ts';
 /** Runs the dashboard until SIGINT or SIGTERM. */
 export async function runUi(flags: { port: number; namespace: readonly string[] }): Promise<void> {
   const { kc, namespace } = kubeContext(undefined);
-  await prepareAssets(uiDist, buildUi);
+  // esbuild bundles the page on start in a checkout; the packaged CLI carries it already built.
+  const assets = await assetSource(async (dir) => (await import('../build.ts')).buildUi(dir));
   const scope = await resolveScope(kc, flags.namespace.length > 0 ? flags.namespace : [namespace]);
   const secret = sessionToken();
-  const dashboard = await startDashboard({ host: '127.0.0.1', port: flags.port, assetsDir: uiDist, door: localDoor(kc, scope, secret) });
+  const dashboard = await startDashboard({ host: '127.0.0.1', port: flags.port, assets, door: localDoor(kc, scope, secret) });
   const where = scope.clusterWide ? 'every namespace you may list' : `namespaces ${scope.namespaces.join(', ') || 'none'}`;
   const refused = scope.refused.length > 0 ? `; you may not read ${scope.refused.join(', ')}` : '';
   console.log(`tessera ui: serving http://127.0.0.1:${dashboard.port}/?token=${secret} (${where}${refused}); Ctrl-C stops it`);

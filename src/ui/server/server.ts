@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dashboardApi } from './api.ts';
-import { asset } from './assets.ts';
+import { asset, type AssetSource } from './assets.ts';
 import type { Verdict } from './gate.ts';
 import type { LiveFeed } from './live.ts';
 import { answerBody, routeOf, type Route } from './routes.ts';
@@ -45,18 +45,18 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(JSON.stringify(body));
 }
 
-async function answer(route: Route, api: Session['api'], assetsDir: string): Promise<{ status: number; body: unknown } | { type: string; body: Buffer } | undefined> {
+async function answer(route: Route, api: Session['api'], assets: AssetSource): Promise<{ status: number; body: unknown } | { type: string; body: Buffer } | undefined> {
   switch (route.kind) {
     case 'overview': return { status: 200, body: await api.overview() };
     case 'catalog': return { status: 200, body: await api.catalog() };
     case 'plan': return answerBody(await api.plan(route.namespace, route.name));
     case 'job': return answerBody(await api.job(route.namespace, route.name));
-    case 'asset': return asset(assetsDir, route.path);
+    case 'asset': return asset(assets, route.path);
     default: return undefined;
   }
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, deps: { door: Door; assetsDir: string }): Promise<void> {
+async function handle(request: IncomingMessage, response: ServerResponse, deps: { door: Door; assets: AssetSource }): Promise<void> {
   const admission = await deps.door.admit(request, response);
   switch (admission.kind) {
     case 'answered': return;
@@ -68,7 +68,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, deps: 
   const { api, live } = admission.session;
   const route = routeOf(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
   if (route?.kind === 'events') return live.subscribe(response);
-  const result = route ? await answer(route, api, deps.assetsDir) : undefined;
+  const result = route ? await answer(route, api, deps.assets) : undefined;
   if (!result) return sendJson(response, 404, { message: 'not found' });
   if ('type' in result) {
     response.writeHead(200, { ...guarded, 'content-type': result.type, 'cache-control': 'no-cache' });
@@ -78,7 +78,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, deps: 
 }
 
 /** Starts serving on `host`:`port` (0: any free port); `door` is made once the port is known. */
-export async function startDashboard(opts: { host: string; port: number; assetsDir: string; door: (port: number) => Door }): Promise<RunningDashboard> {
+export async function startDashboard(opts: { host: string; port: number; assets: AssetSource; door: (port: number) => Door }): Promise<RunningDashboard> {
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -88,7 +88,7 @@ export async function startDashboard(opts: { host: string; port: number; assetsD
   const port = typeof address === 'object' && address ? address.port : opts.port;
   const door = opts.door(port);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    handle(request, response, { door, assetsDir: opts.assetsDir }).catch((error: unknown) => {
+    handle(request, response, { door, assets: opts.assets }).catch((error: unknown) => {
       if (!response.headersSent) sendJson(response, 502, { message: `the API server could not be read: ${(error as Error).message}` });
       else response.end();
     });
