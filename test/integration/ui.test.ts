@@ -122,9 +122,16 @@ describe('the dashboard', () => {
     await page.waitForSelector('#dag[data-nodes="10"]', { timeout: 30_000 });
     await page.evaluate(() => { (window as unknown as { loadedOnce: boolean }).loadedOnce = true; });
     const seen: Array<Record<string, string>> = [];
+    let shotRunning = false;
     await waitFor('every task Succeeded on the page', async () => {
       const phases = await pagePhases(page);
       seen.push(phases);
+      // The README's picture: the plan part-way, some tasks done and others running.
+      const mixed = new Set(Object.values(phases));
+      if (!shotRunning && mixed.has('Succeeded') && mixed.size > 2) {
+        shotRunning = true;
+        await screenshot(page, 'plan-dag-running');
+      }
       return Object.values(phases).every((p) => p === 'Succeeded') ? phases : undefined;
     }, 240_000);
     // Live: the page showed the plan part-way (some tasks done, others not), on the same page load.
