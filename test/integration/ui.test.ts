@@ -6,14 +6,14 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComputePlan } from '../../src/api/computeplan.ts';
 import { clusterEnv } from '../support/cluster-env.ts';
-import { useNamespace, waitFor } from '../support/kube.ts';
+import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { writeFederatedOutputs } from '../support/federated-outputs.ts';
 import { startMoverSim, type MoverSim } from '../support/mover-sim.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { tenantOf } from '../support/tenant.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
-import { launchBrowser, screenshot, startUi, type RunningUi } from '../support/ui.ts';
+import { launchBrowser, screenshot, startInClusterUi, startUi, type RunningUi } from '../support/ui.ts';
 
 // The dashboard in a real browser (Debian's chromium, driven by playwright-core) against the local
 // cluster: a federated plan runs on kwok nodes with the mover simulator, and the page follows it.
@@ -248,6 +248,39 @@ describe('the dashboard', () => {
     } finally {
       await theirs.stop();
       kubectl(['delete', '--ignore-not-found', 'clusterrole,clusterrolebinding', grant]);
+    }
+  }, 120_000);
+
+  it('in a cluster (ui.enabled) holds no identity: each person signs in with their own token and sees what it may read', async () => {
+    const tenant = await tenantOf(orgB.name);
+    const token = tenant.config.getCurrentUser()?.token ?? '';
+    const cluster = kube().config.getCurrentCluster();
+    const caFile = join(scratch, 'api-ca.crt');
+    await writeFile(caFile, Buffer.from(cluster?.caData ?? '', 'base64'));
+    const inCluster = await startInClusterUi(cluster?.server ?? '', caFile);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      expect((await page.goto(`${inCluster.origin}/api/overview`))?.status()).toBe(401);
+      await page.goto(`${inCluster.origin}/`);
+      expect(page.url()).toBe(inCluster.url);
+      await page.fill('#token', 'not.a-token.of-this-cluster');
+      await page.click('#sign-in');
+      await expect.poll(() => page.locator('#problem').textContent()).toMatch(/did not accept this token/);
+      await page.fill('#token', token);
+      await page.click('#sign-in');
+      await page.locator('tr.job-row').first().waitFor({ timeout: 30_000 });
+      expect(await page.locator('#namespaces').textContent()).toBe(`Namespaces: ${orgB.name}`);
+      expect(await page.textContent('body')).not.toContain(orgA.name);
+      expect(await page.context().cookies()).toEqual([expect.objectContaining({ name: 'tessera-ui-session', httpOnly: true, sameSite: 'Strict' })]);
+      expect(await page.evaluate(async (path) => (await fetch(path)).status, `/api/plans/${orgA.name}/fl`)).toBe(404);
+      await screenshot(page, 'in-cluster-tenant');
+      // Another host name (a rebound DNS name) is refused even with the session's cookie.
+      const [cookie] = await page.context().cookies();
+      const rebound = await rawGet(inCluster.origin, '/api/overview', { cookie: `${cookie!.name}=${cookie!.value}`, host: 'rebound.example' });
+      expect(rebound.status).toBe(403);
+      await page.close();
+    } finally {
+      await inCluster.stop();
     }
   }, 120_000);
 });
