@@ -3,10 +3,11 @@
 # repository itself runs its .ts files, but Node refuses type stripping under node_modules, so an
 # installed package needs JavaScript.
 #
-#   scripts/package-cli.sh          dist/cli/tessera.cjs (one CommonJS bundle, every dependency inside)
+#   scripts/package-cli.sh          dist/cli/tessera.cjs (one CommonJS bundle, every dependency inside),
+#                                   dist/cli/ui/ (the dashboard's page, bundled: `tessera ui` serves it)
 #                                   and dist/cli/tessera-<version>.tgz (`npm install -g` it: `tessera`)
 #   scripts/package-cli.sh --sea    also dist/cli/kubectl-tessera, a single executable (Node's SEA) for
-#                                   `kubectl tessera …` on a machine without Node
+#                                   `kubectl tessera …` on a machine without Node, the page embedded
 #
 # Output goes to dist/ (gitignored); TESSERA_CLI_DIST moves it. Needs `npm ci` (esbuild, postject, node@24).
 set -euo pipefail
@@ -22,10 +23,14 @@ version="$("$bin/node" -p "require('$root/package.json').version")"
 rm -rf "$out" && mkdir -p "$out/package"
 # CommonJS because a SEA's main script must be one CommonJS file; the same bundle serves the package.
 "$bin/esbuild" "$root/src/cli/main.ts" --bundle --platform=node --format=cjs --target=node24 \
-  --minify --legal-comments=none --log-level=warning --outfile="$out/tessera.cjs"
+  --minify --legal-comments=none --log-level=warning --external:esbuild --outfile="$out/tessera.cjs"
+# The dashboard's page, built once here: the packaged `tessera ui` serves ui/ beside tessera.cjs (esbuild
+# stays out of the bundle: only a checkout bundles the page on start).
+"$bin/node" "$root/src/ui/build.ts" "$out/ui" >/dev/null
 
 # The publishable package: the bundle and a package.json of its own (the repository's stays private).
 cp "$out/tessera.cjs" "$out/package/tessera.cjs"
+cp -r "$out/ui" "$out/package/ui"
 cat >"$out/package/package.json" <<JSON
 {
   "name": "tessera-cli",
@@ -33,7 +38,7 @@ cat >"$out/package/package.json" <<JSON
   "description": "The tessera command: push datasets and algos, read jobs, plans and their logs on a cluster running Tessera",
   "license": "Apache-2.0",
   "bin": { "tessera": "tessera.cjs" },
-  "files": ["tessera.cjs"],
+  "files": ["tessera.cjs", "ui/"],
   "engines": { "node": ">=24" }
 }
 JSON
@@ -43,7 +48,8 @@ JSON
 if [[ "${1:-}" == "--sea" ]]; then
   # Node 24's SEA: a preparation blob from the bundle, injected into a copy of the project's own Node.
   cat >"$out/sea-config.json" <<JSON
-{ "main": "$out/tessera.cjs", "output": "$out/sea-prep.blob", "disableExperimentalSEAWarning": true, "useCodeCache": true }
+{ "main": "$out/tessera.cjs", "output": "$out/sea-prep.blob", "disableExperimentalSEAWarning": true, "useCodeCache": true,
+  "assets": { "ui/index.html": "$out/ui/index.html", "ui/app.js": "$out/ui/app.js", "ui/app-style.css": "$out/ui/app-style.css" } }
 JSON
   "$bin/node" --experimental-sea-config "$out/sea-config.json" >/dev/null
   cp "$(readlink -f "$bin/node")" "$out/kubectl-tessera"

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import type { ComputePlan } from '../../src/api/computeplan.ts';
 import { buildUi } from '../../src/ui/build.ts';
 import type { PlanDetail } from '../../src/ui/protocol.ts';
-import { asset } from '../../src/ui/server/assets.ts';
+import { asset, directorySource } from '../../src/ui/server/assets.ts';
 import { planDetail } from '../../src/ui/server/plan-model.ts';
 import { launchBrowser } from '../../test/support/ui.ts';
 
@@ -37,7 +37,7 @@ function standIn(dir: string, detail: { current: PlanDetail }, pages: Set<Server
       response.writeHead(200, { 'content-type': 'application/json' });
       return void response.end(JSON.stringify(detail.current));
     }
-    void asset(dir, path).then((file) => {
+    void asset(directorySource(dir), path).then((file) => {
       response.writeHead(file ? 200 : 404, { 'content-type': file?.type ?? 'text/plain' });
       response.end(file?.body ?? 'not found');
     });

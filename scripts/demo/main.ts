@@ -39,4 +39,8 @@ console.log(`  export KUBECONFIG=${process.env.KUBECONFIG ?? '/tmp/tessera-clust
 console.log(`  bin/tessera plan tree ${planRef}`);
 if (bestTask) console.log(`  bin/tessera logs ${federation.plan.metadata.name}/${bestTask} -n ${federation.aggregator}`);
 console.log(`  ${process.env.TESSERA_KUBECTL ?? 'kubectl'} get tessera -A`);
+// The dashboard's address holds a secret of each run, so `tessera ui` prints it; the plan is a route of it.
+console.log(`  bin/tessera ui     # the dashboard: open the address it prints, http://127.0.0.1:8765/?token=…`);
+console.log(`                     # then http://127.0.0.1:8765/#/plan/${federation.aggregator}/${federation.plan.metadata.name} is the plan's DAG,`);
+console.log(`                     # http://127.0.0.1:8765/#/leaderboard/${federation.aggregator}/${federation.plan.metadata.name} its leaderboard`);
 console.log('scripts/cluster.sh down stops the cluster.');

@@ -184,6 +184,16 @@ const workstationApiSchema = z
   .prefault({})
   .describe('the workstation API: users push and pull file sets through the cluster\'s API server, never holding the store\'s keys');
 
+const uiSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('run the dashboard (`tessera ui --in-cluster`) in the release namespace, reached with `kubectl port-forward`: each person signs in with their own Kubernetes token and reads as themselves; its pod holds no credentials and its ServiceAccount no RBAC (docs/ui.md)'),
+    port: port.default(8080).describe('the container port of the dashboard'),
+    service: z.strictObject({ ...serviceCommon, port: port.default(80) }).prefault({}),
+    resources: resourcesSchema.default({ requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '512Mi' } }).describe('of the dashboard container'),
+  })
+  .prefault({})
+  .describe('the dashboard, in the cluster');
+
 const serviceAccountSchema = z
   .strictObject({
     create: z.boolean().default(true),
@@ -221,6 +231,7 @@ export const chartValuesSchema = z.strictObject({
   transfer: transferSchema,
   metrics: metricsSchema,
   workstationApi: workstationApiSchema,
+  ui: uiSchema,
   clusterDomain: z.string().min(1).default('cluster.local').describe("the cluster's DNS domain, for the transfer Service's name"),
   serviceAccount: serviceAccountSchema,
   rbac: rbacSchema,

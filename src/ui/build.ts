@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 // stylesheet (uPlot's included) and index.html, nothing fetched at run time. `tessera ui` runs this
 // on start where esbuild is installed (a checkout: edit the page and run, as the rest of the code
 // has no build step); an install without devDependencies serves what `npm run ui:build` left in
-// dist/ui/.
+// dist/ui/ (`node src/ui/build.ts DIR` bundles into DIR: scripts/package-cli.sh puts it in the package).
 
 const appDir = fileURLToPath(new URL('./app/', import.meta.url));
 
@@ -32,5 +32,6 @@ export async function buildUi(outDir = uiDist): Promise<{ ms: number }> {
 
 // No top-level await: the CLI package bundles this module as CommonJS.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  void buildUi().then(({ ms }) => console.log(`dashboard bundled into ${uiDist} in ${ms} ms`));
+  const outDir = process.argv[2] ? `${process.argv[2].replace(/\/$/, '')}/` : uiDist;
+  void buildUi(outDir).then(({ ms }) => console.log(`dashboard bundled into ${outDir} in ${ms} ms`));
 }

@@ -1,18 +1,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComputePlan } from '../../src/api/computeplan.ts';
 import { clusterEnv } from '../support/cluster-env.ts';
-import { useNamespace, waitFor } from '../support/kube.ts';
-import { installCrds, kubectlApply, kubectlGet } from '../support/kubectl.ts';
+import { kube, useNamespace, waitFor } from '../support/kube.ts';
+import { installCrds, kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { writeFederatedOutputs } from '../support/federated-outputs.ts';
 import { startMoverSim, type MoverSim } from '../support/mover-sim.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { tenantOf } from '../support/tenant.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
-import { launchBrowser, screenshot, startUi, type RunningUi } from '../support/ui.ts';
+import { launchBrowser, screenshot, startInClusterUi, startUi, type RunningUi } from '../support/ui.ts';
 
 // The dashboard in a real browser (Debian's chromium, driven by playwright-core) against the local
 // cluster: a federated plan runs on kwok nodes with the mover simulator, and the page follows it.
@@ -48,8 +49,22 @@ async function pagePhases(page: Page): Promise<Record<string, string>> {
   return page.$$eval('#dag a.task', (boxes) => Object.fromEntries(boxes.map((b) => [b.getAttribute('data-task') ?? '', b.getAttribute('data-phase') ?? ''])));
 }
 
-async function open(page: Page, route: string, base = ui.url): Promise<void> {
-  await page.goto(`${base}#${route}`);
+/** Opens `route` of `dashboard`: through its printed address (token and all) the first time, then as the page's own. */
+async function open(page: Page, route: string, dashboard = ui): Promise<void> {
+  const entered = page.url().startsWith(dashboard.origin);
+  await page.goto(`${entered ? `${dashboard.origin}/` : dashboard.url}#${route}`);
+}
+
+/** A GET of `path` from this machine with `headers`, as any local process could send it: status and body. */
+function rawGet(origin: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(`${origin}${path}`, { headers }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+  });
 }
 
 beforeAll(async () => {
@@ -75,6 +90,30 @@ afterAll(async () => {
 });
 
 describe('the dashboard', () => {
+  it("refuses whoever lacks this run's token (401), and requests addressed to another host name (403)", async () => {
+    const page = await browser.newPage();
+    expect((await page.goto(`${ui.origin}/`))?.status()).toBe(401);
+    const statuses = (): Promise<number[]> => page.evaluate(async (paths) => Promise.all(paths.map(async (p) => (await fetch(p)).status)), ['/api/overview', '/api/events', '/app.js']);
+    expect(await statuses()).toEqual([401, 401, 401]);
+    expect((await page.goto(`${ui.origin}/?token=not-the-token`))?.status()).toBe(401);
+    // The printed address sets the cookie and leaves the address bar without the token.
+    await page.goto(ui.url);
+    expect(page.url()).toBe(`${ui.origin}/`);
+    const cookies = await page.context().cookies();
+    expect(cookies).toEqual([expect.objectContaining({ httpOnly: true, sameSite: 'Strict' })]);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    await page.locator('#namespaces').waitFor();
+    // A local process without the cookie is refused; with it, addressed as a rebound DNS name, too.
+    const cookie = `${cookies[0]!.name}=${cookies[0]!.value}`;
+    const port = new URL(ui.origin).port;
+    expect((await rawGet(ui.origin, '/api/overview', {})).status).toBe(401);
+    expect((await rawGet(ui.origin, '/api/overview', { cookie })).status).toBe(200);
+    const rebound = await rawGet(ui.origin, '/api/overview', { cookie, host: `rebound.example:${port}` });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).not.toContain(orgA.name);
+    await page.close();
+  }, 60_000);
+
   it("draws a federated plan's DAG and follows its tasks' phases live, without reloading", async () => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     apply(orgA.name, 'ComputePlan', 'fl', fedAvg(2));
@@ -83,9 +122,16 @@ describe('the dashboard', () => {
     await page.waitForSelector('#dag[data-nodes="10"]', { timeout: 30_000 });
     await page.evaluate(() => { (window as unknown as { loadedOnce: boolean }).loadedOnce = true; });
     const seen: Array<Record<string, string>> = [];
+    let shotRunning = false;
     await waitFor('every task Succeeded on the page', async () => {
       const phases = await pagePhases(page);
       seen.push(phases);
+      // The README's picture: the plan part-way, some tasks done and others running.
+      const mixed = new Set(Object.values(phases));
+      if (!shotRunning && mixed.has('Succeeded') && mixed.size > 2) {
+        shotRunning = true;
+        await screenshot(page, 'plan-dag-running');
+      }
       return Object.values(phases).every((p) => p === 'Succeeded') ? phases : undefined;
     }, 240_000);
     // Live: the page showed the plan part-way (some tasks done, others not), on the same page load.
@@ -151,7 +197,7 @@ describe('the dashboard', () => {
     const theirs = await startUi(tenant.kubeconfig);
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await open(page, '/', theirs.url);
+      await open(page, '/', theirs);
       await page.locator('tr.job-row').first().waitFor({ timeout: 30_000 });
       expect(await page.locator('#namespaces').textContent()).toBe(`Namespaces: ${orgB.name}`);
       const text = (await page.textContent('body')) ?? '';
@@ -162,12 +208,79 @@ describe('the dashboard', () => {
       await screenshot(page, 'overview-tenant');
       const plan = await page.evaluate(async (path) => (await fetch(path)).status, `/api/plans/${orgA.name}/fl`);
       expect(plan).toBe(404);
-      await open(page, '/catalog', theirs.url);
+      await open(page, '/catalog', theirs);
       await page.locator('tr.dataset-row').first().waitFor();
       expect(await page.locator('tr.dataset-row').allTextContents()).toEqual([expect.stringContaining('hospital-b')]);
+      // Live within their namespace: the dashboard watches it, not the cluster.
+      await open(page, '/', theirs);
+      await page.locator('tr.job-row').first().waitFor();
+      apply(orgB.name, 'ComputePlan', 'own', { tasks: [{ name: 'mine', algoRef: { name: 'train' }, inputs: [{ name: 'data', datasetRef: { name: 'hospital-b' } }] }] });
+      await page.locator('a.plan-link', { hasText: 'own' }).waitFor({ timeout: 5_000 });
       await page.close();
     } finally {
       await theirs.stop();
+    }
+  }, 120_000);
+
+  it('shows a member of two organizations, who may list namespaces, those two, live, and nothing of the third', async () => {
+    // RBAC as a platform team would grant it: Tessera's role in orgB and orgC, and `list namespaces`.
+    const member = await tenantOf(orgB.name, 'two-orgs');
+    await tenantOf(orgC.name);
+    const grant = `${orgB.name}-list-namespaces`;
+    kubectl(['create', 'rolebinding', `${orgB.name}-two-orgs`, '-n', orgC.name, '--role=tessera-tenant', `--serviceaccount=${orgB.name}:two-orgs`]);
+    kubectl(['create', 'clusterrole', grant, '--verb=get,list', '--resource=namespaces']);
+    kubectl(['create', 'clusterrolebinding', grant, `--clusterrole=${grant}`, `--serviceaccount=${orgB.name}:two-orgs`]);
+    const theirs = await startUi(member.kubeconfig).catch((error: unknown) => {
+      kubectl(['delete', '--ignore-not-found', 'clusterrole,clusterrolebinding', grant]);
+      throw error;
+    });
+    try {
+      expect(theirs.output()).toContain(`namespaces ${[orgB.name, orgC.name].sort().join(', ')}`);
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await open(page, '/', theirs);
+      await page.locator('tr.job-row').first().waitFor({ timeout: 30_000 });
+      expect(await page.locator('#namespaces').textContent()).toBe(`Namespaces: ${[orgB.name, orgC.name].sort().join(', ')}`);
+      expect(await page.textContent('body')).not.toContain(orgA.name);
+      apply(orgC.name, 'ComputePlan', 'theirs', { tasks: [{ name: 'mine', algoRef: { name: 'train' }, inputs: [{ name: 'data', datasetRef: { name: 'hospital-c' } }] }] });
+      await page.locator('a.plan-link', { hasText: 'theirs' }).waitFor({ timeout: 5_000 });
+      expect(await page.textContent('body')).not.toContain(orgA.name);
+      await page.close();
+    } finally {
+      await theirs.stop();
+      kubectl(['delete', '--ignore-not-found', 'clusterrole,clusterrolebinding', grant]);
+    }
+  }, 120_000);
+
+  it('in a cluster (ui.enabled) holds no identity: each person signs in with their own token and sees what it may read', async () => {
+    const tenant = await tenantOf(orgB.name);
+    const token = tenant.config.getCurrentUser()?.token ?? '';
+    const cluster = kube().config.getCurrentCluster();
+    const caFile = join(scratch, 'api-ca.crt');
+    await writeFile(caFile, Buffer.from(cluster?.caData ?? '', 'base64'));
+    const inCluster = await startInClusterUi(cluster?.server ?? '', caFile);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      expect((await page.goto(`${inCluster.origin}/api/overview`))?.status()).toBe(401);
+      await page.goto(`${inCluster.origin}/`);
+      expect(page.url()).toBe(inCluster.url);
+      await page.fill('#token', 'not.a-token.of-this-cluster');
+      await page.click('#sign-in');
+      await expect.poll(() => page.locator('#problem').textContent()).toMatch(/did not accept this token/);
+      await page.fill('#token', token);
+      await page.click('#sign-in');
+      await page.locator('tr.job-row').first().waitFor({ timeout: 30_000 });
+      expect(await page.locator('#namespaces').textContent()).toBe(`Namespaces: ${orgB.name}`);
+      expect(await page.textContent('body')).not.toContain(orgA.name);
+      expect(await page.context().cookies()).toEqual([expect.objectContaining({ name: 'tessera-ui-session', httpOnly: true, sameSite: 'Strict' })]);
+      expect(await page.evaluate(async (path) => (await fetch(path)).status, `/api/plans/${orgA.name}/fl`)).toBe(404);
+      await screenshot(page, 'in-cluster-tenant');
+      // Another host name (a rebound DNS name) is refused even with the session's cookie.
+      const [cookie] = await page.context().cookies();
+      const rebound = await rawGet(inCluster.origin, '/api/overview', { cookie: `${cookie!.name}=${cookie!.value}`, host: 'rebound.example' });
+      expect(rebound.status).toBe(403);
+      await page.close();
+    } finally {
+      await inCluster.stop();
     }
   }, 120_000);
 });

@@ -20,30 +20,47 @@ export const artifactsDir = fileURLToPath(new URL('../../test-artifacts/ui/', im
 
 /** A running `tessera ui`. */
 export interface RunningUi {
+  /** The printed address, with this run's token: opening it sets the session cookie. */
   readonly url: string;
+  /** The same address without the token. */
+  readonly origin: string;
   readonly output: () => string;
   stop(): Promise<void>;
 }
 
-/** Starts `tessera ui --port 0` as the user of `kubeconfig` and waits for its address. */
-export async function startUi(kubeconfig: string, args: string[] = []): Promise<RunningUi> {
-  const child: ChildProcess = spawn(process.execPath, [cli, 'ui', '--port', '0', ...args], { env: workstationEnv(kubeconfig), stdio: ['ignore', 'pipe', 'pipe'] });
+function startProcess(args: string[], env: NodeJS.ProcessEnv, address: RegExp, toUrl = (printed: string) => printed): Promise<RunningUi> {
+  const child: ChildProcess = spawn(process.execPath, [cli, 'ui', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const url = await waitFor('tessera ui to print its address', () => {
+  const stop = (): Promise<void> => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+  return waitFor('tessera ui to print its address', () => {
     if (child.exitCode !== null) throw new Error(`tessera ui exited ${child.exitCode}:\n${output}`);
-    return /serving (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1];
-  }, 60_000);
-  return {
-    url,
-    output: () => output,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
-  };
+    const printed = address.exec(output)?.[1];
+    return printed === undefined ? undefined : toUrl(printed);
+  }, 60_000).then((url) => ({ url, origin: new URL(url).origin, output: () => output, stop }), async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+}
+
+/** Starts `tessera ui --port 0` as the user of `kubeconfig` and waits for its address. */
+export function startUi(kubeconfig: string, args: string[] = []): Promise<RunningUi> {
+  return startProcess(args, workstationEnv(kubeconfig), /serving (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/);
+}
+
+/**
+ * Starts `tessera ui --in-cluster` as the chart's pod runs it, but on this machine's 127.0.0.1 and
+ * with no kubeconfig at all: it knows the API server and its CA, and nobody. `url` is its sign-in page.
+ */
+export function startInClusterUi(apiServer: string, caFile: string): Promise<RunningUi> {
+  const env = { ...workstationEnv('/nonexistent/kubeconfig'), KUBERNETES_SERVICE_HOST: '' };
+  const args = ['--in-cluster', '--address', '127.0.0.1', '--api-server', apiServer, '--api-ca', caFile];
+  return startProcess(args, env, /serving on 127\.0\.0\.1:(\d+) /, (port) => `http://127.0.0.1:${port}/login`);
 }
 
 /** Installs Debian's chromium with the project's package helper when it is missing (needs root and apt). */

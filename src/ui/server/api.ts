@@ -28,7 +28,8 @@ export function dashboardApi(reads: ClusterReads, scope: Scope): {
   return {
     async overview() {
       const [plans, jobs, warnings] = await Promise.all([reads.plans(), reads.jobs(), reads.warnings()]);
-      const hidden = [...new Set([...plans.hidden, ...jobs.hidden, ...warnings.hidden])].sort();
+      // Warning events are a courtesy: a namespace whose plans and Jobs the user reads is not hidden for them.
+      const hidden = [...new Set([...scope.refused, ...plans.hidden, ...jobs.hidden])].sort();
       const namespaces = scope.namespaces.filter((n) => !hidden.includes(n));
       return overview({ namespaces, hidden, plans: plans.items.map(planSummary), jobs: jobs.items, warnings: warnings.items });
     },

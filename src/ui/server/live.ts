@@ -39,21 +39,33 @@ function flush(hub: Hub): void {
   for (const page of hub.pages) page.write(message);
 }
 
-function keepWatching(watch: k8s.Watch, target: { kind: ChangeEvent['kind']; path: string }, hub: Hub): void {
+/** The pause before watching again: a second after a watch ends, doubling while it fails, at most 30 s. */
+export function nextPause(previousMs: number, failed: boolean): number {
+  return failed ? Math.min(previousMs * 2, 30_000) : 1000;
+}
+
+function keepWatching(watch: k8s.Watch, target: { kind: ChangeEvent['kind']; path: string }, hub: Hub, pauseMs = 1000): void {
   const onEvent = (_type: string, obj: { metadata?: { namespace?: string; name?: string } }): void => {
     const change: ChangeEvent = { kind: target.kind, namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' };
     hub.pending.set(`${change.kind}/${change.namespace}/${change.name}`, change);
   };
-  // A watch ends on timeouts and refusals alike; it starts again after a pause, as an informer would.
-  const again = (): void => {
-    if (!hub.stopped) setTimeout(() => keepWatching(watch, target, hub), 1000).unref();
-  };
+  // A watch ends on timeouts and refusals alike; it starts again after a pause, as an informer would,
+  // backing off while the API server keeps refusing (a user's rights can change while the page is open).
+  // client-node calls `done` (with the API server's refusal, if any) possibly before its promise gives
+  // the controller: a watch that already ended is not kept.
   let controller: AbortController | undefined;
-  const ended = (ending?: AbortController): void => {
-    if (ending) hub.watches.delete(ending);
-    again();
+  let over = false;
+  const ended = (error: unknown): void => {
+    if (over) return;
+    over = true;
+    if (controller) hub.watches.delete(controller);
+    const pause = nextPause(pauseMs, Boolean(error));
+    if (!hub.stopped) setTimeout(() => keepWatching(watch, target, hub, pause), pause).unref();
   };
-  watch.watch(target.path, { allowWatchBookmarks: false }, onEvent, () => ended(controller)).then((c) => { controller = c; hub.watches.add(c); }, () => ended());
+  watch.watch(target.path, { allowWatchBookmarks: false }, onEvent, ended).then((c) => {
+    controller = c;
+    if (!over) hub.watches.add(c);
+  }, (error: unknown) => ended(error ?? new Error('the watch could not start')));
 }
 
 /** Starts watching as the user of `kc` and returns the feed pages subscribe to. */

@@ -23,14 +23,6 @@ export function routeOf(path: string): Route | undefined {
   return path.startsWith('/api/') ? undefined : { kind: 'asset', path };
 }
 
-/**
- * Whether a request's Host is this server's own loopback address: a page from another site that
- * rebinds its DNS name to 127.0.0.1 sends its own name, and must not read what the user may see.
- */
-export function isOwnHost(host: string | undefined, port: number): boolean {
-  return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
-}
-
 /** The HTTP status and JSON body of an answer. */
 export function answerBody<T>(answer: Answer<T>): { status: number; body: unknown } {
   return answer.ok ? { status: 200, body: answer.body } : { status: answer.status, body: { message: answer.message } };

@@ -1,73 +1,102 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type * as k8s from '@kubernetes/client-node';
 import { dashboardApi } from './api.ts';
-import { asset } from './assets.ts';
-import { clusterReads } from './cluster-reads.ts';
-import { liveFeed } from './live.ts';
-import { answerBody, isOwnHost, routeOf, type Route } from './routes.ts';
-import type { Scope } from './visible.ts';
+import { asset, type AssetSource } from './assets.ts';
+import type { Verdict } from './gate.ts';
+import type { LiveFeed } from './live.ts';
+import { answerBody, routeOf, type Route } from './routes.ts';
 
-// The dashboard's HTTP edge: node:http on 127.0.0.1 only, every read made as the user whose
-// kubeconfig started it, so Kubernetes RBAC decides what the page shows. It holds no store keys.
+// The dashboard's HTTP edge (node:http). Every request first goes through a door that says whether
+// it may come in and as whom: `tessera ui` on a workstation has one session, the user of its
+// kubeconfig (local-door.ts); in a cluster each browser brings its own user's token (cluster-door.ts).
+// Every read is made as that user, so Kubernetes RBAC decides what the page shows; no store keys.
+
+/** What one user's pages read: their endpoints and their live feed. */
+export interface Session {
+  api: ReturnType<typeof dashboardApi>;
+  live: LiveFeed;
+}
+
+/** A door's answer: come in as `session`, or the gate's refusal or cookie exchange. */
+export type Admission = { kind: 'pass'; session: Session } | Exclude<Verdict, { kind: 'pass' }> | { kind: 'answered' };
+
+/** Who may come in. */
+export interface Door {
+  admit(request: IncomingMessage, response: ServerResponse): Promise<Admission>;
+  close(): void;
+}
 
 /** A running dashboard. */
 export interface RunningDashboard {
-  readonly url: string;
+  readonly port: number;
   close(): Promise<void>;
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+// Headers on every answer: no framing (clickjacking), no sniffing, no referrer (the printed URL's
+// token never leaves in one), scripts only from the bundle.
+const guarded = {
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+};
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { ...guarded, 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   response.end(JSON.stringify(body));
 }
 
-type Api = ReturnType<typeof dashboardApi>;
-
-async function answer(route: Route, api: Api, assetsDir: string): Promise<{ status: number; body: unknown } | { type: string; body: Buffer } | undefined> {
+async function answer(route: Route, api: Session['api'], assets: AssetSource): Promise<{ status: number; body: unknown } | { type: string; body: Buffer } | undefined> {
   switch (route.kind) {
     case 'overview': return { status: 200, body: await api.overview() };
     case 'catalog': return { status: 200, body: await api.catalog() };
     case 'plan': return answerBody(await api.plan(route.namespace, route.name));
     case 'job': return answerBody(await api.job(route.namespace, route.name));
-    case 'asset': return asset(assetsDir, route.path);
+    case 'asset': return asset(assets, route.path);
     default: return undefined;
   }
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, deps: { api: Api; live: ReturnType<typeof liveFeed>; assetsDir: string; port: number }): Promise<void> {
-  if (request.method !== 'GET' || !isOwnHost(request.headers.host, deps.port)) return sendJson(response, 403, { message: 'only GETs from this machine, addressed to 127.0.0.1 or localhost' });
+async function handle(request: IncomingMessage, response: ServerResponse, deps: { door: Door; assets: AssetSource }): Promise<void> {
+  const admission = await deps.door.admit(request, response);
+  switch (admission.kind) {
+    case 'answered': return;
+    case 'refuse': return sendJson(response, admission.status, { message: admission.message });
+    case 'enter':
+      response.writeHead(303, { ...guarded, location: admission.location, 'set-cookie': admission.setCookie, 'cache-control': 'no-store' });
+      return void response.end();
+  }
+  const { api, live } = admission.session;
   const route = routeOf(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
-  if (route?.kind === 'events') return deps.live.subscribe(response);
-  const result = route ? await answer(route, deps.api, deps.assetsDir) : undefined;
+  if (route?.kind === 'events') return live.subscribe(response);
+  const result = route ? await answer(route, api, deps.assets) : undefined;
   if (!result) return sendJson(response, 404, { message: 'not found' });
   if ('type' in result) {
-    response.writeHead(200, { 'content-type': result.type, 'cache-control': 'no-cache' });
+    response.writeHead(200, { ...guarded, 'content-type': result.type, 'cache-control': 'no-cache' });
     return void response.end(result.body);
   }
   sendJson(response, result.status, result.body);
 }
 
-/** Starts serving on 127.0.0.1:`port` (0: any free port). */
-export async function startDashboard(opts: { kc: k8s.KubeConfig; scope: Scope; port: number; assetsDir: string }): Promise<RunningDashboard> {
+/** Starts serving on `host`:`port` (0: any free port); `door` is made once the port is known. */
+export async function startDashboard(opts: { host: string; port: number; assets: AssetSource; door: (port: number) => Door }): Promise<RunningDashboard> {
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, '127.0.0.1', resolve);
+    server.listen(opts.port, opts.host, resolve);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  const live = liveFeed(opts.kc, opts.scope);
-  const deps = { api: dashboardApi(clusterReads(opts.kc, opts.scope), opts.scope), live, assetsDir: opts.assetsDir, port };
+  const door = opts.door(port);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    handle(request, response, deps).catch((error: unknown) => {
+    handle(request, response, { door, assets: opts.assets }).catch((error: unknown) => {
       if (!response.headersSent) sendJson(response, 502, { message: `the API server could not be read: ${(error as Error).message}` });
       else response.end();
     });
   });
   return {
-    url: `http://127.0.0.1:${port}/`,
+    port,
     close: () => {
-      live.stop();
+      door.close();
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));
     },

@@ -3,10 +3,15 @@ import * as k8s from '@kubernetes/client-node';
 // What one user may see, asked of the API server as that user: a list RBAC refuses (403) is "not
 // visible", never an error, so the dashboard shows each person exactly what kubectl would.
 
-/** Where the user looks: every namespace when they may list namespaces, else the ones named. */
+/**
+ * Where the user looks. `clusterWide`: they may list and watch plans and Jobs in every namespace, so
+ * one list and one watch per kind serve them; else `namespaces` are the ones where they may list
+ * them, each read and watched on its own. `refused`: namespaces they named but may not read there.
+ */
 export interface Scope {
   clusterWide: boolean;
   namespaces: string[];
+  refused: string[];
 }
 
 /** Items gathered from every list the user may read, and where the API server said no. */
@@ -23,20 +28,6 @@ export function isForbidden(error: unknown): boolean {
 /** Whether an error is the API server's 404. */
 export function isNotFound(error: unknown): boolean {
   return error instanceof k8s.ApiException && error.code === 404;
-}
-
-/**
- * The namespaces the user works in: every namespace when they may list them (cluster-wide lists are
- * tried first), else `named` (the --namespace flags, else the kubeconfig context's).
- */
-export async function resolveScope(kc: k8s.KubeConfig, named: readonly string[]): Promise<Scope> {
-  try {
-    const list = await kc.makeApiClient(k8s.CoreV1Api).listNamespace();
-    return { clusterWide: true, namespaces: list.items.map((n) => n.metadata?.name ?? '').filter(Boolean).sort() };
-  } catch (error) {
-    if (!isForbidden(error)) throw error;
-    return { clusterWide: false, namespaces: [...named] };
-  }
 }
 
 /** Lists across the scope: one cluster-wide list when allowed, else a list per namespace, skipping refusals. */
