@@ -76,7 +76,8 @@ async function readAll(response: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function backoffMs(attempt: number): number {
+/** How long to wait before retry number `attempt` (from 0): doubling from 250 ms to 5 s, jittered. */
+export function backoffMs(attempt: number): number {
   return Math.min(5_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
 }
 

@@ -3,12 +3,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pullFileSet, type PullResult } from '../storage/file-sets.ts';
+import type { PullResult } from '../storage/file-sets.ts';
 import { blobKey, manifestKey } from '../storage/manifest.ts';
 import type { BlobStore } from '../storage/object-store.ts';
 import type { DownloadResponse } from './protocol.ts';
 import type { TransferClient } from './client.ts';
 import { resumableGet, type RetryPolicy } from './http.ts';
+import { pullPresigned } from './pull-file-set.ts';
 
 /** Reads one file set through the presigned URLs the operator handed out, and nothing else. */
 export function presignedReader(digest: string, urls: DownloadResponse, retry?: RetryPolicy): Pick<BlobStore, 'get'> {
@@ -37,11 +38,12 @@ export async function pullRun(client: TransferClient, root: string, opts: { conc
   const inputs: PullReport['inputs'] = [];
   for (const input of plan.inputs) {
     const urls = await client.download(input.digest);
-    const result: PullResult = await pullFileSet({
-      store: presignedReader(input.digest, urls, opts.retry),
+    const result: PullResult = await pullPresigned({
+      urls,
       digest: input.digest,
       dir: join(root, ...input.target.split('/')),
       concurrency: opts.concurrency,
+      retry: opts.retry,
     });
     inputs.push({ name: input.name, digest: input.digest, files: result.files, bytes: result.bytes });
   }
