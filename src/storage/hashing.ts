@@ -23,16 +23,26 @@ export async function sha256File(path: string): Promise<Digested> {
   }
 }
 
-/** Hashes an open file from its start, in bounded memory; the caller closes the handle. */
+/**
+ * Hashes an open file from its start, in bounded memory; the caller closes the handle. Two 1 MiB
+ * buffers take turns: the next read runs on the thread pool while this one is hashed, so reading
+ * and hashing overlap and a file hashes at about SHA-256's own speed.
+ */
 export async function sha256FileHandle(handle: FileHandle): Promise<Digested> {
   const { size } = await handle.stat();
   if (size <= wholeReadBytes) return sha256Bytes(await handle.readFile());
   const hash = createHash('sha256');
+  let current = Buffer.allocUnsafeSlow(wholeReadBytes);
+  let next = Buffer.allocUnsafeSlow(wholeReadBytes);
   let read = 0;
-  const stream = handle.createReadStream({ start: 0, highWaterMark: wholeReadBytes, autoClose: false });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    read += chunk.length;
+  let pending = handle.read(current, 0, wholeReadBytes, 0);
+  for (;;) {
+    const { bytesRead } = await pending;
+    if (bytesRead === 0) break;
+    read += bytesRead;
+    pending = handle.read(next, 0, wholeReadBytes, read);
+    hash.update(current.subarray(0, bytesRead));
+    [current, next] = [next, current];
   }
   return { digest: `sha256:${hash.digest('hex')}`, size: read };
 }

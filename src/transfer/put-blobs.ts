@@ -6,7 +6,6 @@ import { constants, createReadStream, openSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { forEachBounded } from '../storage/bounded.ts';
 import type { LocalBlob } from '../storage/file-sets.ts';
-import { defaultPartSize } from '../storage/object-store.ts';
 import type { UploadResponse } from './protocol.ts';
 import { openWalkedFile } from '../storage/walk.ts';
 import { sendAndDrain, type RetryPolicy } from './http.ts';
@@ -14,7 +13,8 @@ import { sendAndDrain, type RetryPolicy } from './http.ts';
 /** A presigned PUT, as the operator hands it out. */
 export type PresignedBlobPut = UploadResponse['uploads'][number];
 
-const largeBlobBytes = defaultPartSize;
+// Not storage/object-store.ts's part size: importing it would load the S3 SDK into every mover.
+const largeBlobBytes = 8 * 1024 * 1024;
 const largeBlobConcurrency = 2;
 // Reads of 1 MiB, not the default 64 KiB: a 1 GiB blob is 1,024 thread-pool reads instead of 16,384.
 const streamChunkBytes = 1024 * 1024;
