@@ -35,7 +35,7 @@ export function contentRangeStart(header: string | undefined): number | undefine
  */
 export class OrderedHasher {
   readonly #hash = createHash('sha256');
-  readonly #ahead = new Map<number, Buffer[]>();
+  readonly #ahead = new Map<number, { pieces: Buffer[]; hashed?: () => void }>();
   #hashed = 0;
   #aheadBytes = 0;
 
@@ -49,19 +49,25 @@ export class OrderedHasher {
     return this.#aheadBytes;
   }
 
-  /** Adds the bytes `pieces` (consecutive) starting at `offset`; an offset already added is refused. */
-  add(offset: number, pieces: readonly Buffer[]): void {
+  /**
+   * Adds the bytes `pieces` (consecutive) starting at `offset`; an offset already added is refused.
+   * `hashed` is called once they have been hashed (at once, or when their turn comes): until then
+   * the hasher holds them, so their memory must not be reused.
+   */
+  add(offset: number, pieces: readonly Buffer[], hashed?: () => void): void {
     if (offset < this.#hashed || this.#ahead.has(offset)) throw new Error(`bytes at ${offset} were already added`);
     if (offset > this.#hashed) {
-      this.#ahead.set(offset, [...pieces]);
+      this.#ahead.set(offset, { pieces: [...pieces], hashed });
       this.#aheadBytes += byteLength(pieces);
       return;
     }
     this.#update(pieces);
+    hashed?.();
     for (let next = this.#ahead.get(this.#hashed); next; next = this.#ahead.get(this.#hashed)) {
       this.#ahead.delete(this.#hashed);
-      this.#aheadBytes -= byteLength(next);
-      this.#update(next);
+      this.#aheadBytes -= byteLength(next.pieces);
+      this.#update(next.pieces);
+      next.hashed?.();
     }
   }
 
