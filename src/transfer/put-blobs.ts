@@ -1,14 +1,14 @@
 // Sending blobs to the object store through presigned PUTs: what both a run's push sidecar and a
 // workstation's push do once the operator said which blobs to send. Small blobs are read whole and
-// sent from memory (replayable on retry); large ones stream from disk a few at a time, so memory
-// stays about concurrency × 8 MiB.
-import { constants, createReadStream, openSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+// sent from memory (replayable on retry); large ones are read from disk as they go out, a few at a
+// time, so memory stays about concurrency × 8 MiB.
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { forEachBounded } from '../storage/bounded.ts';
 import type { LocalBlob } from '../storage/file-sets.ts';
 import type { UploadResponse } from './protocol.ts';
 import { openWalkedFile } from '../storage/walk.ts';
-import { sendAndDrain, type RetryPolicy } from './http.ts';
+import { sendAndDrain, type FileBody, type RetryPolicy } from './http.ts';
 
 /** A presigned PUT, as the operator hands it out. */
 export type PresignedBlobPut = UploadResponse['uploads'][number];
@@ -16,8 +16,6 @@ export type PresignedBlobPut = UploadResponse['uploads'][number];
 // Not storage/object-store.ts's part size: importing it would load the S3 SDK into every mover.
 const largeBlobBytes = 8 * 1024 * 1024;
 const largeBlobConcurrency = 2;
-// Reads of 1 MiB, not the default 64 KiB: a 1 GiB blob is 1,024 thread-pool reads instead of 16,384.
-const streamChunkBytes = 1024 * 1024;
 
 async function readWhole(blob: LocalBlob): Promise<Buffer> {
   const handle = await openWalkedFile(blob.source);
@@ -30,15 +28,14 @@ async function readWhole(blob: LocalBlob): Promise<Buffer> {
 
 // A symlink planted in the file's place is refused (O_NOFOLLOW); any other change since hashing is
 // refused by the store, because the PUT is bound to the SHA-256 we computed.
-function streamOf(blob: LocalBlob): Readable {
-  const fd = openSync(blob.source.absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW);
-  return createReadStream('', { fd, highWaterMark: streamChunkBytes });
+function fileBodyOf(blob: LocalBlob): FileBody {
+  return { open: () => open(blob.source.absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW) };
 }
 
 async function putBlob(blob: LocalBlob, put: PresignedBlobPut, retry: RetryPolicy | undefined): Promise<void> {
   const bytes = blob.size <= largeBlobBytes ? await readWhole(blob) : undefined;
   // Reopened per attempt: a retry replays the file from its start.
-  await sendAndDrain({ method: 'PUT', url: put.url, headers: put.headers, body: bytes ? () => bytes : () => streamOf(blob) }, retry);
+  await sendAndDrain({ method: 'PUT', url: put.url, headers: put.headers, body: bytes ? () => bytes : () => fileBodyOf(blob) }, retry);
 }
 
 /** Sends every PUT's blob; throws if the operator asked for a blob that was not offered. */
