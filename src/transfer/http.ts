@@ -51,6 +51,8 @@ function isRetryableStatus(status: number): boolean {
 /** A body read from a file, opened anew for each attempt; the request closes it. */
 export interface FileBody {
   open: () => Promise<FileHandle>;
+  /** Bytes sent: never more, whatever the file grew to (they would be read as the next request). */
+  size: number;
 }
 
 /** One HTTP request; the body is produced per attempt so a retry can replay it. */
@@ -83,9 +85,10 @@ async function pumpFile(body: FileBody, req: ClientRequest): Promise<void> {
   try {
     const spare: Buffer[] = [];
     for (let position = 0; !req.destroyed; ) {
+      if (position === body.size) return void req.end();
       const buffer = spare.pop() ?? Buffer.allocUnsafeSlow(fileChunkBytes);
-      const { bytesRead } = await handle.read(buffer, 0, fileChunkBytes, position);
-      if (bytesRead === 0) return void req.end();
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(fileChunkBytes, body.size - position), position);
+      if (bytesRead === 0) throw new Error(`the file ended at byte ${position} of ${body.size}`);
       position += bytesRead;
       // The socket holds the buffer until it is written out: reused only after that.
       if (!req.write(buffer.subarray(0, bytesRead), () => spare.push(buffer))) await writable(req);

@@ -1,9 +1,9 @@
 // Sending blobs to the object store through presigned PUTs: what both a run's push sidecar and a
-// workstation's push do once the operator said which blobs to send. Small blobs are read whole and
-// sent from memory (replayable on retry); large ones are read from disk as they go out, a few at a
-// time, so memory stays about concurrency × 8 MiB.
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+// workstation's push do once the operator said which blobs to send. Blobs up to 1 MiB are read
+// whole and sent from memory; larger ones are read from disk into a few reused buffers as they go
+// out, so every blob, of any size, costs well under 1 MiB while it is sent, and all of them share
+// one pool of `concurrency` connections (a tree of 10 MiB files goes out 8 at a time, as curl's
+// floor does). A retry reads the file again from its start.
 import { forEachBounded } from '../storage/bounded.ts';
 import type { LocalBlob } from '../storage/file-sets.ts';
 import type { UploadResponse } from './protocol.ts';
@@ -13,9 +13,7 @@ import { sendAndDrain, type FileBody, type RetryPolicy } from './http.ts';
 /** A presigned PUT, as the operator hands it out. */
 export type PresignedBlobPut = UploadResponse['uploads'][number];
 
-// Not storage/object-store.ts's part size: importing it would load the S3 SDK into every mover.
-const largeBlobBytes = 8 * 1024 * 1024;
-const largeBlobConcurrency = 2;
+const wholeReadBytes = 1024 * 1024;
 
 async function readWhole(blob: LocalBlob): Promise<Buffer> {
   const handle = await openWalkedFile(blob.source);
@@ -26,14 +24,14 @@ async function readWhole(blob: LocalBlob): Promise<Buffer> {
   }
 }
 
-// A symlink planted in the file's place is refused (O_NOFOLLOW); any other change since hashing is
-// refused by the store, because the PUT is bound to the SHA-256 we computed.
+// A symlink or another file planted in the file's place is refused (openWalkedFile); any change of
+// its bytes since hashing is refused by the store, because the PUT is bound to the SHA-256 we computed.
 function fileBodyOf(blob: LocalBlob): FileBody {
-  return { open: () => open(blob.source.absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW) };
+  return { open: () => openWalkedFile(blob.source), size: blob.size };
 }
 
 async function putBlob(blob: LocalBlob, put: PresignedBlobPut, retry: RetryPolicy | undefined): Promise<void> {
-  const bytes = blob.size <= largeBlobBytes ? await readWhole(blob) : undefined;
+  const bytes = blob.size <= wholeReadBytes ? await readWhole(blob) : undefined;
   // Reopened per attempt: a retry replays the file from its start.
   await sendAndDrain({ method: 'PUT', url: put.url, headers: put.headers, body: bytes ? () => bytes : () => fileBodyOf(blob) }, retry);
 }
@@ -54,9 +52,6 @@ export async function putBlobs(
     await putBlob(blob, put, opts.retry);
     opts.onBlobSent?.(blob);
   };
-  await Promise.all([
-    forEachBounded(work.filter((w) => w.blob.size <= largeBlobBytes), opts.concurrency ?? 8, send),
-    forEachBounded(work.filter((w) => w.blob.size > largeBlobBytes), largeBlobConcurrency, send),
-  ]);
+  await forEachBounded(work, opts.concurrency ?? 8, send);
   return { blobs: work.length, bytes: work.reduce((sum, w) => sum + w.blob.size, 0) };
 }
