@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buffer, text } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpError, resumableGet, sendWithRetries, type RetryPolicy } from './http.ts';
+import { HttpError, resumableGet, sendAndDrain, sendWithRetries, type RetryPolicy } from './http.ts';
 
 // A real HTTP server on a loopback port per test; each handler sees the requests made so far.
 
@@ -138,5 +141,34 @@ describe('resumableGet', () => {
   it('fails the stream on an answer that is final', async () => {
     const server = await serve((_, response) => answer(response, 404, 'no such key'));
     await expect(buffer(resumableGet(server.url, quick))).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('a file body', () => {
+  it('sends the whole file, and the whole file again on a retry', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'http-file-body-'));
+    const bytes = randomBytes(1024 * 1024 + 777);
+    await writeFile(join(dir, 'blob'), bytes);
+    const received: Buffer[] = [];
+    const server = await serve((request, response, attempt) => {
+      void buffer(request).then((body) => {
+        received.push(body);
+        answer(response, attempt === 1 ? 503 : 200, 'ok');
+      });
+    });
+    let opened = 0;
+    const body = { open: () => (opened++, open(join(dir, 'blob'))), size: bytes.length };
+    try {
+      await sendAndDrain({ method: 'PUT', url: server.url, headers: { 'content-length': String(bytes.length) }, body: () => body }, quick);
+      expect(opened).toBe(2);
+      expect(received).toHaveLength(2);
+      for (const got of received) expect(got.equals(bytes)).toBe(true);
+      // A file grown since it was hashed: only the declared bytes go out.
+      await writeFile(join(dir, 'blob'), Buffer.concat([bytes, Buffer.from('more')]));
+      await sendAndDrain({ method: 'PUT', url: server.url, headers: { 'content-length': String(bytes.length) }, body: () => body }, quick);
+      expect(received.at(-1)?.equals(bytes)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

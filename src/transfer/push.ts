@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hashTree, type HashedTree } from '../storage/file-sets.ts';
+import type { HashedTree } from '../storage/file-sets.ts';
 import { manifestDigest, type Manifest } from '../storage/manifest.ts';
 import type { CommitResponse } from './protocol.ts';
 import { checkRealDirectory } from '../storage/walk.ts';
@@ -13,6 +13,8 @@ import type { TransferClient } from './client.ts';
 import type { RetryPolicy } from './http.ts';
 import { putBlobs } from './put-blobs.ts';
 import { renewingWhile } from '../storage/push-lease.ts';
+import { hashCacheEnv, openHashCache } from './hash-cache.ts';
+import { hashTreeCached } from './hash-tree.ts';
 
 /** How a push behaves. */
 export interface PushRunOptions {
@@ -21,6 +23,8 @@ export interface PushRunOptions {
   /** How long to wait for the operator to see the main container's exit. Default 2 min. */
   waitForExitMs?: number;
   retry?: RetryPolicy;
+  /** A hash cache file: unchanged files are not read again (default: $TESSERA_HASH_CACHE; unset: none). */
+  hashCache?: string;
   onProgress?: (event: PushEvent) => void;
 }
 
@@ -30,6 +34,9 @@ export interface PushEvent {
   phase: 'hashed' | 'uploaded';
   blobs: number;
   bytes: number;
+  /** When hashed: files whose digest came from the hash cache, and bytes actually read. */
+  cachedFiles?: number;
+  hashedBytes?: number;
 }
 
 /** What a push did. */
@@ -98,10 +105,12 @@ export async function pushRun(client: TransferClient, root: string, opts: PushRu
   let uploadedBytes = 0;
   // Every output is checked and hashed before any byte moves: a refused one uploads nothing at all.
   const trees = new Map<string, HashedTree>();
+  const cache = await openHashCache(opts.hashCache ?? process.env[hashCacheEnv]);
   for (const name of plan.outputs) {
-    const tree = await hashTree(await outputDirectory(root, name), opts.concurrency);
-    opts.onProgress?.({ output: name, phase: 'hashed', blobs: tree.blobs.length, bytes: tree.blobs.reduce((s, b) => s + b.size, 0) });
-    trees.set(name, tree);
+    const tree = await hashTreeCached(await outputDirectory(root, name), cache, opts.concurrency);
+    const bytes = tree.blobs.reduce((s, b) => s + b.size, 0);
+    opts.onProgress?.({ output: name, phase: 'hashed', blobs: tree.blobs.length, bytes, ...tree.stats });
+    trees.set(name, { manifest: tree.manifest, blobs: tree.blobs });
   }
   for (const [name, tree] of trees) {
     const moved = await uploadOutput(client, name, tree, opts);
