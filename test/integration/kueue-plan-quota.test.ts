@@ -54,7 +54,7 @@ describe('a 500-task plan under a 16-GPU Kueue quota', () => {
         }
         if (p.status?.phase === 'Failed') throw new Error(`plan failed: ${JSON.stringify(p.status)}`);
         return p.status?.phase === 'Succeeded' ? p : undefined;
-      }, 600_000);
+      }, 840_000);
       expect(plan.status?.counts).toMatchObject({ total: tasks, succeeded: tasks });
     } finally {
       admissions.stop();
@@ -79,5 +79,5 @@ describe('a 500-task plan under a 16-GPU Kueue quota', () => {
     console.log(`GPU samples: ${samples.length}, most at once ${Math.max(...samples)}`);
     expect(Math.max(...samples)).toBeLessThanOrEqual(gpus);
     expect(Math.max(...samples)).toBeGreaterThanOrEqual(gpus / 2);
-  }, 660_000);
+  }, 900_000);
 });

@@ -78,8 +78,9 @@ export async function gpusInUse(namespaces: string[]): Promise<number> {
   const { core } = kube();
   let total = 0;
   for (const namespace of namespaces) {
-    const pods = await core.listNamespacedPod({ namespace });
-    for (const pod of pods.items.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')) {
+    // Finished pods stay (a batch Job's TTL is an hour): the API server leaves them out, not the test.
+    const pods = await core.listNamespacedPod({ namespace, fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
+    for (const pod of pods.items) {
       for (const container of pod.spec?.containers ?? []) total += Number(container.resources?.limits?.['nvidia.com/gpu'] ?? 0);
     }
   }
