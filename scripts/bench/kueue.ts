@@ -47,13 +47,16 @@ function floorBatchJob(namespace: string, i: number): k8s.V1Job {
   return batchJob;
 }
 
-/** A ClusterQueue of `gpus` GPUs in the kwok GPU pool's flavor, and a LocalQueue in each namespace. */
+/** A StrictFIFO ClusterQueue of `gpus` GPUs in the kwok GPU pool's flavor, and a LocalQueue in each namespace. */
 function applyQueues(clusterQueue: string, namespaces: string[], gpus: number): void {
   const queue = {
     apiVersion: 'kueue.x-k8s.io/v1beta2',
     kind: 'ClusterQueue',
     metadata: { name: clusterQueue },
     spec: {
+      // Identical Workloads: BestEffortFIFO would retry every pending one each time one finishes,
+      // quadratic work for Kueue that would swamp what Tessera adds.
+      queueingStrategy: 'StrictFIFO',
       namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }] },
       resourceGroups: [
         {
