@@ -20,14 +20,14 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const runFor = '2s';
 const concurrency = 32;
 
-interface Clients {
+export interface Clients {
   kc: k8s.KubeConfig;
   core: k8s.CoreV1Api;
   batch: k8s.BatchV1Api;
   custom: k8s.CustomObjectsApi;
 }
 
-function clients(): Clients {
+export function clients(): Clients {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(clusterEnv().kubeconfig);
   return { kc, core: kc.makeApiClient(k8s.CoreV1Api), batch: kc.makeApiClient(k8s.BatchV1Api), custom: kc.makeApiClient(k8s.CustomObjectsApi) };
@@ -57,7 +57,7 @@ function floorBatchJob(namespace: string, i: number): k8s.V1Job {
   return batchJob;
 }
 
-async function inParallel(count: number, create: (i: number) => Promise<unknown>): Promise<void> {
+export async function inParallel(count: number, create: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) await create(next++);
@@ -65,7 +65,7 @@ async function inParallel(count: number, create: (i: number) => Promise<unknown>
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-async function freshNamespace(core: k8s.CoreV1Api, name: string): Promise<void> {
+export async function freshNamespace(core: k8s.CoreV1Api, name: string): Promise<void> {
   await core.createNamespace({ body: { metadata: { name } } });
   await waitFor(`ServiceAccount in ${name}`, async () => Boolean(await core.readNamespacedServiceAccount({ name: 'default', namespace: name })));
 }
@@ -166,7 +166,7 @@ async function timeTessera(c: Clients, count: number, namespace: string): Promis
 }
 
 /** CPU seconds by component in each run: on two cores, the extra work is the extra time. */
-function printCpu(floor: Map<string, number>, tessera: Map<string, number>): void {
+export function printCpu(floor: Map<string, number>, tessera: Map<string, number>): void {
   console.log('');
   console.log('CPU seconds | tessera | floor');
   const names = [...tessera.keys()].filter((name) => (tessera.get(name) ?? 0) + (floor.get(name) ?? 0) >= 0.05);

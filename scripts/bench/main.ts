@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   gc: async () => (await import('./gc.ts')).benchGc(process.argv.slice(3)),
   ui: async () => (await import('./ui.ts')).benchUi(process.argv.slice(3)),
   startup: async () => (await import('./startup.ts')).benchStartup(process.argv.slice(3)),
+  kueue: async () => (await import('./kueue.ts')).benchKueue(process.argv.slice(3)),
 };
 
 const name = process.argv[2] ?? 'jobs';

@@ -2,8 +2,9 @@
 # with the admin kubeconfig, its webhook server on the node address with a serving pair from the
 # cluster CA, its CRDs and webhook configurations from its module (scripts/kueue/manifests.ts), and
 # a ResourceFlavor per kwok pool. Sourced by cluster.sh, after versions.sh, pki.sh and nodes.sh.
-# It manages batch/Jobs only, and only those with a queue label (manageJobsWithoutQueueName: false):
-# every other Job in the cluster is untouched.
+# It manages batch/Jobs and pods, and only those with a queue label (manageJobsWithoutQueueName:
+# false): every other Job and pod in the cluster is untouched. Pods carry one only in a Kueue pod
+# group (a ComputePlan round admitted whole, docs/kueue.md).
 
 KUEUE_WEBHOOK_PORT="${TESSERA_KUEUE_WEBHOOK_PORT:-39443}"
 KUEUE_HEALTH_PORT="${TESSERA_KUEUE_HEALTH_PORT:-39081}"
@@ -36,7 +37,7 @@ leaderElection: {leaderElect: false}
 internalCertManagement: {enable: false}
 manageJobsWithoutQueueName: false
 clientConnection: {qps: 100, burst: 200}
-integrations: {frameworks: ["batch/job"]}
+integrations: {frameworks: ["batch/job", "pod"]}
 YAML
 }
 

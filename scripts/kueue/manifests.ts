@@ -1,8 +1,9 @@
 // Kueue's CRDs and webhook configurations for the local cluster, from its module's config/components,
 // pointed at the kueue manager running as a host process (a URL with the cluster CA's bundle instead
 // of the in-cluster Service). Usage: node manifests.ts KUEUE_MODULE_DIR WEBHOOK_BASE_URL CA_FILE
-// Only the batch/Job webhooks and those of Kueue's own kinds are kept, and the Job webhooks only see
-// Jobs that carry a queue label: every other test's Jobs and pods never wait on Kueue, even while it
+// Only the batch/Job and pod webhooks and those of Kueue's own kinds are kept, and the Job and pod
+// webhooks only see Jobs and pods that carry a queue label (pods do only in a Kueue pod group: a
+// plan's round admitted whole): every other test's Jobs and pods never wait on Kueue, even while it
 // is down (its webhooks fail closed).
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,16 +58,17 @@ function withConversion(crd: Crd, converted: Set<string>): Crd {
 
 const hasRule = (hook: Webhook, test: (rule: Rule) => boolean): boolean => hook.rules?.some(test) ?? false;
 const isJobWebhook = (hook: Webhook): boolean => hasRule(hook, (r) => Boolean(r.apiGroups?.includes('batch') && r.resources?.includes('jobs')));
+const isPodWebhook = (hook: Webhook): boolean => hasRule(hook, (r) => Boolean(r.apiGroups?.includes('') && r.resources?.includes('pods')));
 const isKueueKind = (hook: Webhook): boolean => hasRule(hook, (r) => Boolean(r.apiGroups?.includes('kueue.x-k8s.io')));
 
 function pointedAtHost(hook: Webhook): Webhook {
   const pointed: Webhook = { ...hook, clientConfig: clientConfig(hook.clientConfig.service?.path ?? '') };
-  if (isJobWebhook(hook)) pointed.objectSelector = { matchExpressions: [{ key: queueLabel, operator: 'Exists' }] };
+  if (isJobWebhook(hook) || isPodWebhook(hook)) pointed.objectSelector = { matchExpressions: [{ key: queueLabel, operator: 'Exists' }] };
   return pointed;
 }
 
 function forHost(config: WebhookConfiguration): WebhookConfiguration {
-  const webhooks = config.webhooks.filter((hook) => isJobWebhook(hook) || isKueueKind(hook)).map(pointedAtHost);
+  const webhooks = config.webhooks.filter((hook) => isJobWebhook(hook) || isPodWebhook(hook) || isKueueKind(hook)).map(pointedAtHost);
   return { ...config, metadata: { name: `kueue-${config.metadata.name}` }, webhooks };
 }
 

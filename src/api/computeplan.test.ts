@@ -21,6 +21,9 @@ describe('computePlanSpecSchema', () => {
     { name: 'a personalized strategy', spec: { strategy: { personalized: fedAvg() } } },
     { name: 'a cyclic strategy (no aggregate)', spec: { strategy: { cyclic: { rounds: 2, trainers: trainers(3), trainAlgo: { name: 't' } } } } },
     { name: 'exactly 5000 cyclic tasks', spec: { strategy: { cyclic: { rounds: 50, trainers: trainers(100), trainAlgo: { name: 't' } } } } },
+    { name: 'fedAvg rounds admitted whole through a queue', spec: { queueName: 'gpus', roundAdmission: 'Whole', strategy: { fedAvg: fedAvg() } } },
+    { name: 'personalized rounds admitted whole', spec: { queueName: 'gpus', roundAdmission: 'Whole', strategy: { personalized: fedAvg() } } },
+    { name: 'per-task admission with parallelism', spec: { queueName: 'gpus', roundAdmission: 'PerTask', parallelism: 2, tasks: [task('t')] } },
   ])('accepts $name', ({ spec }) => {
     expect(computePlanSpecSchema.safeParse(spec).error?.issues ?? []).toEqual([]);
   });
@@ -35,6 +38,10 @@ describe('computePlanSpecSchema', () => {
     { name: 'an empty strategy', spec: { strategy: {} }, wantMessage: /exactly one strategy/ },
     { name: '5001 cyclic tasks with one written out', spec: { tasks: [task('extra')], strategy: { cyclic: { rounds: 50, trainers: trainers(100), trainAlgo: { name: 't' } } } }, wantMessage: /at most 5000 tasks/ },
     { name: 'a negative round', spec: { tasks: [{ ...task('t'), round: -1 }] }, wantMessage: />=0/ },
+    { name: 'rounds admitted whole without a queue', spec: { roundAdmission: 'Whole', strategy: { fedAvg: fedAvg() } }, wantMessage: /roundAdmission Whole needs queueName/ },
+    { name: 'cyclic rounds admitted whole', spec: { queueName: 'gpus', roundAdmission: 'Whole', strategy: { cyclic: { rounds: 2, trainers: trainers(3), trainAlgo: { name: 't' } } } }, wantMessage: /roundAdmission Whole needs/ },
+    { name: 'rounds admitted whole under a parallelism', spec: { queueName: 'gpus', roundAdmission: 'Whole', parallelism: 4, strategy: { fedAvg: fedAvg() } }, wantMessage: /no parallelism/ },
+    { name: 'written-out tasks admitted whole', spec: { queueName: 'gpus', roundAdmission: 'Whole', tasks: [task('t')] }, wantMessage: /roundAdmission Whole needs/ },
   ])('rejects $name', ({ spec, wantMessage }) => {
     const result = computePlanSpecSchema.safeParse(spec);
     expect(result.success).toBe(false);
@@ -75,6 +82,7 @@ describe('computePlanCelRules', () => {
       'spec.tasks[]: self == oldSelf',
       'spec: !has(oldSelf.strategy) || has(self.strategy)',
       'spec: has(self.queueName) == has(oldSelf.queueName) && (!has(self.queueName) || self.queueName == oldSelf.queueName) && has(self.priorityClassName) == has(oldSelf.priorityClassName) && (!has(self.priorityClassName) || self.priorityClassName == oldSelf.priorityClassName)',
+      'spec: has(self.roundAdmission) == has(oldSelf.roundAdmission) && (!has(self.roundAdmission) || self.roundAdmission == oldSelf.roundAdmission)',
       'spec.strategy: self == oldSelf',
     ]);
   });

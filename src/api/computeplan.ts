@@ -35,6 +35,15 @@ export const FailurePolicy = {
   ContinueIndependent: 'ContinueIndependent',
 } as const;
 
+/**
+ * How Kueue admits a plan's Jobs (with queueName): each on its own, or a round's trainers in one
+ * namespace together, as one Kueue pod group (all of them or none; docs/kueue.md).
+ */
+export const RoundAdmission = {
+  PerTask: 'PerTask',
+  Whole: 'Whole',
+} as const;
+
 /** The condition types a ComputePlan reports. */
 export const ComputePlanConditionType = {
   Ready: 'Ready',
@@ -224,6 +233,17 @@ export function plannedTaskCount(spec: { tasks?: readonly unknown[] | undefined;
   return (spec.tasks?.length ?? 0) + (strategy ? strategyTaskCount(strategy) : 0);
 }
 
+const wholeRoundMessage = 'roundAdmission Whole needs queueName, a fedAvg or personalized strategy (cyclic trainers run one after another) and no parallelism (a round admitted whole starts all its trainers)';
+
+/**
+ * Whether a round's trainers can be admitted whole: through a queue, all ready together (fedAvg and
+ * personalized trainers wait on the same aggregate; cyclic ones on each other), and all started
+ * together (a parallelism below the trainer count would leave the group waiting for ever).
+ */
+function wholeRoundsAdmissible(spec: { queueName?: string | undefined; parallelism?: number | undefined; strategy?: Strategy | undefined }): boolean {
+  return spec.queueName !== undefined && spec.parallelism === undefined && (spec.strategy?.fedAvg ?? spec.strategy?.personalized) !== undefined;
+}
+
 /** What a user declares about a ComputePlan. Tasks may be appended later, never changed. */
 export const computePlanSpecSchema = z
   .object({
@@ -238,6 +258,10 @@ export const computePlanSpecSchema = z
     parallelism: z.int().min(1).max(10000).optional().describe('the most tasks running at once'),
     queueName: labelValueSchema.optional().describe("the Kueue LocalQueue, in each task's namespace, that admits every task's run"),
     priorityClassName: dnsSubdomainSchema.optional().describe("every task's PriorityClass"),
+    roundAdmission: z
+      .enum(RoundAdmission)
+      .optional()
+      .describe("PerTask (when unset): Kueue admits each task's run on its own. Whole: a round's trainers in one namespace are admitted together or not at all (needs queueName, a fedAvg or personalized strategy, no parallelism)"),
     failurePolicy: z.enum(FailurePolicy).optional().meta({ default: FailurePolicy.FailFast }),
     suspend: z.boolean().optional().describe('start no new tasks; running ones finish'),
     cancel: z.boolean().optional().describe('stop every task and mark the plan Canceled'),
@@ -246,6 +270,7 @@ export const computePlanSpecSchema = z
   .refine((spec) => (spec.tasks?.length ?? 0) > 0 || spec.strategy !== undefined, {
     message: 'a ComputePlan needs tasks or a strategy',
   })
+  .refine((spec) => spec.roundAdmission !== RoundAdmission.Whole || wholeRoundsAdmissible(spec), { message: wholeRoundMessage })
   .refine((spec) => plannedTaskCount(spec) <= maxTasks, {
     message: `a ComputePlan holds at most ${maxTasks} tasks, written out and expanded from its strategy together`,
   });
@@ -403,6 +428,16 @@ export const computePlanCelRules: readonly CelRule[] = [
     path: 'spec',
     rule: 'has(self.queueName) == has(oldSelf.queueName) && (!has(self.queueName) || self.queueName == oldSelf.queueName) && has(self.priorityClassName) == has(oldSelf.priorityClassName) && (!has(self.priorityClassName) || self.priorityClassName == oldSelf.priorityClassName)',
     message: 'queueName and priorityClassName cannot change once the plan exists',
+  },
+  {
+    path: 'spec',
+    rule: `!has(self.roundAdmission) || self.roundAdmission != '${RoundAdmission.Whole}' || (has(self.queueName) && !has(self.parallelism) && has(self.strategy) && (has(self.strategy.fedAvg) || has(self.strategy.personalized)))`,
+    message: wholeRoundMessage,
+  },
+  {
+    path: 'spec',
+    rule: 'has(self.roundAdmission) == has(oldSelf.roundAdmission) && (!has(self.roundAdmission) || self.roundAdmission == oldSelf.roundAdmission)',
+    message: 'roundAdmission cannot change once the plan exists',
   },
   {
     path: 'spec.strategy',

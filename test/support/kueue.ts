@@ -28,13 +28,17 @@ export interface TestQueue {
   high: string;
 }
 
-function manifests(queue: TestQueue, namespaces: string[], gpus: number): object[] {
+/** How the ClusterQueue orders its Workloads (Kueue's queueingStrategy; BestEffortFIFO by default). */
+export type QueueingStrategy = 'BestEffortFIFO' | 'StrictFIFO';
+
+function manifests(queue: TestQueue, namespaces: string[], gpus: number, strategy: QueueingStrategy): object[] {
   const clusterQueue = {
     apiVersion: 'kueue.x-k8s.io/v1beta2',
     kind: 'ClusterQueue',
     metadata: { name: queue.clusterQueue },
     spec: {
       namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }] },
+      queueingStrategy: strategy,
       preemption: { withinClusterQueue: 'LowerPriority' },
       resourceGroups: [
         {
@@ -57,13 +61,15 @@ function manifests(queue: TestQueue, namespaces: string[], gpus: number): object
 /**
  * A ClusterQueue of `gpus` GPUs in the `gpu` flavor (preempting lower priorities within it), shared
  * by `namespaces` through a LocalQueue in each, made before the file's tests and removed after.
+ * StrictFIFO suits many identical Workloads: Kueue tries only the oldest, where BestEffortFIFO tries
+ * every pending one again each time quota frees up.
  */
-export function useTestQueue(namespaces: Array<{ name: string }>, gpus: number): TestQueue {
+export function useTestQueue(namespaces: Array<{ name: string }>, gpus: number, strategy: QueueingStrategy = 'BestEffortFIFO'): TestQueue {
   const tag = Math.random().toString(36).slice(2, 7);
   const queue: TestQueue = { clusterQueue: `tessera-test-${tag}`, localQueue: 'gpus', low: `tessera-test-low-${tag}`, high: `tessera-test-high-${tag}` };
   beforeAll(async () => {
     await requireKueue();
-    const list = { apiVersion: 'v1', kind: 'List', items: manifests(queue, namespaces.map((n) => n.name), gpus) };
+    const list = { apiVersion: 'v1', kind: 'List', items: manifests(queue, namespaces.map((n) => n.name), gpus, strategy) };
     kubectl(['apply', '-f', '-'], JSON.stringify(list));
   });
   afterAll(() => {
@@ -78,8 +84,9 @@ export async function gpusInUse(namespaces: string[]): Promise<number> {
   const { core } = kube();
   let total = 0;
   for (const namespace of namespaces) {
-    const pods = await core.listNamespacedPod({ namespace });
-    for (const pod of pods.items.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')) {
+    // Finished pods stay (a batch Job's TTL is an hour): the API server leaves them out, not the test.
+    const pods = await core.listNamespacedPod({ namespace, fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
+    for (const pod of pods.items) {
       for (const container of pod.spec?.containers ?? []) total += Number(container.resources?.limits?.['nvidia.com/gpu'] ?? 0);
     }
   }

@@ -39,6 +39,18 @@ describe('desiredTaskJob', () => {
     expect(desiredTaskJob(source()).job.spec.queueName).toBeUndefined();
   });
 
+  it("puts a round's trainer in its Kueue pod group when rounds are admitted whole, next to the simulation annotations", () => {
+    const fedAvg = { rounds: 1, trainers: [{ namespace: 'org-b', datasetRef: { name: 'd' } }, { namespace: 'org-b', datasetRef: { name: 'e' } }], trainAlgo: { name: 'train' }, aggregateAlgo: { name: 'agg' } };
+    const plan = makePlan().spec({ queueName: 'gpus', roundAdmission: 'Whole', strategy: { fedAvg } }).obj();
+    plan.metadata.annotations = { 'sim.tessera.dev/run-for': '1s' };
+    const task = { name: 'r1-train-0', algoRef: { name: 'train' }, namespace: 'org-b', round: 1, inputs: [] };
+    const { job } = desiredTaskJob(source({ plan, task }));
+    expect(job.metadata.labels?.['kueue.x-k8s.io/pod-group-name']).toMatch(/-r1-[0-9a-f]{8}$/);
+    expect(job.metadata.annotations).toEqual({ 'sim.tessera.dev/run-for': '1s', 'kueue.x-k8s.io/pod-group-total-count': '2' });
+    const aggregate = desiredTaskJob(source({ plan, task: { ...task, name: 'r1-aggregate', namespace: undefined } })).job;
+    expect(aggregate.metadata.labels?.['kueue.x-k8s.io/pod-group-name']).toBeUndefined();
+  });
+
   it('leaves out an Algo output named logs: every run writes its log there anyway', () => {
     const { job } = desiredTaskJob(source({ algo: makeAlgo().outputs('model', 'logs').obj() }));
     expect(job.spec.outputs).toEqual([{ name: 'model' }]);

@@ -6,6 +6,7 @@ import { logsOutputName, type JobInput, type TesseraJob, type TesseraJobSpec } f
 import { algoRun } from '../shared/algo-run.ts';
 import { categoryLabel, isTrainingRun } from '../shared/data-permissions.ts';
 import { strategyRole } from './expand.ts';
+import { roundGroup, roundGroupMetadata } from './round-admission.ts';
 import { managedByValue, planFinalizer, planLabels, taskComponent, taskJobName } from './names.ts';
 import type { BoundInput } from './readiness.ts';
 import { taskNamespace } from './readiness.ts';
@@ -139,14 +140,16 @@ export function desiredTaskJob(source: TaskJobSource): DesiredTaskJob {
   const planNamespace = plan.metadata.namespace ?? '';
   const namespace = taskNamespace(task, planNamespace);
   const sameNamespace = namespace === planNamespace;
+  const group = roundGroupMetadata(roundGroup(plan, task, retryToken));
+  const simulation = simulationAnnotations(plan, task.name);
   const job: TesseraJob = {
     apiVersion: groupVersion,
     kind: 'Job',
     metadata: withoutUndefined({
       name: taskJobName(plan.metadata.name, task.name, plan.metadata.uid ?? '', retryToken),
       namespace,
-      labels: { ...taskJobLabels(plan, task), [categoryLabel]: taskCategory(strategyRole(plan.spec, task.name), source.algo.spec.category) },
-      annotations: simulationAnnotations(plan, task.name),
+      labels: { ...taskJobLabels(plan, task), [categoryLabel]: taskCategory(strategyRole(plan.spec, task.name), source.algo.spec.category), ...group?.labels },
+      annotations: group ? { ...simulation, ...group.annotations } : simulation,
       ownerReferences: sameNamespace ? [ownerReference(plan)] : undefined,
       finalizers: sameNamespace ? undefined : [planFinalizer],
     }),

@@ -8,6 +8,7 @@ import type { EffectiveRun } from './resolve.ts';
 import { runSealAnnotation, sealRun } from './run-seal.ts';
 import type { SigningKeys } from '../../storage/result-record.ts';
 import { runSpecHash, specHashAnnotation } from './spec-hash.ts';
+import { kueueGroupOf, kueueStopIgnoredRule, runQueueing } from './kueue-group.ts';
 
 /** Operator settings that shape every batch Job; parsed from flags and env by the CLI. */
 export interface JobRuntimeConfig extends MoverConfig {
@@ -114,6 +115,8 @@ function podFailurePolicy(job: TesseraJob): k8s.V1PodFailurePolicy {
     .filter((code) => code !== 0)
     .sort((a, b) => a - b);
   const rules: k8s.V1PodFailurePolicyRule[] = [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }];
+  // Kueue preempts a pod group by deleting its pods, marked with its own condition, not by suspending.
+  if (kueueGroupOf(job)) rules.push(kueueStopIgnoredRule);
   if (fatalCodes.length) rules.push({ action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: fatalCodes } });
   return { rules };
 }
@@ -209,22 +212,24 @@ function templateAnnotations(job: TesseraJob, name: string, spec: k8s.V1PodSpec,
 /**
  * The batch/v1 Job that runs `job`: one pod, requests = limits for cpu, memory and GPUs, retries as
  * backoffLimit, timeout as activeDeadlineSeconds. With a Kueue queue it is created suspended and
- * Kueue admits it; its pod template is written once, at creation, and never re-applied. With
+ * Kueue admits it (or, in a Kueue pod group, its pods carry the queue and the group and Kueue admits
+ * them with the group's); its pod template is written once, at creation, and never re-applied. With
  * `sealKeys` (an operator with an object store) its pods carry the run's seal (run-seal.ts).
  */
 export function desiredBatchJob(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig, sealKeys?: SigningKeys): k8s.V1Job {
   const ownLabels = childLabels(job);
   const runIndex = job.status?.run ?? 0;
-  const queue = job.spec.queueName;
+  const queueing = runQueueing(job);
   const name = batchJobName(job.metadata.name, job.metadata.uid ?? '', runIndex);
   const spec = podSpec(job, run, config);
+  const annotations = templateAnnotations(job, name, spec, sealKeys);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
       name,
       namespace: job.metadata.namespace,
-      labels: queue ? { ...ownLabels, [labels.kueueQueue]: queue } : ownLabels,
+      labels: { ...ownLabels, ...queueing.jobLabels },
       annotations: { [specHashAnnotation]: runSpecHash(job) },
       ownerReferences: [ownerReference(job)],
     },
@@ -235,9 +240,9 @@ export function desiredBatchJob(job: TesseraJob, run: EffectiveRun, config: JobR
       ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
       podReplacementPolicy: 'Failed',
       podFailurePolicy: podFailurePolicy(job),
-      suspend: queue ? true : undefined,
+      suspend: queueing.suspend,
       template: {
-        metadata: { labels: { ...ownLabels }, annotations: templateAnnotations(job, name, spec, sealKeys) },
+        metadata: { labels: { ...ownLabels, ...queueing.podLabels }, annotations: queueing.podAnnotations ? { ...annotations, ...queueing.podAnnotations } : annotations },
         spec,
       },
     },

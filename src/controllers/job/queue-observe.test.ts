@@ -70,4 +70,12 @@ describe('queuedRecheckAfterMs', () => {
     const said: KueueWorkload = { status: { conditions: [{ type: 'QuotaReserved', status: 'False', reason: 'Pending', message: 'insufficient quota' }] } };
     expect(queuedRecheckAfterMs({ ...run(undefined), workload: said })).toBe(queuedRecheckMs.explained);
   });
+
+  it('rechecks an unexplained wait less often once the batch Job is no longer young', () => {
+    const created = new Date('2026-01-01T00:00:00Z');
+    const queued = run(batchJob({ uid: 'a-uid', suspend: true, queue: 'gpus' }));
+    queued.batchJob = { ...queued.batchJob, metadata: { ...queued.batchJob?.metadata, creationTimestamp: created } };
+    expect(queuedRecheckAfterMs(queued, created.getTime() + 29_000)).toBe(queuedRecheckMs.unexplained);
+    expect(queuedRecheckAfterMs(queued, created.getTime() + 31_000)).toBe(queuedRecheckMs.unexplainedLong);
+  });
 });

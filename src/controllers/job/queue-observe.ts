@@ -10,13 +10,19 @@ import type { ObservedRun } from './status.ts';
 // reconciler rechecks a queued run to keep Kueue's message current: soon while Kueue has not said
 // why it waits yet (its Workload is made, then tried, a moment after the batch Job), then seldom.
 
-/** How soon a queued run is read again while Kueue has not said why it waits, and after. */
-export const queuedRecheckMs = { unexplained: 3000, explained: 30_000 } as const;
+/**
+ * How soon a queued run is read again while Kueue has not said why it waits (soon while its batch
+ * Job is young, less often once Kueue is plainly busy: a thousand Jobs queued at once wait that
+ * long), and after.
+ */
+export const queuedRecheckMs = { unexplained: 3000, unexplainedLong: 10_000, youngFor: 30_000, explained: 30_000 } as const;
 
 /** When to look at a queued run's Workload again. */
-export function queuedRecheckAfterMs(observed: ObservedRun): number {
+export function queuedRecheckAfterMs(observed: ObservedRun, now = Date.now()): number {
   const explained = observed.workload?.status?.conditions?.some((c) => (c.type === 'QuotaReserved' || c.type === 'Admitted') && c.message);
-  return explained ? queuedRecheckMs.explained : queuedRecheckMs.unexplained;
+  if (explained) return queuedRecheckMs.explained;
+  const created = new Date(observed.batchJob?.metadata?.creationTimestamp ?? now).getTime();
+  return now - created < queuedRecheckMs.youngFor ? queuedRecheckMs.unexplained : queuedRecheckMs.unexplainedLong;
 }
 
 /** Reads the Workload Kueue made for a batch Job; undefined when there is none or no Kueue. */

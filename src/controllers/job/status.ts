@@ -8,6 +8,7 @@ import { moverContainerNames } from './mover-containers.ts';
 import { labels } from './names.ts';
 import type { EffectiveRun, Resolution } from './resolve.ts';
 import { queueWait, type KueueWorkload } from './kueue.ts';
+import { groupWaitMessage, heldByKueue } from './kueue-group.ts';
 
 /** What the controller observed of a Tessera Job's run. */
 export interface ObservedRun {
@@ -177,9 +178,14 @@ function moverVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict | undefined {
   return verdict(JobPhase.Uploading, JobReason.Uploading, 'pushing the outputs');
 }
 
+/** A pod of a Kueue pod group waits, gated, until Kueue admits the whole group (kueue-group.ts). */
+function groupQueuedVerdict(pod: Readonly<k8s.V1Pod>): PhaseVerdict | undefined {
+  return heldByKueue(pod) ? verdict(JobPhase.Queued, JobReason.Queued, groupWaitMessage(pod)) : undefined;
+}
+
 function podVerdict(pod: Readonly<k8s.V1Pod> | undefined): PhaseVerdict {
   if (!pod) return verdict(JobPhase.Pending, JobReason.Pending, 'waiting for the pod to be created');
-  return disruptedVerdict(pod) ?? unschedulableVerdict(pod) ?? imagePullVerdict(pod) ?? moverVerdict(pod) ?? podPhaseVerdict(pod);
+  return disruptedVerdict(pod) ?? groupQueuedVerdict(pod) ?? unschedulableVerdict(pod) ?? imagePullVerdict(pod) ?? moverVerdict(pod) ?? podPhaseVerdict(pod);
 }
 
 function completeVerdict(observed: ObservedRun): PhaseVerdict {
