@@ -129,6 +129,8 @@ async function checkStagedPossession(manifest: Manifest, sent: { session: Upload
   const blobs = manifest.entries.filter((e) => !held.has(e.digest)).map((e) => ({ digest: e.digest, size: e.size }));
   const verdict = await promoteStagedBlobs({ store: deps.store, copier: sent.copier }, { namespace: sent.session.namespace, sessionToken: sent.token, blobs });
   const refusal = stagedRefusal(verdict);
+  // A commit the client gave up waiting for may have finished, and discarded the staging, meanwhile.
+  if (refusal?.reason === 'missing' && (await holdsAccess(deps.store, deps.uidOf, sent.session.namespace, manifestDigest(manifest)))) return;
   if (refusal) throw new ApiError('Invalid', `the upload session's blobs were refused: ${refusal.message}`);
 }
 

@@ -227,7 +227,8 @@ async function storeOutputManifest(ctx: RunContext, offered: OfferedOutput, deps
   if (!(await isGranted(ctx.plan.namespace, digest, deps))) {
     const session = sessionFor(ctx, offered, digest, deps);
     if (deps.staged && session && offered.session) {
-      const claim = { name: offered.name, manifest, namespace: session.namespace, sessionToken: offered.session, held: await heldBlobs(ctx, deps) };
+      const grantedNow = (): Promise<boolean> => isGranted(ctx.plan.namespace, digest, deps);
+      const claim = { name: offered.name, manifest, namespace: session.namespace, sessionToken: offered.session, held: await heldBlobs(ctx, deps), grantedNow };
       await checkStagedPossession(claim, { store: deps.store, copier: deps.staged });
     } else {
       await checkPossession(ctx, { name: offered.name, manifest, session }, deps);

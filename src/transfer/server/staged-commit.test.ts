@@ -40,7 +40,7 @@ describe("a run's commit of staged outputs", () => {
   it('passes blobs of its inputs and blobs it staged that hash to their digests', async () => {
     const store = memoryStore();
     await store.put(stagedUploadKey('a', token, sha(output)), output, output.length, '');
-    const claim = { name: 'model', manifest: manifestOf(input, output), namespace: 'a', sessionToken: token, held: new Map([[sha(input), input.length]]) };
+    const claim = { name: 'model', manifest: manifestOf(input, output), namespace: 'a', sessionToken: token, held: new Map([[sha(input), input.length]]), grantedNow: () => Promise.resolve(false) };
     await checkStagedPossession(claim, { store, copier: copierOf(store) });
     expect(store.objects.get(blobKey(sha(output)))?.bytes).toEqual(output);
     expect(store.objects.has(blobKey(sha(input)))).toBe(false);
@@ -53,17 +53,24 @@ describe("a run's commit of staged outputs", () => {
     const store = memoryStore();
     if (staged) await store.put(stagedUploadKey('a', token, sha(output)), staged, staged.length, '');
     const manifest: Manifest = { version: 1, entries: [{ path: 'f', digest: sha(output), size: staged?.length ?? output.length, mode: 0o644 }] };
-    const error = await refusalOf(checkStagedPossession({ name: 'model', manifest, namespace: 'a', sessionToken: token, held: new Map() }, { store, copier: copierOf(store) }));
+    const error = await refusalOf(checkStagedPossession({ name: 'model', manifest, namespace: 'a', sessionToken: token, held: new Map(), grantedNow: () => Promise.resolve(false) }, { store, copier: copierOf(store) }));
     expect(error.reason).toBe(reason);
     expect(error.message).toContain(`output model: `);
     expect(error.message).toContain(message);
     expect(store.objects.has(blobKey(sha(output)))).toBe(false);
   });
 
+  it('passes a retry whose staging a finished commit of the same session discarded, once the manifest is granted', async () => {
+    const store = memoryStore();
+    const claim = { name: 'model', manifest: manifestOf(output), namespace: 'a', sessionToken: token, held: new Map<string, number>() };
+    await expect(checkStagedPossession({ ...claim, grantedNow: () => Promise.resolve(true) }, { store, copier: copierOf(store) })).resolves.toBeUndefined();
+    await expect(checkStagedPossession({ ...claim, grantedNow: () => Promise.resolve(false) }, { store, copier: copierOf(store) })).rejects.toThrow(/not uploaded/);
+  });
+
   it('refuses an input blob claimed at another size', async () => {
     const store = memoryStore();
     const manifest: Manifest = { version: 1, entries: [{ path: 'f', digest: sha(input), size: 1, mode: 0o644 }] };
-    const error = await refusalOf(checkStagedPossession({ name: 'model', manifest, namespace: 'a', sessionToken: token, held: new Map([[sha(input), input.length]]) }, { store, copier: copierOf(store) }));
+    const error = await refusalOf(checkStagedPossession({ name: 'model', manifest, namespace: 'a', sessionToken: token, held: new Map([[sha(input), input.length]]), grantedNow: () => Promise.resolve(false) }, { store, copier: copierOf(store) }));
     expect(error.reason).toBe('InvalidRequest');
     expect(error.message).toContain('another size');
   });

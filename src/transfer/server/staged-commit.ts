@@ -14,6 +14,12 @@ export interface StagedOutputClaim {
   sessionToken: string;
   /** Blobs the run provably holds, with their sizes: they need no upload. */
   held: ReadonlyMap<string, number>;
+  /**
+   * Whether the manifest is granted to the namespace by now: a commit the mover gave up waiting for
+   * (a large output takes long to hash) may finish, and discard the session's staging, while its
+   * retry is checking.
+   */
+  grantedNow: () => Promise<boolean>;
 }
 
 /**
@@ -29,5 +35,6 @@ export async function checkStagedPossession(claim: StagedOutputClaim, deps: Stag
   }
   const blobs = [...sizes].filter(([digest]) => !claim.held.has(digest)).map(([digest, size]) => ({ digest, size }));
   const refusal = stagedRefusal(await promoteStagedBlobs(deps, { namespace: claim.namespace, sessionToken: claim.sessionToken, blobs }));
+  if (refusal?.reason === 'missing' && (await claim.grantedNow())) return;
   if (refusal) throw new TransferError(refusal.reason === 'missing' ? 'BlobMissing' : 'InvalidRequest', `output ${claim.name}: ${refusal.message}`);
 }
