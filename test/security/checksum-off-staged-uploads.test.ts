@@ -104,7 +104,7 @@ describe('uploads through a store whose presigned PUTs bind no body (checksumMod
 
     const commit = await refusal(api.commit(nsA.name, { session: upload.session, manifest }));
     expect(commit.reason).toBe('Invalid');
-    expect(commit.message).toContain(`the bytes uploaded for 1 blob(s), e.g. ${sha(claimed)}, do not hash to the digest the upload claimed`);
+    expect(commit.message).toContain(`the bytes uploaded for 1 blob(s), e.g. ${sha(claimed)} do not hash to the digest the upload claimed`);
     expect(await stored(blobKey(sha(claimed)))).toBe(false);
     expect(await stored(manifestKey(manifestDigest(manifest)))).toBe(false);
     expect(await stored(holdingKey(await namespaceUid(nsA.name), manifestDigest(manifest)))).toBe(false);
