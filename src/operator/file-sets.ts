@@ -9,6 +9,7 @@ import type { Logger } from '../runtime/logger.ts';
 import { ManifestCache } from '../storage/manifest-cache.ts';
 import { s3BlobStore, type S3BlobStore, type S3BlobStoreOptions } from '../storage/object-store.ts';
 import { parseSigningKeys, type SigningKeys } from '../storage/result-record.ts';
+import type { VerifiedCopier } from '../storage/staged-commit.ts';
 import type { RunLookups } from '../transfer/server/authorize.ts';
 import type { PodAccess } from '../transfer/server/handlers.ts';
 import { cachedTokenReviewer } from '../transfer/server/identity.ts';
@@ -26,6 +27,8 @@ export interface FileSetServices {
   manifests: ManifestCache;
   /** The result-signing keys (the first signs, any verifies), read from the operator's key file. */
   signingKey: SigningKeys;
+  /** With checksumMode off: uploads are staged, and this copies each into place once it verifies (staged-commit.ts). */
+  staged?: VerifiedCopier;
 }
 
 function readSigningKeys(path: string): SigningKeys {
@@ -65,7 +68,10 @@ export function makeFileSetServices(options: OperatorOptions): FileSetServices |
   if (!options.s3Endpoint || !options.resultSigningKeysFile) return undefined;
   const signingKey = readSigningKeys(options.resultSigningKeysFile);
   const store = s3BlobStore(storeOptionsOf({ ...options, s3Endpoint: options.s3Endpoint }, readStoreCaBundle(options)));
-  return { store, manifests: new ManifestCache(store), signingKey };
+  // A PUT presigned for such a store binds no body, so uploads go to staging keys the operator hashes.
+  const staged: VerifiedCopier | undefined =
+    options.s3ChecksumMode === 'off' ? { copyVerified: (from, to, sha256Hex) => store.copyVerifiedFrom({ bucket: options.s3Bucket, key: from }, to, sha256Hex) } : undefined;
+  return { store, manifests: new ManifestCache(store), signingKey, ...(staged ? { staged } : {}) };
 }
 
 function lookupsOf(informers: Informers): RunLookups {
@@ -134,6 +140,7 @@ export async function serveTransfers(address: string, wiring: TransferWiring): P
     moverImage: wiring.moverImage ?? operatorDefaults.moverImage,
     deps: {
       store: wiring.services.store,
+      staged: wiring.services.staged,
       manifests: wiring.services.manifests,
       uidOf: uidLookup(wiring.informers.namespaces),
       pods: podAccess(core),

@@ -76,6 +76,7 @@ export async function serveWorkstationApi(wiring: WorkstationWiring): Promise<Li
     frontProxy: await readFrontProxyConfig(core),
     deps: {
       store: wiring.services.store,
+      staged: wiring.services.staged,
       manifests: wiring.services.manifests,
       uidOf: uidLookup(wiring.informers.namespaces),
       review: subjectAccessReviewer(makeClient(wiring.kc, k8s.AuthorizationV1Api, wiring.clientOptions), wiring.clock),

@@ -4,7 +4,8 @@ import { collectExpiredLeases, collectGarbage, collectOrphanGrants, collectStagi
 import { canonicalManifestJson, manifestDigest, manifestKey, type Manifest } from './manifest.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import type { StoredObject } from './object-store.ts';
-import { holdPushLease, leaseKeys } from './push-lease.ts';
+import { holdPushLease, leaseKeys, uploadLeaseId, writeDigestLease } from './push-lease.ts';
+import { stagedUploadKey } from './staging.ts';
 
 const hour = 60 * 60 * 1000;
 const now = new Date('2026-01-02T00:00:00Z');
@@ -211,6 +212,19 @@ describe('the other collections', () => {
     await store.put('staging/y', Buffer.alloc(1), 1, '');
     expect(await collectStaging(store, policy)).toBe(1);
     expect(store.deletedKeys).toEqual(['staging/x']);
+  });
+
+  it('keeps the staged uploads of a session that renews its lease, and deletes an abandoned session\'s', async () => {
+    const store = storeAt(2 * hour);
+    const blob = digest('c');
+    await store.put(stagedUploadKey('a', 'alive.token', blob), Buffer.alloc(1), 1, '');
+    await store.put(stagedUploadKey('a', 'dead.token', blob), Buffer.alloc(1), 1, '');
+    store.age(hour + 10 * 60_000);
+    await writeDigestLease(store, uploadLeaseId('dead.token'), [blob]);
+    store.age(0);
+    await writeDigestLease(store, uploadLeaseId('alive.token'), [blob]);
+    expect(await collectStaging(store, policy)).toBe(1);
+    expect(store.deletedKeys).toEqual([stagedUploadKey('a', 'dead.token', blob)]);
   });
 
   it('deletes the leases of pushes that died, never a live one', async () => {

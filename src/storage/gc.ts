@@ -11,12 +11,13 @@
 // - a push finds its manifest or a blob already stored while a sweep is deleting it: before each
 //   batch the sweep re-reads the live set and the leases, and deletes within maxRefreshAgeMs of
 //   that; a lease holder checks only after leaseSettleMs, when any such deletion has been sent.
-import { isRecent, hexOfKey, Protection, type GracePolicy, type LiveManifests } from './gc-protection.ts';
+import { isLeaseActive, isRecent, hexOfKey, Protection, type GracePolicy, type LiveManifests } from './gc-protection.ts';
 import { grantNamespaceUid, holdingPrefix, loanPrefix } from './access.ts';
 import { DigestSet } from './digest-set.ts';
 import { blobPrefix, manifestPrefix } from './manifest.ts';
 import type { BlobStore, StoredObject } from './object-store.ts';
 import { leasePrefix, maxRefreshAgeMs, parseLeaseKey, pushLeaseTtlMs } from './push-lease.ts';
+import { isAbandonedStaging } from './staging.ts';
 
 export { isRecent, type GracePolicy, type LiveManifests } from './gc-protection.ts';
 
@@ -174,9 +175,18 @@ export async function collectOrphanGrants(store: BlobStore, policy: GracePolicy,
   return holdings + loans;
 }
 
-/** Deletes staging copies (server-side copies being verified) a crash left behind; returns how many. */
+/**
+ * Deletes what is under `staging/` and past the grace period: server-side copies being verified that
+ * a crash left behind, and blobs staged by upload sessions (checksumMode off) that never committed,
+ * unless their session still renews its lease. Returns how many.
+ */
 export async function collectStaging(store: BlobStore, policy: GracePolicy): Promise<number> {
-  return deleteWhere(store, store.list('staging/'), (object) => !isRecent(object, policy));
+  const activeSessions = new Set<string>();
+  for await (const object of store.list(leasePrefix)) {
+    const lease = parseLeaseKey(object.key);
+    if (lease?.part === 'head' && isLeaseActive(object, policy)) activeSessions.add(lease.id);
+  }
+  return deleteWhere(store, store.list('staging/'), (object) => isAbandonedStaging(object, { ...policy, activeSessions }));
 }
 
 /**

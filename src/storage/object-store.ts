@@ -20,6 +20,7 @@ import { fastPresigner, type Presigner } from './presign.ts';
 import { copyVerified, listBucket, presignGetIn, type BucketKey } from './object-store-import.ts';
 import { ChecksumMode, createBucketInput, s3ClientConfig, type S3BlobStoreOptions } from './s3-client-config.ts';
 import { withoutChecksumHeaders } from './checksum-off.ts';
+import { isStagedUploadKey } from './staging.ts';
 
 export type { S3BlobStoreOptions } from './s3-client-config.ts';
 
@@ -53,7 +54,10 @@ export interface BlobStore {
   list(prefix: string): AsyncIterable<StoredObject>;
   /** A URL anyone can GET `key` with until it expires. */
   presignGet(key: string, expiresSeconds: number): Promise<string>;
-  /** A URL (plus required headers) that only accepts a body of `size` bytes with SHA-256 `sha256Hex`. */
+  /**
+   * A URL (plus required headers) that only accepts a body of `size` bytes with SHA-256 `sha256Hex`;
+   * with checksumMode `off`, only of `size` bytes, and only for a staging key (staging.ts).
+   */
   presignPut(key: string, sha256Hex: string, size: number, expiresSeconds: number): Promise<PresignedPut>;
 }
 
@@ -285,12 +289,7 @@ interface PresignPutRequest {
 // verifies the body against it, and a client that drops or changes it breaks the signature.
 // (x-amz-content-sha256 cannot be bound instead: the SDK presigner always signs UNSIGNED-PAYLOAD.)
 async function presignPutObject(presigner: Presigner, request: PresignPutRequest): Promise<PresignedPut> {
-  // Without a checksum header a presigned PUT binds no body: any bytes would land under a digest's
-  // name, in a store tenants share. Refused until uploads go through a staging key the operator
-  // hashes before naming (docs/object-stores.md).
-  if (request.checksumMode === ChecksumMode.Off) {
-    throw new Error(`cannot presign an upload of ${request.key} with checksumMode off: a presigned PUT would not bind its body`);
-  }
+  if (request.checksumMode === ChecksumMode.Off) return presignStagedPut(presigner, request);
   const checksum = Buffer.from(request.sha256Hex, 'hex').toString('base64');
   const headers = { 'content-length': String(request.size), 'x-amz-checksum-sha256': checksum };
   const url = await presigner.presign({
@@ -300,6 +299,19 @@ async function presignPutObject(presigner: Presigner, request: PresignPutRequest
     headers,
     unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
   });
+  return { url, method: 'PUT', headers };
+}
+
+// Without a checksum header a presigned PUT binds only its length, no body: any bytes would land
+// under its key. So it may only name an upload session's staging key, which no other namespace
+// reads and which the operator hashes at commit before copying it under a digest's name
+// (staging.ts, staged-commit.ts); a content-addressed key is refused.
+async function presignStagedPut(presigner: Presigner, request: PresignPutRequest): Promise<PresignedPut> {
+  if (!isStagedUploadKey(request.key)) {
+    throw new Error(`cannot presign an upload of ${request.key} with checksumMode off: a presigned PUT would not bind its body; only an upload session's staging key may take one`);
+  }
+  const headers = { 'content-length': String(request.size) };
+  const url = await presigner.presign({ method: 'PUT', key: request.key, expiresSeconds: request.expiresSeconds, headers });
   return { url, method: 'PUT', headers };
 }
 

@@ -8,8 +8,9 @@ import type { BucketLocationConstraint, CreateBucketCommandInput, S3ClientConfig
  * Whether requests carry `x-amz-checksum-*` headers. `required` (the default): every put, presigned
  * PUT and verified copy binds a SHA-256 the store itself checks. `off`: for stores that refuse those
  * headers (GCS's S3 interoperability): the operator's puts bind Content-MD5, its verified copies are
- * hashed by the operator itself, and presigned PUTs are refused, since without a checksum header they
- * would bind no body (docs/object-stores.md weighs the trade-off).
+ * hashed by the operator itself, and presigned PUTs, which without a checksum header bind no body,
+ * may only name an upload session's staging key, which the operator hashes at commit (staging.ts;
+ * docs/object-stores.md weighs the trade-off).
  */
 export const ChecksumMode = { Required: 'required', Off: 'off' } as const;
 export type ChecksumMode = (typeof ChecksumMode)[keyof typeof ChecksumMode];

@@ -16,9 +16,10 @@ import { grantAccess, holdsAccess, type UidOf } from '../storage/access.ts';
 import { forEachBounded } from '../storage/bounded.ts';
 import type { ManifestCache } from '../storage/manifest-cache.ts';
 import { putManifest } from '../storage/manifest-io.ts';
-import { blobKey, digestHex, manifestDigest, manifestKey, validateManifest, type Manifest } from '../storage/manifest.ts';
+import { blobKey, manifestDigest, manifestKey, validateManifest, type Manifest } from '../storage/manifest.ts';
 import { leaseKeys, renewPushLease, uploadLeaseId, writeDigestLease } from '../storage/push-lease.ts';
 import type { BlobStore } from '../storage/object-store.ts';
+import { discardStagedSession, presignSessionPut, promoteStagedBlobs, stagedRefusal, type VerifiedCopier } from '../storage/staged-commit.ts';
 import type { DownloadResponse } from '../transfer/protocol.ts';
 import { requireAny, type AccessReviewer, type ResourceAction } from './access-review.ts';
 import { ApiError } from './errors.ts';
@@ -43,6 +44,8 @@ export interface WorkstationDeps {
   storeClockSkewMs: number;
   /** Runs one garbage collection (on the leader; throws FencedWriteError elsewhere). */
   collect(graceMs: number, dryRun: boolean): Promise<CollectResponse>;
+  /** With checksumMode off: blobs are uploaded to staging keys, and this copies each into place once it verifies. */
+  staged?: VerifiedCopier;
 }
 
 const statConcurrency = 32;
@@ -87,7 +90,7 @@ export async function startUpload(caller: Caller, namespace: string, request: Up
   const expires = Math.min(deps.presignSeconds, Math.floor(deps.sessionMaxAgeMs / 1000));
   const uploads: UploadResponse['uploads'] = [];
   await forEachBounded(needed, statConcurrency, async (blob) => {
-    const put = await deps.store.presignPut(blobKey(blob.digest), digestHex(blob.digest), blob.size, expires);
+    const put = await presignSessionPut(deps, { namespace, sessionToken: token, ...blob }, expires);
     uploads.push({ digest: blob.digest, url: put.url, headers: put.headers });
   });
   return { session: token, alreadyGranted: false, uploads };
@@ -115,6 +118,20 @@ async function checkPossession(manifest: Manifest, session: UploadSession, deps:
   if (problems.length > 0) {
     throw new ApiError('Invalid', `${problems.length} blob(s) of the file set were not sent in this upload session, e.g. ${problems.slice(0, 3).join('; ')}`);
   }
+}
+
+/**
+ * checkPossession for staged uploads (checksumMode off): each blob the session had to send must be
+ * staged by it and hash to its digest, read back by the operator; it is then under that digest.
+ */
+async function checkStagedPossession(manifest: Manifest, sent: { session: UploadSession; token: string; copier: VerifiedCopier }, deps: WorkstationDeps): Promise<void> {
+  const held = await heldBlobs(sent.session.namespace, sent.session.base, deps);
+  const blobs = manifest.entries.filter((e) => !held.has(e.digest)).map((e) => ({ digest: e.digest, size: e.size }));
+  const verdict = await promoteStagedBlobs({ store: deps.store, copier: sent.copier }, { namespace: sent.session.namespace, sessionToken: sent.token, blobs });
+  const refusal = stagedRefusal(verdict);
+  // A commit the client gave up waiting for may have finished, and discarded the staging, meanwhile.
+  if (refusal?.reason === 'missing' && (await holdsAccess(deps.store, deps.uidOf, sent.session.namespace, manifestDigest(manifest)))) return;
+  if (refusal) throw new ApiError('Invalid', `the upload session's blobs were refused: ${refusal.message}`);
 }
 
 /** A session of `namespace` its caller may still push with; throws otherwise. */
@@ -146,13 +163,15 @@ export async function commitUpload(caller: Caller, namespace: string, request: {
   // A namespace created a moment ago may not be in the operator's cache yet: nothing can be granted to it until it is.
   if (deps.uidOf(namespace) === undefined) throw new ApiError('ServiceUnavailable', `namespace ${namespace} is not known to the operator yet; try again in a few seconds`);
   const held = await holdsAccess(deps.store, deps.uidOf, namespace, digest);
-  if (!held) await checkPossession(manifest, session, deps);
+  if (!held && deps.staged) await checkStagedPossession(manifest, { session, token: request.session, copier: deps.staged }, deps);
+  else if (!held) await checkPossession(manifest, session, deps);
   // Always written, held or not: an old unused copy of the same manifest may be collected any
   // moment, and the Dataset or Algo about to name it must find it.
   await putManifest(deps.store, manifest, digest);
   if (!held) await grantAccess(deps.store, deps.uidOf, namespace, digest);
   // Keeps protecting the file set for five minutes more, while the pusher records it in its object.
   await renewPushLease(deps.store, uploadLeaseId(request.session));
+  if (deps.staged) await discardStagedSession(deps.store, namespace, request.session);
   return { digest, files: manifest.entries.length, bytes: manifest.entries.reduce((sum, e) => sum + e.size, 0) };
 }
 

@@ -14,12 +14,14 @@ import { blobKey, digestHex, manifestDigest, manifestKey, validateManifest, type
 import type { BlobStore } from '../../storage/object-store.ts';
 import { leaseKeys, releasePushLease, renewPushLease, uploadLeaseId, writeDigestLease } from '../../storage/push-lease.ts';
 import { resultAnnotation, signResult, type ResultRecord, type SigningKeys } from '../../storage/result-record.ts';
+import { discardStagedSession, presignSessionPut, type VerifiedCopier } from '../../storage/staged-commit.ts';
 import { checkNoCaseCollisions } from '../../storage/target-dir.ts';
 import type { CommitResponse, DownloadResponse, RunPlan, UploadResponse } from '../protocol.ts';
 import { checkReadable, checkWritable, mainExitCode, type RunContext } from './authorize.ts';
 import { TransferError } from './errors.ts';
 import { maxMetricsFileBytes, metricsFromJson } from './metrics-file.ts';
 import { readAtMost } from './read-limit.ts';
+import { checkStagedPossession } from './staged-commit.ts';
 import { signSession, verifySession, writtenWithin, type UploadSession } from './upload-session.ts';
 
 /** Pod reads and writes the handlers need beyond the caches. */
@@ -47,6 +49,8 @@ export interface TransferDeps {
   clock: Clock;
   /** Told the bytes of every blob a mover is handed a URL for (tessera_transfer_bytes_total). */
   bytesMoved?: (direction: 'download' | 'upload', bytes: number) => void;
+  /** With checksumMode off: blobs are uploaded to staging keys, and this copies each into place once it verifies. */
+  staged?: VerifiedCopier;
 }
 
 const headConcurrency = 32;
@@ -132,15 +136,15 @@ export async function presignUpload(ctx: RunContext, offer: UploadOffer, deps: T
   if (await isGranted(ctx.plan.namespace, offer.manifestDigest, deps)) return { manifestExists: true, uploads: [] };
   const held = await heldBlobs(ctx, deps);
   const distinct = [...new Map(offer.blobs.map((b) => [b.digest, b])).values()].filter((b) => held.get(b.digest) !== b.size);
+  const session: UploadSession = { namespace: ctx.plan.namespace, podUid: ctx.pod.metadata?.uid ?? '', output: offer.output, manifestDigest: offer.manifestDigest, issuedAt: deps.clock.now() };
+  const token = signSession(deps.signingKeys, session);
   const uploads: UploadResponse['uploads'] = [];
   await forEachBounded(distinct, headConcurrency, async (blob) => {
-    const put = await deps.store.presignPut(blobKey(blob.digest), digestHex(blob.digest), blob.size, deps.presignSeconds);
+    const put = await presignSessionPut(deps, { namespace: session.namespace, sessionToken: token, ...blob }, deps.presignSeconds);
     uploads.push({ digest: blob.digest, url: put.url, headers: put.headers });
   });
   // Each PUT only accepts its blob's size, so these are the most bytes the upload can move.
   deps.bytesMoved?.('upload', distinct.reduce((sum, blob) => sum + blob.size, 0));
-  const session: UploadSession = { namespace: ctx.plan.namespace, podUid: ctx.pod.metadata?.uid ?? '', output: offer.output, manifestDigest: offer.manifestDigest, issuedAt: deps.clock.now() };
-  const token = signSession(deps.signingKeys, session);
   // Until the commit nothing in use names these blobs: the session's lease keeps them, renewed by the push.
   await writeDigestLease(deps.store, uploadLeaseId(token), [offer.manifestDigest, ...offer.blobs.map((b) => b.digest)]);
   return { manifestExists: false, uploads, session: token };
@@ -221,7 +225,14 @@ async function storeOutputManifest(ctx: RunContext, offered: OfferedOutput, deps
   const manifest = parseOfferedManifest(offered.name, offered.manifest);
   const digest = manifestDigest(manifest);
   if (!(await isGranted(ctx.plan.namespace, digest, deps))) {
-    await checkPossession(ctx, { name: offered.name, manifest, session: sessionFor(ctx, offered, digest, deps) }, deps);
+    const session = sessionFor(ctx, offered, digest, deps);
+    if (deps.staged && session && offered.session) {
+      const grantedNow = (): Promise<boolean> => isGranted(ctx.plan.namespace, digest, deps);
+      const claim = { name: offered.name, manifest, namespace: session.namespace, sessionToken: offered.session, held: await heldBlobs(ctx, deps), grantedNow };
+      await checkStagedPossession(claim, { store: deps.store, copier: deps.staged });
+    } else {
+      await checkPossession(ctx, { name: offered.name, manifest, session }, deps);
+    }
   }
   await putManifest(deps.store, manifest, digest);
   return { manifest, digest };
@@ -269,6 +280,14 @@ async function checkCommittable(ctx: RunContext, names: readonly string[], deps:
   if (missing.length > 0) throw new TransferError('InvalidRequest', `outputs missing from the commit: ${missing.join(', ')}`);
 }
 
+/** A committed output's upload session is done with: its lease, and anything it staged. */
+async function endSession(namespace: string, session: string, deps: TransferDeps): Promise<void> {
+  // The manifest is young now, and the Job's status names it within moments: the lease has done
+  // its work, and holding it longer would keep a plan's released intermediate outputs from GC.
+  await releasePushLease(deps.store, uploadLeaseId(session));
+  if (deps.staged) await discardStagedSession(deps.store, namespace, session);
+}
+
 /** One output as a commit offers it: its manifest and the upload session that sent its blobs. */
 export interface OfferedOutput {
   name: string;
@@ -289,9 +308,7 @@ export async function commitOutputs(ctx: RunContext, offered: readonly OfferedOu
     const name = output.name;
     const { manifest, digest } = await storeOutputManifest(ctx, output, deps);
     await grantAccess(deps.store, deps.uidOf, ctx.plan.namespace, digest);
-    // The manifest is young now, and the Job's status names it within moments: the lease has done
-    // its work, and holding it longer would keep a plan's released intermediate outputs from GC.
-    if (output.session) await releasePushLease(deps.store, uploadLeaseId(output.session));
+    if (output.session) await endSession(ctx.plan.namespace, output.session, deps);
     metrics = { ...metrics, ...(await metricsOf(manifest, deps)) };
     const bytes = manifest.entries.reduce((sum, e) => sum + e.size, 0);
     outputs.push({ name, digest, files: manifest.entries.length, bytes });
