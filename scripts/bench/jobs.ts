@@ -16,7 +16,7 @@ import { benchCluster } from './cluster.ts';
 // shape (the floor): time to all done, operator API requests per Job, operator RSS, event-loop p99.
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const runFor = '2s';
+export const runFor = '2s';
 const concurrency = 32;
 
 interface Clients {
@@ -31,7 +31,7 @@ function clients(): Clients {
   return { core: kc.makeApiClient(k8s.CoreV1Api), batch: kc.makeApiClient(k8s.BatchV1Api), custom: kc.makeApiClient(k8s.CustomObjectsApi) };
 }
 
-function tesseraJob(namespace: string, i: number): TesseraJob {
+export function tesseraJob(namespace: string, i: number): TesseraJob {
   return {
     apiVersion: 'tessera.dev/v1alpha1',
     kind: 'Job',
@@ -63,7 +63,7 @@ async function inParallel(count: number, create: (i: number) => Promise<unknown>
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-async function freshNamespace(core: k8s.CoreV1Api, name: string): Promise<void> {
+export async function freshNamespace(core: k8s.CoreV1Api, name: string): Promise<void> {
   await core.createNamespace({ body: { metadata: { name } } });
   await waitFor(`ServiceAccount in ${name}`, async () => Boolean(await core.readNamespacedServiceAccount({ name: 'default', namespace: name })));
 }

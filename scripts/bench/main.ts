@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   plan: async () => (await import('./plan.ts')).benchPlan(process.argv.slice(3)),
   gc: async () => (await import('./gc.ts')).benchGc(process.argv.slice(3)),
   ui: async () => (await import('./ui.ts')).benchUi(process.argv.slice(3)),
+  peers: async () => (await import('./peers.ts')).benchPeers(process.argv.slice(3)),
 };
 
 const name = process.argv[2] ?? 'jobs';
