@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl, kube-proxy, etcd, kwok and
-# MinIO, SeaweedFS (and helm, promtool) from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>.
+# MinIO, SeaweedFS (and helm, promtool) from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>;
+# the benchmark peers (argo, rclone) only when named.
 # A part whose key directory holds a `.complete` marker is not rebuilt. Usage: build-parts.sh [part...]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
