@@ -80,8 +80,12 @@ export async function startArgo(dir: string, namespace: string, client: { qps: n
     async stop() {
       if (!exited()) {
         const gone = new Promise((resolve) => child.once('exit', resolve));
+        // v4.0.7 catches SIGTERM and SIGINT only to flush its start-up logs, and goes on running
+        // (util/logging/init.go): in a pod, the kubelet's SIGKILL after the grace period ends it.
         child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
         await gone;
+        clearTimeout(timer);
       }
       kubectl(['delete', 'namespace', namespace, '--wait=false']);
     },

@@ -37,7 +37,7 @@ function keepWatching(kc: k8s.KubeConfig, path: string, onEvent: (object: k8s.Ku
     if (stopped) return;
     current = await new k8s.Watch(kc).watch(path, {}, (_type: string, object: k8s.KubernetesObject) => onEvent(object), () => void start().catch(() => undefined));
   };
-  void start();
+  void start().catch((error: unknown) => console.error(`watch ${path}: ${String(error)}`));
   return {
     stop() {
       stopped = true;
