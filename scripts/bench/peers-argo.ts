@@ -43,6 +43,11 @@ export function installArgoCrds(dir: string): void {
   kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/workflows.argoproj.io', 'crd/workflowtaskresults.argoproj.io']);
 }
 
+/** The requeue time the bench gives Argo, undefined for Argo's default (10 s). */
+export function argoRequeueTime(): string | undefined {
+  return process.env.TESSERA_BENCH_ARGO_REQUEUE_TIME || undefined;
+}
+
 /** A running workflow-controller. */
 export interface RunningArgo {
   readonly process: ChildProcess;
@@ -66,7 +71,13 @@ export async function startArgo(dir: string, namespace: string, client: { qps: n
   const log = createWriteStream(logFile, { flags: 'a' });
   const env = clusterEnv();
   const args = ['--kubeconfig', env.kubeconfig, '--namespace', namespace, '--configmap', 'workflow-controller-configmap', '--qps', String(client.qps), '--burst', String(client.burst), '--loglevel', 'warn'];
-  const child = spawn(join(dir, 'workflow-controller'), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LEADER_ELECTION_DISABLE: 'true' } });
+  // Argo reconciles a workflow at most once per DEFAULT_REQUEUE_TIME (10 s unless set; its code calls
+  // 2 s reasonable for many short nodes): TESSERA_BENCH_ARGO_REQUEUE_TIME sets it for a tuned run.
+  const requeue = argoRequeueTime();
+  const child = spawn(join(dir, 'workflow-controller'), args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LEADER_ELECTION_DISABLE: 'true', ...(requeue ? { DEFAULT_REQUEUE_TIME: requeue } : {}) },
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;

@@ -5,7 +5,7 @@ import { clusterEnv } from '../../test/support/cluster-env.ts';
 import { benchCluster } from './cluster.ts';
 import { extraNodeManifests, runFor as planRunFor, shapes } from './plan.ts';
 import { runFor as jobRunFor } from './jobs.ts';
-import { buildPeer, installArgoCrds, peerPart } from './peers-argo.ts';
+import { argoRequeueTime, buildPeer, installArgoCrds, peerPart } from './peers-argo.ts';
 import { cpuRows, scenarioRows, scenarioVerdict, table, transferRows, type RunFigures, type TransferFigures } from './peers-report.ts';
 import { benchTransfers, trees } from './peers-transfer.ts';
 import { argoDag, argoIndependent, tesseraDag, tesseraIndependent } from './peers-workflows.ts';
@@ -35,7 +35,8 @@ async function benchWorkflows(count: number, chosen: ReadonlySet<string>, stamp:
   const argo = peerPart('ARGO');
   buildPeer('argo');
   installArgoCrds(argo.dir);
-  console.log(`\nArgo Workflows ${argo.version} (workflow-controller, minimal CRDs) vs Tessera on kwok nodes; engines run one at a time, each fresh, Argo first`);
+  const requeue = argoRequeueTime() ?? "10s, Argo's default";
+  console.log(`\nArgo Workflows ${argo.version} (workflow-controller, minimal CRDs, DEFAULT_REQUEUE_TIME ${requeue}) vs Tessera on kwok nodes; engines run one at a time, each fresh, Argo first`);
   const summary: string[] = [];
   const record = (name: string, tessera: RunFigures, other: RunFigures): void => {
     printScenario(name, tessera, other);
