@@ -21,27 +21,61 @@ function pod(runFor: string): PodShape {
 }
 
 const independentTasks = (count: number): DagTask[] => Array.from({ length: count }, (_, i) => ({ name: `bench-${i}` }));
+const roots = (tasks: readonly DagTask[]): string[] => tasks.filter((t) => !t.parent).map((t) => t.name);
+
+/** Where a run happens: its namespace, the engine's process, and the engine's kind of object (Argo's Workflows, Tessera's Jobs or ComputePlans). */
+interface Engine {
+  namespace: string;
+  pid: number;
+  group: string;
+  plural: string;
+}
+
+const workflows = { group: 'argoproj.io', plural: 'workflows' };
+const objectsPath = (e: Engine): string => `/apis/${e.group}/v1alpha1/namespaces/${e.namespace}/${e.plural}`;
+
+/** Measures `count` of the engine's objects created 32 at a time, each one task named bench-<i>. */
+function runIndependent(e: Engine, count: number, body: (i: number) => object): Promise<RunFigures> {
+  const kc = kubeConfig();
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  return measureRun(kc, {
+    namespace: e.namespace,
+    controllerPid: e.pid,
+    objectsPath: objectsPath(e),
+    objects: count,
+    tasks: independentTasks(count),
+    timeoutMs,
+    submit: (s) =>
+      inParallel(count, createConcurrency, async (i) => {
+        await custom.createNamespacedCustomObject({ group: e.group, version: 'v1alpha1', plural: e.plural, namespace: e.namespace, body: body(i) });
+        s.submitted.set(`bench-${i}`, performance.now());
+      }),
+  });
+}
+
+/** Measures one of the engine's objects running the shape's tasks. */
+function runDag(e: Engine, shape: Shape, body: object): Promise<RunFigures> {
+  const kc = kubeConfig();
+  return measureRun(kc, {
+    namespace: e.namespace,
+    controllerPid: e.pid,
+    objectsPath: objectsPath(e),
+    objects: 1,
+    tasks: shape.tasks,
+    timeoutMs,
+    submit: async (s) => {
+      await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({ group: e.group, version: 'v1alpha1', plural: e.plural, namespace: e.namespace, body });
+      for (const root of roots(shape.tasks)) s.submitted.set(root, performance.now());
+    },
+  });
+}
 
 /** N one-pod Argo Workflows, named as the Tessera Jobs of the other side. */
 export async function argoIndependent(argoDir: string, count: number, stamp: string): Promise<RunFigures> {
   const namespace = `peers-argo-jobs-${stamp}`;
   const argo = await startArgo(argoDir, namespace, { qps: 200, burst: 400 });
-  const kc = kubeConfig();
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   try {
-    return await measureRun(kc, {
-      namespace,
-      controllerPid: argo.process.pid!,
-      objectsPath: `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows`,
-      objects: count,
-      tasks: independentTasks(count),
-      timeoutMs,
-      submit: (s) =>
-        inParallel(count, createConcurrency, async (i) => {
-          await custom.createNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows', namespace, body: singlePodWorkflow(`bench-${i}`, pod(jobRunFor)) });
-          s.submitted.set(`bench-${i}`, performance.now());
-        }),
-    });
+    return await runIndependent({ namespace, pid: argo.process.pid!, ...workflows }, count, (i) => singlePodWorkflow(`bench-${i}`, pod(jobRunFor)));
   } finally {
     await argo.stop();
     deleteNamespace(namespace);
@@ -60,50 +94,21 @@ async function cleanUp(operator: RunningOperator, namespace: string): Promise<vo
 /** N Tessera Jobs, as the jobs bench makes them, with the operator tuned as there. */
 export async function tesseraIndependent(count: number, stamp: string): Promise<RunFigures> {
   const namespace = `peers-tessera-jobs-${stamp}`;
-  const kc = kubeConfig();
-  await freshNamespace(kc.makeApiClient(k8s.CoreV1Api), namespace);
+  await freshNamespace(kubeConfig().makeApiClient(k8s.CoreV1Api), namespace);
   const operator = await startOperator(`peers-${namespace}`, ['--no-leader-elect', '--workers', '16', '--qps', '200', '--burst', '400']);
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   try {
-    return await measureRun(kc, {
-      namespace,
-      controllerPid: operator.process.pid!,
-      objectsPath: `/apis/tessera.dev/v1alpha1/namespaces/${namespace}/jobs`,
-      objects: count,
-      tasks: independentTasks(count),
-      timeoutMs,
-      submit: (s) =>
-        inParallel(count, createConcurrency, async (i) => {
-          await custom.createNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural: 'jobs', namespace, body: tesseraJob(namespace, i) });
-          s.submitted.set(`bench-${i}`, performance.now());
-        }),
-    });
+    return await runIndependent({ namespace, pid: operator.process.pid!, group: 'tessera.dev', plural: 'jobs' }, count, (i) => tesseraJob(namespace, i));
   } finally {
     await cleanUp(operator, namespace);
   }
 }
 
-const roots = (tasks: readonly DagTask[]): string[] => tasks.filter((t) => !t.parent).map((t) => t.name);
-
 /** One Argo Workflow running the shape as a DAG. */
 export async function argoDag(argoDir: string, shape: Shape, stamp: string): Promise<RunFigures> {
   const namespace = `peers-argo-${shape.name}-${stamp}`;
   const argo = await startArgo(argoDir, namespace, { qps: 400, burst: 800 });
-  const kc = kubeConfig();
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   try {
-    return await measureRun(kc, {
-      namespace,
-      controllerPid: argo.process.pid!,
-      objectsPath: `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows`,
-      objects: 1,
-      tasks: shape.tasks,
-      timeoutMs,
-      submit: async (s) => {
-        await custom.createNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows', namespace, body: dagWorkflow('bench', shape.tasks, pod(planRunFor)) });
-        for (const root of roots(shape.tasks)) s.submitted.set(root, performance.now());
-      },
-    });
+    return await runDag({ namespace, pid: argo.process.pid!, ...workflows }, shape, dagWorkflow('bench', shape.tasks, pod(planRunFor)));
   } finally {
     await argo.stop();
     deleteNamespace(namespace);
@@ -115,21 +120,9 @@ export async function tesseraDag(shape: Shape, stamp: string): Promise<RunFigure
   const namespace = await prepareNamespace({ ...shape, name: `peers-${shape.name}` }, stamp);
   const operator = await startOperator(`peers-${namespace}`, ['--no-leader-elect', '--workers', '16', '--qps', '400', '--burst', '800']);
   const sim = startMoverSim({ namespaces: [namespace], transferUrl: operator.transferUrl, write: writeEveryOutput, concurrency: 48 });
-  const kc = kubeConfig();
+  const plan = { apiVersion: 'tessera.dev/v1alpha1', kind: 'ComputePlan', metadata: { name: 'bench', annotations: { 'sim.tessera.dev/run-for': planRunFor } }, spec: planSpec(shape) };
   try {
-    return await measureRun(kc, {
-      namespace,
-      controllerPid: operator.process.pid!,
-      objectsPath: `/apis/tessera.dev/v1alpha1/namespaces/${namespace}/computeplans`,
-      objects: 1,
-      tasks: shape.tasks,
-      timeoutMs,
-      submit: async (s) => {
-        const plan = { apiVersion: 'tessera.dev/v1alpha1', kind: 'ComputePlan', metadata: { name: 'bench', annotations: { 'sim.tessera.dev/run-for': planRunFor } }, spec: planSpec(shape) };
-        await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural: 'computeplans', namespace, body: plan });
-        for (const root of roots(shape.tasks)) s.submitted.set(root, performance.now());
-      },
-    });
+    return await runDag({ namespace, pid: operator.process.pid!, group: 'tessera.dev', plural: 'computeplans' }, shape, plan);
   } finally {
     await sim.stop();
     await cleanUp(operator, namespace);
