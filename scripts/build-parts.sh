@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl, kube-proxy, etcd, kwok and
-# MinIO, SeaweedFS (and helm, promtool) from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>.
+# MinIO, SeaweedFS (and helm, promtool) from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>;
+# the benchmark peers (argo, rclone) only when named.
 # A part whose key directory holds a `.complete` marker is not rebuilt. Usage: build-parts.sh [part...]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -103,6 +104,51 @@ build_seaweedfs() {
   finish "$out" "$start"
 }
 
+# rclone (the transfer peer of `npm run bench -- peers`): a wrapper main with only the s3 and local
+# backends and the copy and sync commands, not rclone.go's backend/all and cmd/all (every cloud SDK:
+# most of a full build's download and CPU). Its go.mod has no replace directives.
+build_rclone() {
+  local out="$RCLONE_BIN" start; start=$(date +%s)
+  [[ -f "$out/.complete" ]] && return 0
+  log "building rclone $RCLONE_VERSION (s3 and local backends, copy and sync only)"
+  local work; work="$(mktemp -d)"; mkdir -p "$out"
+  (
+    cd "$work" && go mod init local/rclonebin >/dev/null 2>&1
+    cat >main.go <<'GO'
+package main
+
+import (
+	_ "github.com/rclone/rclone/backend/local"
+	_ "github.com/rclone/rclone/backend/s3"
+	"github.com/rclone/rclone/cmd"
+	_ "github.com/rclone/rclone/cmd/copy"
+	_ "github.com/rclone/rclone/cmd/sync"
+	_ "github.com/rclone/rclone/cmd/version"
+)
+
+func main() { cmd.Main() }
+GO
+    go mod edit -require="github.com/rclone/rclone@$RCLONE_VERSION"
+    go build -trimpath -ldflags "-s -w -X github.com/rclone/rclone/fs.Version=$RCLONE_VERSION" -o "$out/rclone" .
+  )
+  rm -rf "$work"
+  finish "$out" "$start"
+}
+
+# Argo Workflows (the workflow peer of `npm run bench -- peers`): only cmd/workflow-controller, and
+# beside it the CRDs of the same module (manifests/base/crds/minimal, what Argo's own install applies).
+build_argo() {
+  local out="$ARGO_BIN" start; start=$(date +%s)
+  [[ -f "$out/.complete" ]] && return 0
+  log "building argo workflow-controller $ARGO_VERSION"
+  mkdir -p "$out/crds"
+  local module="github.com/argoproj/argo-workflows/v4"
+  GOBIN="$out" go install -trimpath -ldflags "-s -w -X $module.version=$ARGO_VERSION" "$module/cmd/workflow-controller@$ARGO_VERSION"
+  local dir; dir="$(go mod download -json "$module@$ARGO_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+  cp "$dir"/manifests/base/crds/minimal/argoproj.io_*.yaml "$out/crds/"
+  finish "$out" "$start"
+}
+
 # prometheus_version v0.316.0: 3.16.0 (Prometheus tags its Go module v0.<major><minor>.<patch>).
 prometheus_version() { local v="${1#v0.}"; echo "${v:0:1}.$(( 10#${v:1:2} )).${v#*.}"; }
 
@@ -124,6 +170,9 @@ for part in "${parts[@]}"; do
     promtool) GOFLAGS="$GOFLAGS -tags=remove_all_sd" build_installable "$PROMTOOL_BIN" "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" \
       "-X github.com/prometheus/common/version.Version=$(prometheus_version "$PROMTOOL_VERSION")" ;;
     kueue) build_installable "$KUEUE_BIN" "sigs.k8s.io/kueue/cmd/kueue@$KUEUE_VERSION" "-X sigs.k8s.io/kueue/pkg/version.GitVersion=$KUEUE_VERSION" ;;
-    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm, health, seaweedfs, promtool, kueue)" >&2; exit 2 ;;
+    # The peers of `npm run bench -- peers`: built only when that bench asks, never by default.
+    argo) build_argo ;;
+    rclone) build_rclone ;;
+    *) echo "build-parts: unknown part '$part' (kubernetes, etcd, kwok, minio, helm, health, seaweedfs, promtool, kueue, argo, rclone)" >&2; exit 2 ;;
   esac
 done

@@ -43,3 +43,12 @@ PROMTOOL_BIN="$(part_dir promtool "$PROMTOOL_VERSION")"
 # webhook configurations are rendered from the same module's config/components.
 KUEUE_VERSION=v0.17.0
 KUEUE_BIN="$(part_dir kueue "$KUEUE_VERSION")"
+# The peers of `npm run bench -- peers`, built only when that bench runs (build-parts.sh argo rclone).
+# Argo Workflows' workflow-controller: v4.0.7 (2026-07-07), past the fixes of the June 2026 advisories
+# (GHSA-48p8-g2fx-3wwm was fixed in 4.0.6, which the proxy does not serve; 4.0.5 is vulnerable). Its
+# go.mod has no replace directives. Its CRDs come from the same module's manifests/.
+ARGO_VERSION=v4.0.7
+ARGO_BIN="$(part_dir argo "$ARGO_VERSION")"
+# rclone (s3 and local backends, copy and sync commands only; build-parts.sh's wrapper main).
+RCLONE_VERSION=v1.76.0
+RCLONE_BIN="$(part_dir rclone "$RCLONE_VERSION")"

@@ -17,7 +17,7 @@ import { watchUntilDone } from './watch-done.ts';
 // shape (the floor): time to all done, operator API requests per Job, operator RSS, event-loop p99.
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const runFor = '2s';
+export const runFor = '2s';
 const concurrency = 32;
 
 export interface Clients {
@@ -33,7 +33,7 @@ export function clients(): Clients {
   return { kc, core: kc.makeApiClient(k8s.CoreV1Api), batch: kc.makeApiClient(k8s.BatchV1Api), custom: kc.makeApiClient(k8s.CustomObjectsApi) };
 }
 
-function tesseraJob(namespace: string, i: number): TesseraJob {
+export function tesseraJob(namespace: string, i: number): TesseraJob {
   return {
     apiVersion: 'tessera.dev/v1alpha1',
     kind: 'Job',

@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   ui: async () => (await import('./ui.ts')).benchUi(process.argv.slice(3)),
   startup: async () => (await import('./startup.ts')).benchStartup(process.argv.slice(3)),
   kueue: async () => (await import('./kueue.ts')).benchKueue(process.argv.slice(3)),
+  peers: async () => (await import('./peers.ts')).benchPeers(process.argv.slice(3)),
 };
 
 const name = process.argv[2] ?? 'jobs';

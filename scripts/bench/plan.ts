@@ -19,18 +19,18 @@ import { benchCluster } from './cluster.ts';
 // containers (kwok runs none); it is part of the environment, like kwok.
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const runFor = '500ms';
+export const runFor = '500ms';
 const runForMs = 500;
 const extraNodes = 12;
 
-interface Shape {
+export interface Shape {
   name: string;
   tasks: Array<{ name: string; parent?: string }>;
   /** Tasks on the longest path. */
   depth: number;
 }
 
-function shapes(count: number): Shape[] {
+export function shapes(count: number): Shape[] {
   const chain = Array.from({ length: count }, (_, i) => ({ name: `t${i}`, parent: i > 0 ? `t${i - 1}` : undefined }));
   const fan = Array.from({ length: count }, (_, i) => ({ name: `t${i}`, parent: i > 0 ? 't0' : undefined }));
   const width = Math.max(1, Math.floor(count / 10));
@@ -45,7 +45,7 @@ function shapes(count: number): Shape[] {
   ];
 }
 
-function planSpec(shape: Shape): unknown {
+export function planSpec(shape: Shape): unknown {
   return {
     tasks: shape.tasks.map((t) => ({
       name: t.name,
@@ -103,7 +103,7 @@ function kubectl(args: string[], input?: string): string {
 }
 
 /** A fresh namespace with the plan's Algo in it. */
-async function prepareNamespace(shape: Shape, stamp: string): Promise<string> {
+export async function prepareNamespace(shape: Shape, stamp: string): Promise<string> {
   const namespace = `bench-plan-${shape.name}-${stamp}`;
   kubectl(['create', 'namespace', namespace]);
   await waitFor(`ServiceAccount in ${namespace}`, () => kubectl(['get', 'serviceaccount', 'default', '-n', namespace, '-o', 'name']).includes('default'));
@@ -161,11 +161,11 @@ async function runShape(shape: Shape, kc: k8s.KubeConfig, stamp: string): Promis
   };
 }
 
-async function writeEveryOutput(_pod: unknown, root: string): Promise<void> {
+export async function writeEveryOutput(_pod: unknown, root: string): Promise<void> {
   for (const output of await readdir(join(root, 'outputs'))) await writeFile(join(root, 'outputs', output, 'out.txt'), 'x');
 }
 
-function extraNodeManifests(): string {
+export function extraNodeManifests(): string {
   const nodes = Array.from({ length: extraNodes }, (_, i) => ({
     apiVersion: 'v1',
     kind: 'Node',
