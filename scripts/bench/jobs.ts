@@ -47,7 +47,11 @@ export function tesseraJob(namespace: string, i: number): TesseraJob {
  * as someone else's, so the operator measured next does not cache the floor's Jobs and pods.
  */
 function floorBatchJob(namespace: string, i: number): k8s.V1Job {
-  const job = tesseraJob(namespace, i);
+  return floorOf(tesseraJob(namespace, i), i);
+}
+
+/** The batch Job the operator would create for `job` (the i-th), labelled as someone else's. */
+export function floorOf(job: TesseraJob, i: number): k8s.V1Job {
   job.metadata.uid = `floor-${i}`;
   const batchJob = desiredBatchJob(job, readyRun(job), defaultJobRuntimeConfig);
   delete batchJob.metadata!.ownerReferences;
@@ -74,12 +78,7 @@ async function timeFloor(c: Clients, count: number, namespace: string): Promise<
   await freshNamespace(c.core, namespace);
   const cpuBefore = clusterCpu();
   const start = performance.now();
-  const allDone = watchUntilDone<k8s.V1Job>(c.kc, {
-    path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
-    list: () => c.batch.listNamespacedJob({ namespace }),
-    count,
-    isDone: (j) => (j.status?.succeeded ?? 0) > 0,
-  }, 900_000);
+  const allDone = batchJobsDone(c, namespace, count, 900_000);
   await inParallel(count, (i) => c.batch.createNamespacedJob({ namespace, body: floorBatchJob(namespace, i) }));
   await allDone;
   return { seconds: (performance.now() - start) / 1000, cpu: cpuBetween(cpuBefore, clusterCpu()) };
@@ -131,6 +130,27 @@ interface TesseraRun {
   cpu: Map<string, number>;
 }
 
+/** Resolves once `count` batch Jobs in `namespace` have succeeded (watched, not polled). */
+export function batchJobsDone(c: Clients, namespace: string, count: number, timeoutMs: number): Promise<void> {
+  return watchUntilDone<k8s.V1Job>(c.kc, {
+    path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+    list: () => c.batch.listNamespacedJob({ namespace }),
+    count,
+    isDone: (j) => (j.status?.succeeded ?? 0) > 0,
+  }, timeoutMs);
+}
+
+/** Resolves once `count` Tessera Jobs in `namespace` are Succeeded (watched, not polled). */
+export function tesseraJobsDone(c: Clients, namespace: string, count: number, timeoutMs: number): Promise<void> {
+  const tesseraJobs = { group: 'tessera.dev', version: 'v1alpha1', plural: 'jobs', namespace };
+  return watchUntilDone<TesseraJob>(c.kc, {
+    path: `/apis/tessera.dev/v1alpha1/namespaces/${namespace}/jobs`,
+    list: async () => (await c.custom.listNamespacedCustomObject(tesseraJobs)) as { items: TesseraJob[] },
+    count,
+    isDone: (j) => j.status?.phase === 'Succeeded',
+  }, timeoutMs);
+}
+
 async function printOperatorRequests(metricsUrl: string): Promise<void> {
   const metricsText = await (await fetch(`${metricsUrl}/metrics`)).text();
   console.log('  operator requests by method and code:');
@@ -148,12 +168,7 @@ async function timeTessera(c: Clients, count: number, namespace: string): Promis
   const cpuBefore = clusterCpu({ operator: pid });
   const start = performance.now();
   const tesseraJobs = { group: 'tessera.dev', version: 'v1alpha1', plural: 'jobs', namespace };
-  const allDone = watchUntilDone<TesseraJob>(c.kc, {
-    path: `/apis/tessera.dev/v1alpha1/namespaces/${namespace}/jobs`,
-    list: async () => (await c.custom.listNamespacedCustomObject(tesseraJobs)) as { items: TesseraJob[] },
-    count,
-    isDone: (j) => j.status?.phase === 'Succeeded',
-  }, 900_000);
+  const allDone = tesseraJobsDone(c, namespace, count, 900_000);
   const sampling = samplePeaks(operator.metricsUrl, pid, peak);
   await inParallel(count, (i) => c.custom.createNamespacedCustomObject({ ...tesseraJobs, body: tesseraJob(namespace, i) }));
   await allDone.finally(() => clearInterval(sampling));

@@ -2,15 +2,11 @@ import type * as k8s from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TesseraJob } from '../../src/api/job.ts';
-import { defaultJobRuntimeConfig, desiredBatchJob } from '../../src/controllers/job/desired.ts';
-import { labels } from '../../src/controllers/job/names.ts';
 import { clusterEnv } from '../../test/support/cluster-env.ts';
-import { readyRun } from '../../test/support/job-builders.ts';
 import { startOperator } from '../../test/support/operator.ts';
-import { waitFor } from '../../test/support/wait.ts';
 import { benchCluster } from './cluster.ts';
 import { clusterCpu, cpuBetween } from './cpu.ts';
-import { clients, freshNamespace, inParallel, printCpu, type Clients } from './jobs.ts';
+import { batchJobsDone, clients, floorOf, freshNamespace, inParallel, printCpu, tesseraJobsDone, type Clients } from './jobs.ts';
 
 // 1,000 one-pod GPU Jobs through the real Kueue (a ClusterQueue as large as the kwok GPU pool, a
 // LocalQueue `gpus` in each namespace): Tessera Jobs with queueName against bare batch Jobs of the
@@ -37,14 +33,7 @@ function tesseraJob(namespace: string, i: number): TesseraJob {
 
 /** The suspended, queue-labelled batch Job the operator would create for job i, labelled as someone else's. */
 function floorBatchJob(namespace: string, i: number): k8s.V1Job {
-  const job = tesseraJob(namespace, i);
-  job.metadata.uid = `floor-${i}`;
-  const batchJob = desiredBatchJob(job, readyRun(job), defaultJobRuntimeConfig);
-  delete batchJob.metadata!.ownerReferences;
-  const notTessera = { [labels.managedBy]: 'bench-floor' };
-  batchJob.metadata!.labels = { ...batchJob.metadata!.labels, ...notTessera };
-  batchJob.spec!.template.metadata!.labels = { ...batchJob.spec!.template.metadata!.labels, ...notTessera };
-  return batchJob;
+  return floorOf(tesseraJob(namespace, i), i);
 }
 
 /** A StrictFIFO ClusterQueue of `gpus` GPUs in the kwok GPU pool's flavor, and a LocalQueue in each namespace. */
@@ -78,11 +67,9 @@ interface Run {
 async function timeFloor(c: Clients, count: number, namespace: string): Promise<Run> {
   const cpuBefore = clusterCpu();
   const start = performance.now();
+  const allDone = batchJobsDone(c, namespace, count, 1_800_000);
   await inParallel(count, (i) => c.batch.createNamespacedJob({ namespace, body: floorBatchJob(namespace, i) }));
-  await waitFor('every batch Job Complete', async () => {
-    const list = await c.batch.listNamespacedJob({ namespace });
-    return list.items.filter((j) => (j.status?.succeeded ?? 0) > 0).length === count;
-  }, 1_800_000);
+  await allDone;
   return { seconds: (performance.now() - start) / 1000, cpu: cpuBetween(cpuBefore, clusterCpu()) };
 }
 
@@ -93,11 +80,9 @@ async function timeTessera(c: Clients, count: number, namespace: string): Promis
     const pid = operator.process.pid!;
     const cpuBefore = clusterCpu({ operator: pid });
     const start = performance.now();
+    const allDone = tesseraJobsDone(c, namespace, count, 1_800_000);
     await inParallel(count, (i) => c.custom.createNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural: 'jobs', namespace, body: tesseraJob(namespace, i) }));
-    await waitFor('every Tessera Job Succeeded', async () => {
-      const list = (await c.custom.listNamespacedCustomObject({ group: 'tessera.dev', version: 'v1alpha1', plural: 'jobs', namespace })) as { items: TesseraJob[] };
-      return list.items.filter((j) => j.status?.phase === 'Succeeded').length === count;
-    }, 1_800_000);
+    await allDone;
     return { seconds: (performance.now() - start) / 1000, cpu: cpuBetween(cpuBefore, clusterCpu({ operator: pid })) };
   } finally {
     await operator.stop();

@@ -3,7 +3,6 @@ import type { TesseraJob, TesseraJobStatus } from '../../api/job.ts';
 import { isAlreadyExists, isNotFound, statusCode } from '../../runtime/kube-client.ts';
 import { refusalMessage } from '../shared/refusal.ts';
 import { workloadJobUidLabel, type KueueWorkload } from './kueue.ts';
-import { sharedWorkloadReader } from './kueue-workloads.ts';
 import type { WorkloadReader } from './queue-observe.ts';
 import { ignoreNotFound, mergePatch, tesseraGroup } from '../shared/tessera-writes.ts';
 
@@ -25,7 +24,7 @@ export interface JobWrites {
   dropFinalizer(job: Readonly<TesseraJob>, finalizer: string): Promise<void>;
   /** Deletes the Tessera Job (only the one with its uid); its batch Job and pods go with it. */
   deleteJob(job: Readonly<TesseraJob>): Promise<void>;
-  /** Kueue's Workload for a batch Job (at most 2 s old, kueue-workloads.ts); undefined when there is none, or no Kueue. */
+  /** Kueue's Workload for a batch Job (a live read: a preemption must show at once); undefined when there is none, or no Kueue. */
   readWorkload: WorkloadReader;
 }
 
@@ -42,16 +41,6 @@ export interface JobWritesDeps {
  * into it), and a deterministic name makes a repeated create AlreadyExists, not a second run.
  */
 export function apiJobWrites(deps: JobWritesDeps): JobWrites {
-  const readWorkload = sharedWorkloadReader(async (namespace) => {
-    try {
-      const list = (await deps.custom.listNamespacedCustomObject({ ...kueueWorkloads, namespace, labelSelector: workloadJobUidLabel })) as { items?: KueueWorkload[] };
-      return list.items ?? [];
-    } catch (error) {
-      // No Workload kind (a cluster without Kueue) or no right to read it: the run just says it is queued.
-      if (isNotFound(error) || statusCode(error) === 403) return [];
-      throw new Error(`reading the Kueue Workloads of namespace ${namespace}`, { cause: error });
-    }
-  });
   return {
     async createBatchJob(owner, batchJob) {
       try {
@@ -93,7 +82,16 @@ export function apiJobWrites(deps: JobWritesDeps): JobWrites {
       const body = { preconditions: { uid: job.metadata.uid } };
       await ignoreNotFound(deps.custom.deleteNamespacedCustomObject({ ...tesseraGroup, plural: 'jobs', namespace: job.metadata.namespace ?? '', name: job.metadata.name, propagationPolicy: 'Background', body }));
     },
-    readWorkload,
+    async readWorkload(namespace, batchJobUid) {
+      try {
+        const list = (await deps.custom.listNamespacedCustomObject({ ...kueueWorkloads, namespace, labelSelector: `${workloadJobUidLabel}=${batchJobUid}` })) as { items?: KueueWorkload[] };
+        return list.items?.[0];
+      } catch (error) {
+        // No Workload kind (a cluster without Kueue) or no right to read it: the run just says it is queued.
+        if (isNotFound(error) || statusCode(error) === 403) return undefined;
+        throw new Error(`reading the Kueue Workload of batch Job uid ${batchJobUid}`, { cause: error });
+      }
+    },
     async writeStatus(job, status) {
       await deps.custom.replaceNamespacedCustomObjectStatus({
         group: 'tessera.dev',
