@@ -86,7 +86,10 @@ export async function gpusInUse(namespaces: string[]): Promise<number> {
   for (const namespace of namespaces) {
     // Finished pods stay (a batch Job's TTL is an hour): the API server leaves them out, not the test.
     const pods = await core.listNamespacedPod({ namespace, fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
-    for (const pod of pods.items) {
+    // A preempted run's pod in its grace period is left out: Kueue releases the quota once the batch
+    // Job has no active pod, and with podReplacementPolicy Failed a terminating pod is not active, so
+    // the preemptor is admitted while the victim still stops. The quota bounds admitted pods.
+    for (const pod of pods.items.filter((p) => !p.metadata?.deletionTimestamp)) {
       for (const container of pod.spec?.containers ?? []) total += Number(container.resources?.limits?.['nvidia.com/gpu'] ?? 0);
     }
   }
