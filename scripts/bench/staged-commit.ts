@@ -35,10 +35,10 @@ async function putAll(puts: readonly PresignedPut[]): Promise<number> {
 
 await required.ensureBucket();
 try {
-  const direct = await putAll(await Promise.all(blobs.map((b) => required.presignPut(blobKey(digest(b)), digest(b).slice(7), b.length, 300))));
+  const direct = await putAll(await Promise.all(blobs.map((b) => required.presignPut({ key: blobKey(digest(b)), sha256Hex: digest(b).slice(7), size: b.length, expiresSeconds: 300 }))));
   await required.delete(blobs.map((b) => blobKey(digest(b))));
   const session = 'bench.session';
-  const staged = await putAll(await Promise.all(blobs.map((b) => off.presignPut(stagedUploadKey('bench', session, digest(b)), digest(b).slice(7), b.length, 300))));
+  const staged = await putAll(await Promise.all(blobs.map((b) => off.presignPut({ key: stagedUploadKey('bench', session, digest(b)), sha256Hex: digest(b).slice(7), size: b.length, expiresSeconds: 300 }))));
   const cpu = process.cpuUsage();
   const started = performance.now();
   const copier = { copyVerified: (from: string, to: string, hex: string): Promise<void> => off.copyVerifiedFrom({ bucket, key: from }, to, hex) };

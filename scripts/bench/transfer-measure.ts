@@ -134,7 +134,7 @@ export async function measureStoreFloor(store: S3BlobStore, opts: { src: string;
   const gets: string[][] = [];
   for (const file of files) {
     const sha256 = createHash('sha256').update(await readFile(join(src, file.path))).digest('hex');
-    const put = await store.presignPut(file.key, sha256, shape.fileBytes, 600);
+    const put = await store.presignPut({ key: file.key, sha256Hex: sha256, size: shape.fileBytes, expiresSeconds: 600 });
     const checksum = `x-amz-checksum-sha256: ${put.headers['x-amz-checksum-sha256']}`;
     puts.push([`url = ${quote(put.url)}`, `upload-file = ${quote(join(src, file.path))}`, `header = ${quote(checksum)}`, 'output = "/dev/null"']);
     gets.push([`url = ${quote(await store.presignGet(file.key, 600))}`, `output = ${quote(join(base, 'floor-get', file.path))}`]);

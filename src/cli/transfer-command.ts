@@ -72,6 +72,7 @@ export function registerTransfer(program: Command): void {
       const report = await pushRun(client, flags.root, {
         concurrency: Number(flags.concurrency),
         onProgress: (event) => say({ msg: `output ${event.phase}`, ...event }),
+        onRetry: (error) => say({ msg: 'another push overwrote a blob before the commit; sending the outputs again', error: (error as Error).message }),
       });
       say({ msg: 'committed the outputs', ...report });
     });

@@ -84,7 +84,6 @@ export async function serveWorkstationApi(wiring: WorkstationWiring): Promise<Li
       now: () => wiring.clock.now(),
       presignSeconds: 900,
       sessionMaxAgeMs: sessionMaxAgeMs(),
-      storeClockSkewMs: 2_000,
       collect: collector(wiring),
     },
     logger,

@@ -4,9 +4,16 @@
 import { Readable } from 'node:stream';
 import { ObjectNotFoundError, type BlobStore, type PresignedPut, type StoredObject } from './object-store.ts';
 
+/** One object held: its bytes, when it was written, and the upload tag of the PUT that wrote it. */
+export interface MemoryObject {
+  bytes: Buffer;
+  lastModified: Date;
+  uploadTag?: string;
+}
+
 /** The in-memory store, with what tests need to look inside. */
 export interface MemoryStore extends BlobStore {
-  objects: Map<string, { bytes: Buffer; lastModified: Date }>;
+  objects: Map<string, MemoryObject>;
   /** Every key deleted so far, in order. */
   deletedKeys: string[];
   /** The keys there now, sorted. */
@@ -22,7 +29,7 @@ async function bodyBytes(body: Readable | Buffer): Promise<Buffer> {
 
 /** A store whose objects get `now()` as their modification time. */
 export function memoryStore(now: () => Date = () => new Date()): MemoryStore {
-  const objects = new Map<string, { bytes: Buffer; lastModified: Date }>();
+  const objects = new Map<string, MemoryObject>();
   const deletedKeys: string[] = [];
   return {
     objects,
@@ -31,7 +38,7 @@ export function memoryStore(now: () => Date = () => new Date()): MemoryStore {
     has: (key) => Promise.resolve(objects.has(key)),
     stat(key) {
       const object = objects.get(key);
-      return Promise.resolve(object ? { size: object.bytes.length, lastModified: new Date(object.lastModified) } : undefined);
+      return Promise.resolve(object ? { size: object.bytes.length, lastModified: new Date(object.lastModified), ...(object.uploadTag ? { uploadTag: object.uploadTag } : {}) } : undefined);
     },
     async put(key, body, size) {
       const bytes = await bodyBytes(body);

@@ -31,6 +31,17 @@ export interface StoredObject {
   lastModified: Date;
 }
 
+/** One object as a HEAD reports it. */
+export interface ObjectHead {
+  size: number;
+  lastModified: Date;
+  /** The upload tag a session's presigned PUT left on it (session-put.ts), if the last write was one. */
+  uploadTag?: string;
+}
+
+/** Object metadata a tagged presigned PUT must carry; S3 returns it on HEAD as `tessera-upload`. */
+export const uploadTagHeader = 'x-amz-meta-tessera-upload';
+
 /** A presigned upload: the request is only valid with exactly these headers, which bind the body. */
 export interface PresignedPut {
   url: string;
@@ -38,12 +49,21 @@ export interface PresignedPut {
   headers: Record<string, string>;
 }
 
+/** One PUT to presign: where, what body it accepts, for how long, and the upload tag it leaves. */
+export interface PutToPresign {
+  key: string;
+  sha256Hex: string;
+  size: number;
+  expiresSeconds: number;
+  uploadTag?: string;
+}
+
 /** The storage operations file sets need; every method fails rather than retrying on its own. */
 export interface BlobStore {
   /** Whether an object exists at `key`. */
   has(key: string): Promise<boolean>;
-  /** The stored size and modification time of `key` (the store's word, not a client's), or undefined. */
-  stat(key: string): Promise<Omit<StoredObject, 'key'> | undefined>;
+  /** The stored size, modification time and upload tag of `key` (the store's word, not a client's), or undefined. */
+  stat(key: string): Promise<ObjectHead | undefined>;
   /** Writes `size` bytes whose SHA-256 is `sha256Hex`; the write is rejected if the bytes differ. */
   put(key: string, body: Readable | Buffer, size: number, sha256Hex: string): Promise<void>;
   /** Streams an object; throws ObjectNotFoundError if there is none. */
@@ -56,9 +76,10 @@ export interface BlobStore {
   presignGet(key: string, expiresSeconds: number): Promise<string>;
   /**
    * A URL (plus required headers) that only accepts a body of `size` bytes with SHA-256 `sha256Hex`;
-   * with checksumMode `off`, only of `size` bytes, and only for a staging key (staging.ts).
+   * with checksumMode `off`, only of `size` bytes, and only for a staging key (staging.ts). With
+   * `uploadTag`, the object written also carries it (see stat), and only with it.
    */
-  presignPut(key: string, sha256Hex: string, size: number, expiresSeconds: number): Promise<PresignedPut>;
+  presignPut(request: PutToPresign): Promise<PresignedPut>;
 }
 
 /** The S3 store also manages its bucket and its connections. */
@@ -108,7 +129,7 @@ export function s3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
     delete: (keys) => deleteObjects(client, bucket, keys),
     list: (prefix) => listObjects(client, bucket, prefix),
     presignGet: (key, expiresSeconds) => presigner.presign({ method: 'GET', key, expiresSeconds }),
-    presignPut: (key, sha256Hex, size, expiresSeconds) => presignPutObject(presigner, { key, sha256Hex, size, expiresSeconds, checksumMode }),
+    presignPut: (request) => presignPutObject(presigner, { ...request, checksumMode }),
     ensureBucket: () => ensureBucket(client, bucket, options.region),
     listIn: (other, prefix) => listBucket(client, other, prefix),
     presignGetIn: (source, expiresSeconds) => presignGetIn(client, source, expiresSeconds),
@@ -138,10 +159,11 @@ async function hasObject(client: S3Client, bucket: string, key: string): Promise
   }
 }
 
-async function statObject(client: S3Client, bucket: string, key: string): Promise<Omit<StoredObject, 'key'> | undefined> {
+async function statObject(client: S3Client, bucket: string, key: string): Promise<ObjectHead | undefined> {
   try {
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return { size: head.ContentLength ?? 0, lastModified: head.LastModified ?? new Date(0) };
+    const uploadTag = head.Metadata?.[uploadTagHeader.slice('x-amz-meta-'.length)];
+    return { size: head.ContentLength ?? 0, lastModified: head.LastModified ?? new Date(0), ...(uploadTag ? { uploadTag } : {}) };
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw new Error(`reading the size of ${key} in bucket ${bucket}`, { cause: error });
@@ -276,28 +298,26 @@ async function* listObjects(client: S3Client, bucket: string, prefix: string): A
   }
 }
 
-interface PresignPutRequest {
+interface PresignPutRequest extends PutToPresign {
   checksumMode: ChecksumMode;
-  key: string;
-  sha256Hex: string;
-  size: number;
-  expiresSeconds: number;
 }
 
 // The checksum must travel as a signed header. Left to the presigner's default it is hoisted into
 // the query string, where MinIO ignores it and accepts any body; as a signed header the store
 // verifies the body against it, and a client that drops or changes it breaks the signature.
 // (x-amz-content-sha256 cannot be bound instead: the SDK presigner always signs UNSIGNED-PAYLOAD.)
+// The upload tag travels the same way, for the same reason: a client cannot drop or change it.
 async function presignPutObject(presigner: Presigner, request: PresignPutRequest): Promise<PresignedPut> {
   if (request.checksumMode === ChecksumMode.Off) return presignStagedPut(presigner, request);
   const checksum = Buffer.from(request.sha256Hex, 'hex').toString('base64');
-  const headers = { 'content-length': String(request.size), 'x-amz-checksum-sha256': checksum };
+  const headers: Record<string, string> = { 'content-length': String(request.size), 'x-amz-checksum-sha256': checksum };
+  if (request.uploadTag) headers[uploadTagHeader] = request.uploadTag;
   const url = await presigner.presign({
     method: 'PUT',
     key: request.key,
     expiresSeconds: request.expiresSeconds,
     headers,
-    unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
+    unhoistableHeaders: new Set(['x-amz-checksum-sha256', uploadTagHeader]),
   });
   return { url, method: 'PUT', headers };
 }

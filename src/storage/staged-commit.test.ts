@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ChecksumMismatchError } from './hashing.ts';
 import { blobKey } from './manifest.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
-import { discardStagedSession, presignSessionPut, promoteStagedBlobs, stagedRefusal, type VerifiedCopier } from './staged-commit.ts';
+import { discardStagedSession, promoteStagedBlobs, stagedRefusal, type VerifiedCopier } from './staged-commit.ts';
 import { stagedUploadKey } from './staging.ts';
 
 const sha = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -88,17 +88,5 @@ describe('promoting staged blobs', () => {
     const refusal = stagedRefusal({ missing: ['sha256:m'], wrongSize: ['sha256:s'], mismatched: ['sha256:x'] });
     expect(refusal?.reason).toBe('mismatch');
     expect(refusal?.message).toContain('sha256:x');
-  });
-});
-
-describe('presigning a session upload', () => {
-  const calls: string[] = [];
-  const store = { presignPut: (key: string) => Promise.resolve({ url: `https://store/${key}`, method: 'PUT' as const, headers: {} }).finally(() => calls.push(key)) };
-  const upload = { namespace: 'a', sessionToken: token, digest: `sha256:${'cd'.repeat(32)}`, size: 3 };
-
-  it('names the content-addressed key where the store verifies bodies, and the staging key where it cannot', async () => {
-    await presignSessionPut({ store }, upload, 60);
-    await presignSessionPut({ store, staged: copierOf(memoryStore()) }, upload, 60);
-    expect(calls).toEqual([blobKey(upload.digest), stagedUploadKey('a', token, upload.digest)]);
   });
 });

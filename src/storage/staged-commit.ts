@@ -10,7 +10,7 @@
 import { forEachBounded } from './bounded.ts';
 import { ChecksumMismatchError } from './hashing.ts';
 import { blobKey, digestHex } from './manifest.ts';
-import type { BlobStore, PresignedPut } from './object-store.ts';
+import type { BlobStore } from './object-store.ts';
 import { stagedSessionPrefix, stagedUploadKey } from './staging.ts';
 
 /** Copies an object of the store to another key only if its bytes hash to `sha256Hex`. */
@@ -101,22 +101,4 @@ export async function discardStagedSession(store: Pick<BlobStore, 'list' | 'dele
   const keys: string[] = [];
   for await (const object of store.list(stagedSessionPrefix(namespace, sessionToken))) keys.push(object.key);
   await store.delete(keys);
-}
-
-/** One blob an upload session hands out a PUT for. */
-export interface SessionUpload {
-  namespace: string;
-  sessionToken: string;
-  digest: string;
-  size: number;
-}
-
-/**
- * The presigned PUT for one blob of an upload session: to its content-addressed key, bound to its
- * SHA-256, where the store verifies bodies (`staged` absent); to the session's staging key, bound
- * only to its size, where it cannot (`staged`, the copier of checksumMode `off`).
- */
-export function presignSessionPut(deps: { store: Pick<BlobStore, 'presignPut'>; staged?: VerifiedCopier }, upload: SessionUpload, expiresSeconds: number): Promise<PresignedPut> {
-  const key = deps.staged ? stagedUploadKey(upload.namespace, upload.sessionToken, upload.digest) : blobKey(upload.digest);
-  return deps.store.presignPut(key, digestHex(upload.digest), upload.size, expiresSeconds);
 }

@@ -64,7 +64,7 @@ describe('presigned PUTs with checksumMode off', () => {
 
   it('bind a staging key to its size, with no checksum header or query parameter', async () => {
     const key = stagedUploadKey('hospital-a', tokenA, digest);
-    const put = await store.presignPut(key, 'ab'.repeat(32), 100, 900);
+    const put = await store.presignPut({ key, sha256Hex: 'ab'.repeat(32), size: 100, expiresSeconds: 900 });
     expect(put.headers).toEqual({ 'content-length': '100' });
     const url = new URL(put.url);
     expect(url.pathname).toBe(`/tessera/${key}`);
@@ -73,6 +73,6 @@ describe('presigned PUTs with checksumMode off', () => {
   });
 
   it('are refused for a content-addressed key, which such a PUT could fill with any bytes', async () => {
-    await expect(store.presignPut(blobKey(digest), 'ab'.repeat(32), 100, 900)).rejects.toThrow(/would not bind its body/);
+    await expect(store.presignPut({ key: blobKey(digest), sha256Hex: 'ab'.repeat(32), size: 100, expiresSeconds: 900 })).rejects.toThrow(/would not bind its body/);
   });
 });

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HashedTree } from '../storage/file-sets.ts';
 import { manifestDigest, type Manifest } from '../storage/manifest.ts';
-import type { CommitResponse } from './protocol.ts';
+import { TransferErrorReason, type CommitResponse } from './protocol.ts';
 import { checkRealDirectory } from '../storage/walk.ts';
-import type { TransferClient } from './client.ts';
+import { refusalReason, type TransferClient } from './client.ts';
 import type { RetryPolicy } from './http.ts';
 import { putBlobs } from './put-blobs.ts';
 import { renewingWhile } from '../storage/push-lease.ts';
@@ -26,7 +26,12 @@ export interface PushRunOptions {
   /** A hash cache file: unchanged files are not read again (default: $TESSERA_HASH_CACHE; unset: none). */
   hashCache?: string;
   onProgress?: (event: PushEvent) => void;
+  /** Called when a commit is refused because a blob was overwritten by another push, before sending again. */
+  onRetry?: (error: unknown) => void;
 }
+
+/** Upload-and-commit rounds before a push gives up on blobs other pushes keep overwriting. */
+const commitAttempts = 3;
 
 /** Progress, for logs and bars. */
 export interface PushEvent {
@@ -93,6 +98,43 @@ async function outputDirectory(root: string, name: string): Promise<string> {
   return dir;
 }
 
+/** Every output checked and hashed before any byte moves: a refused one uploads nothing at all. */
+async function hashOutputs(root: string, outputs: readonly string[], opts: PushRunOptions): Promise<Map<string, HashedTree>> {
+  const trees = new Map<string, HashedTree>();
+  const cache = await openHashCache(opts.hashCache ?? process.env[hashCacheEnv]);
+  for (const name of outputs) {
+    const tree = await hashTreeCached(await outputDirectory(root, name), cache, opts.concurrency);
+    const bytes = tree.blobs.reduce((s, b) => s + b.size, 0);
+    opts.onProgress?.({ output: name, phase: 'hashed', blobs: tree.blobs.length, bytes, ...tree.stats });
+    trees.set(name, { manifest: tree.manifest, blobs: tree.blobs });
+  }
+  return trees;
+}
+
+/**
+ * Uploads every output and commits them. Another push may store the same bytes between this one's
+ * PUT and its commit, leaving its own upload tag on the blob: the commit is then refused
+ * (BlobMissing) and the outputs are sent again under new sessions.
+ */
+async function uploadAndCommit(client: TransferClient, trees: Map<string, HashedTree>, opts: PushRunOptions): Promise<Omit<PushReport, 'mainExitCode'>> {
+  const sent = { uploadedBlobs: 0, uploadedBytes: 0 };
+  for (let attempt = 1; ; attempt++) {
+    const manifests: Array<{ name: string; manifest: Manifest; session?: string }> = [];
+    for (const [name, tree] of trees) {
+      const moved = await uploadOutput(client, name, tree, opts);
+      sent.uploadedBlobs += moved.blobs;
+      sent.uploadedBytes += moved.bytes;
+      manifests.push({ name, manifest: tree.manifest, session: moved.session });
+    }
+    try {
+      return { committed: await client.commit(manifests), ...sent };
+    } catch (error) {
+      if (attempt >= commitAttempts || refusalReason(error) !== TransferErrorReason.BlobMissing) throw error;
+      opts.onRetry?.(error);
+    }
+  }
+}
+
 /** Pushes and commits every output of the run under `root`, once its main container has exited. */
 export async function pushRun(client: TransferClient, root: string, opts: PushRunOptions = {}): Promise<PushReport> {
   const mainExitCode = await waitForMainExit(client, opts.waitForExitMs ?? 120_000);
@@ -100,23 +142,6 @@ export async function pushRun(client: TransferClient, root: string, opts: PushRu
     return { mainExitCode, committed: await client.commit([]), uploadedBlobs: 0, uploadedBytes: 0 };
   }
   const plan = await client.run();
-  const manifests: Array<{ name: string; manifest: Manifest; session?: string }> = [];
-  let uploadedBlobs = 0;
-  let uploadedBytes = 0;
-  // Every output is checked and hashed before any byte moves: a refused one uploads nothing at all.
-  const trees = new Map<string, HashedTree>();
-  const cache = await openHashCache(opts.hashCache ?? process.env[hashCacheEnv]);
-  for (const name of plan.outputs) {
-    const tree = await hashTreeCached(await outputDirectory(root, name), cache, opts.concurrency);
-    const bytes = tree.blobs.reduce((s, b) => s + b.size, 0);
-    opts.onProgress?.({ output: name, phase: 'hashed', blobs: tree.blobs.length, bytes, ...tree.stats });
-    trees.set(name, { manifest: tree.manifest, blobs: tree.blobs });
-  }
-  for (const [name, tree] of trees) {
-    const moved = await uploadOutput(client, name, tree, opts);
-    uploadedBlobs += moved.blobs;
-    uploadedBytes += moved.bytes;
-    manifests.push({ name, manifest: tree.manifest, session: moved.session });
-  }
-  return { mainExitCode, committed: await client.commit(manifests), uploadedBlobs, uploadedBytes };
+  const trees = await hashOutputs(root, plan.outputs, opts);
+  return { mainExitCode, ...(await uploadAndCommit(client, trees, opts)) };
 }

@@ -19,7 +19,8 @@ import { putManifest } from '../storage/manifest-io.ts';
 import { blobKey, manifestDigest, manifestKey, validateManifest, type Manifest } from '../storage/manifest.ts';
 import { leaseKeys, renewPushLease, uploadLeaseId, writeDigestLease } from '../storage/push-lease.ts';
 import type { BlobStore } from '../storage/object-store.ts';
-import { discardStagedSession, presignSessionPut, promoteStagedBlobs, stagedRefusal, type VerifiedCopier } from '../storage/staged-commit.ts';
+import { presignSessionPut, writtenBySession } from '../storage/session-put.ts';
+import { discardStagedSession, promoteStagedBlobs, stagedRefusal, type VerifiedCopier } from '../storage/staged-commit.ts';
 import type { DownloadResponse } from '../transfer/protocol.ts';
 import { requireAny, type AccessReviewer, type ResourceAction } from './access-review.ts';
 import { ApiError } from './errors.ts';
@@ -40,8 +41,6 @@ export interface WorkstationDeps {
   presignSeconds: number;
   /** How long an upload session may last: the presigned PUTs expire with it. */
   sessionMaxAgeMs: number;
-  /** Clock skew tolerated between the operator and the store's LastModified. */
-  storeClockSkewMs: number;
   /** Runs one garbage collection (on the leader; throws FencedWriteError elsewhere). */
   collect(graceMs: number, dryRun: boolean): Promise<CollectResponse>;
   /** With checksumMode off: blobs are uploaded to staging keys, and this copies each into place once it verifies. */
@@ -104,16 +103,19 @@ function parseManifest(raw: unknown): Manifest {
   }
 }
 
-/** Each blob the session had to send: stored, at the manifest's size, and written since the session began. */
-async function checkPossession(manifest: Manifest, session: UploadSession, deps: WorkstationDeps): Promise<void> {
-  const held = await heldBlobs(session.namespace, session.base, deps);
+/**
+ * Each blob the session had to send: last written by one of its PUTs (session-put.ts), at the
+ * manifest's size. A blob absent and a blob another push stored get the same answer, so a commit
+ * cannot probe the store for digests.
+ */
+async function checkPossession(manifest: Manifest, sent: { session: UploadSession; token: string }, deps: WorkstationDeps): Promise<void> {
+  const held = await heldBlobs(sent.session.namespace, sent.session.base, deps);
   const sizes = new Map(manifest.entries.filter((e) => !held.has(e.digest)).map((e) => [e.digest, e.size]));
   const problems: string[] = [];
   await forEachBounded([...sizes], statConcurrency, async ([digest, size]) => {
     const stored = await deps.store.stat(blobKey(digest));
-    if (!stored) problems.push(`${digest} was not uploaded`);
+    if (!stored || !writtenBySession(stored, sent.token)) problems.push(`${digest} was not uploaded in this session`);
     else if (stored.size !== size) problems.push(`${digest} is stored with ${stored.size} bytes, not ${size}`);
-    else if (stored.lastModified.getTime() < session.issuedAtMs - deps.storeClockSkewMs) problems.push(`${digest} was not uploaded in this session`);
   });
   if (problems.length > 0) {
     throw new ApiError('Invalid', `${problems.length} blob(s) of the file set were not sent in this upload session, e.g. ${problems.slice(0, 3).join('; ')}`);
@@ -164,7 +166,7 @@ export async function commitUpload(caller: Caller, namespace: string, request: {
   if (deps.uidOf(namespace) === undefined) throw new ApiError('ServiceUnavailable', `namespace ${namespace} is not known to the operator yet; try again in a few seconds`);
   const held = await holdsAccess(deps.store, deps.uidOf, namespace, digest);
   if (!held && deps.staged) await checkStagedPossession(manifest, { session, token: request.session, copier: deps.staged }, deps);
-  else if (!held) await checkPossession(manifest, session, deps);
+  else if (!held) await checkPossession(manifest, { session, token: request.session }, deps);
   // Always written, held or not: an old unused copy of the same manifest may be collected any
   // moment, and the Dataset or Algo about to name it must find it.
   await putManifest(deps.store, manifest, digest);

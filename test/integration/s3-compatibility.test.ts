@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChecksumMismatchError } from '../../src/storage/hashing.ts';
-import { s3BlobStore, type S3BlobStore } from '../../src/storage/object-store.ts';
+import { s3BlobStore, uploadTagHeader, type S3BlobStore } from '../../src/storage/object-store.ts';
 import type { ChecksumMode } from '../../src/storage/s3-client-config.ts';
 import { clusterEnv } from '../support/cluster-env.ts';
 
@@ -90,13 +90,13 @@ describe.each([
 
   it('accepts a presigned PUT whose body matches its bound SHA-256, and refuses one that does not', async () => {
     const body = randomBytes(4096);
-    const put = await store().presignPut('presigned/good', sha256Hex(body), body.length, 300);
+    const put = await store().presignPut({ key: 'presigned/good', sha256Hex: sha256Hex(body), size: body.length, expiresSeconds: 300 });
     const ok = await fetch(put.url, { method: 'PUT', headers: put.headers, body });
     expect(ok.status, await ok.text()).toBe(200);
     expect(await readAll(await store().get('presigned/good'))).toEqual(body);
 
     const other = randomBytes(4096);
-    const bad = await store().presignPut('presigned/bad', sha256Hex(body), body.length, 300);
+    const bad = await store().presignPut({ key: 'presigned/bad', sha256Hex: sha256Hex(body), size: body.length, expiresSeconds: 300 });
     const refused = await fetch(bad.url, { method: 'PUT', headers: bad.headers, body: other });
     expect(refused.status).toBeGreaterThanOrEqual(400);
     expect(await store().has('presigned/bad')).toBe(false);
@@ -106,6 +106,26 @@ describe.each([
     const stripped = await fetch(bad.url, { method: 'PUT', headers: unbound, body: other });
     expect([400, 403]).toContain(stripped.status);
     expect(await store().has('presigned/bad')).toBe(false);
+  });
+
+  it("keeps a tagged presigned PUT's upload tag on the object, refuses the PUT without it, and a later write replaces it", async () => {
+    const body = randomBytes(2048);
+    const put = await store().presignPut({ key: 'presigned/tagged', sha256Hex: sha256Hex(body), size: body.length, expiresSeconds: 300, uploadTag: 'tag-of-session-a' });
+    const { [uploadTagHeader]: _dropped, ...untagged } = put.headers;
+    const stripped = await fetch(put.url, { method: 'PUT', headers: untagged, body });
+    expect([400, 403]).toContain(stripped.status);
+    expect(await store().has('presigned/tagged')).toBe(false);
+    const forged = await fetch(put.url, { method: 'PUT', headers: { ...put.headers, [uploadTagHeader]: 'tag-of-session-b' }, body });
+    expect([400, 403]).toContain(forged.status);
+
+    const ok = await fetch(put.url, { method: 'PUT', headers: put.headers, body });
+    expect(ok.status, await ok.text()).toBe(200);
+    expect(await store().stat('presigned/tagged')).toMatchObject({ size: body.length, uploadTag: 'tag-of-session-a' });
+    const again = await store().presignPut({ key: 'presigned/tagged', sha256Hex: sha256Hex(body), size: body.length, expiresSeconds: 300, uploadTag: 'tag-of-session-b' });
+    expect((await fetch(again.url, { method: 'PUT', headers: again.headers, body })).status).toBe(200);
+    expect((await store().stat('presigned/tagged'))?.uploadTag).toBe('tag-of-session-b');
+    await store().put('presigned/tagged', body, body.length, sha256Hex(body));
+    expect((await store().stat('presigned/tagged'))?.uploadTag).toBeUndefined();
   });
 
   it('refuses a put whose bytes do not hash to the SHA-256 it names, through the SDK', async () => {
@@ -206,6 +226,6 @@ describe.each([
     const left: string[] = [];
     for await (const object of off.list('off/')) left.push(object.key);
     expect(left).toEqual([]);
-    await expect(off.presignPut('off/presigned', sha256Hex(body), body.length, 60)).rejects.toThrow(/would not bind its body/);
+    await expect(off.presignPut({ key: 'off/presigned', sha256Hex: sha256Hex(body), size: body.length, expiresSeconds: 60 })).rejects.toThrow(/would not bind its body/);
   });
 });

@@ -292,7 +292,7 @@ describe('the S3 blob store against MinIO', () => {
   it('issues presigned PUT URLs that only accept the body whose SHA-256 they were signed for', async () => {
     const body = randomBytes(4096);
     const hex = digestHex(sha256Bytes(body).digest);
-    const put = await store.presignPut('blobs/sha256/presigned', hex, body.length, 60);
+    const put = await store.presignPut({ key: 'blobs/sha256/presigned', sha256Hex: hex, size: body.length, expiresSeconds: 60 });
 
     const forged = randomBytes(4096);
     const refused = await fetch(put.url, { method: put.method, headers: put.headers, body: forged });

@@ -32,6 +32,11 @@ let scratch = '';
 const sha = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const secret = randomBytes(4096);
 let privateDigest = '';
+let pod: Awaited<ReturnType<typeof podOfJob>>;
+let token = '';
+const call = (route: string, body: unknown): ReturnType<typeof callTransfer> => callTransfer(operator.transferUrl, route, token, body);
+const offer = (m: Manifest): Record<string, unknown> => ({ output: 'model', manifestDigest: manifestDigest(m), blobs: m.entries.map((e) => ({ digest: e.digest, size: e.size })) });
+const oneBlob = (bytes: Buffer): Manifest => ({ version: 1, entries: [{ path: 'model.bin', digest: sha(bytes), size: bytes.length, mode: 0o644 }] });
 
 beforeAll(async () => {
   installCrds();
@@ -43,6 +48,11 @@ beforeAll(async () => {
   await writeFile(join(dir, 'patients.csv'), secret);
   await tesseraCli(['dataset', 'push', dir, '--name', 'records', '-n', nsB.name]);
   privateDigest = kubectlGet<Dataset>(nsB.name, 'datasets.tessera.dev', 'records').status?.digest ?? '';
+  const job = { apiVersion: 'tessera.dev/v1alpha1', kind: 'Job', metadata: { name: 'thief', annotations: { 'sim.tessera.dev/run-for': '1s' } }, spec: { image: 'local/sim:1', outputs: [{ name: 'model' }], retries: 0 } };
+  attacker.kubectl(['apply', '-f', '-'], JSON.stringify(job));
+  pod = await podOfJob(nsA.name, 'thief');
+  token = await podToken(pod);
+  await jobInPhase(nsA.name, 'thief', 'Uploading');
 });
 afterAll(async () => {
   await operator?.stop();
@@ -50,20 +60,36 @@ afterAll(async () => {
 });
 
 describe("a tenant's run naming another namespace's blob by its digest", () => {
+  it('learned in advance, is refused even when the other namespace stores the bytes while its upload session is open', async () => {
+    const awaited = randomBytes(4096);
+    const awaiting = await call('POST /v1/upload', offer(oneBlob(awaited)));
+    expect(awaiting.status).toBe(200);
+    // B's push writes the bytes after A's session began: the store holds them, written "during" it.
+    const laterDir = join(scratch, 'later');
+    await mkdir(laterDir);
+    await writeFile(join(laterDir, 'results.csv'), awaited);
+    await tesseraCli(['dataset', 'push', laterDir, '--name', 'results', '-n', nsB.name]);
+    const never = randomBytes(4096);
+    const neverSession = await call('POST /v1/upload', offer(oneBlob(never)));
+    const awaitedCommit = await call('POST /v1/commit', { outputs: [{ name: 'model', manifest: oneBlob(awaited), session: awaiting.body.session }] });
+    const neverCommit = await call('POST /v1/commit', { outputs: [{ name: 'model', manifest: oneBlob(never), session: neverSession.body.session }] });
+    for (const answer of [awaitedCommit, neverCommit]) expect(answer).toMatchObject({ status: 422, body: { reason: 'BlobMissing' } });
+    expect(awaitedCommit.body.message?.replace(sha(awaited), 'D')).toBe(neverCommit.body.message?.replace(sha(never), 'D'));
+    const s3 = adminS3();
+    try {
+      expect(await objectExists(s3, holdingKey(await namespaceUid(nsA.name), manifestDigest(oneBlob(awaited))))).toBe(false);
+    } finally {
+      s3.destroy();
+    }
+  });
+
   it('learns nothing from the upload endpoint, cannot commit the blob, and is granted nothing', async () => {
     expect(privateDigest).toMatch(/^sha256:/);
-    const job = { apiVersion: 'tessera.dev/v1alpha1', kind: 'Job', metadata: { name: 'thief', annotations: { 'sim.tessera.dev/run-for': '1s' } }, spec: { image: 'local/sim:1', outputs: [{ name: 'model' }], retries: 0 } };
-    attacker.kubectl(['apply', '-f', '-'], JSON.stringify(job));
-    const pod = await podOfJob(nsA.name, 'thief');
-    const token = await podToken(pod);
-    await jobInPhase(nsA.name, 'thief', 'Uploading');
-    const call = (route: string, body: unknown): ReturnType<typeof callTransfer> => callTransfer(operator.transferUrl, route, token, body);
 
     // The upload endpoint answers a stored digest and a never-stored one alike: a PUT for each.
-    const stolen: Manifest = { version: 1, entries: [{ path: 'model.bin', digest: sha(secret), size: secret.length, mode: 0o644 }] };
+    const stolen = oneBlob(secret);
     const unknownBytes = randomBytes(4096);
-    const unknown: Manifest = { version: 1, entries: [{ path: 'model.bin', digest: sha(unknownBytes), size: unknownBytes.length, mode: 0o644 }] };
-    const offer = (m: Manifest): Record<string, unknown> => ({ output: 'model', manifestDigest: manifestDigest(m), blobs: m.entries.map((e) => ({ digest: e.digest, size: e.size })) });
+    const unknown = oneBlob(unknownBytes);
     const askedStored = await call('POST /v1/upload', offer(stolen));
     const askedUnknown = await call('POST /v1/upload', offer(unknown));
     for (const [answer, digest] of [[askedStored, sha(secret)], [askedUnknown, sha(unknownBytes)]] as const) {

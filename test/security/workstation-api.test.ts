@@ -136,6 +136,22 @@ describe('the workstation API between hospitals', () => {
     expect(await grantExists(nsB.name, secretDigest)).toBe(false);
   });
 
+  it('grants nothing for a digest learned in advance whose bytes the other hospital stores while the session is open', async () => {
+    const api = filesApi(hospitalB.config);
+    const dir = await mkdtemp(join(scratch, 'later-'));
+    const later = randomBytes(4096);
+    await writeFile(join(dir, 'results.csv'), later);
+    const blob = sha256Bytes(later);
+    const manifest: Manifest = { version: 1, entries: [{ path: 'results.csv', digest: blob.digest, size: blob.size, mode: 0o644 }] };
+    const upload = await api.upload(nsB.name, { for: { kind: 'Dataset', name: 'awaited' }, manifestDigest: manifestDigest(manifest), blobs: [{ digest: blob.digest, size: blob.size }] });
+    // A's push writes the bytes after B's session began: the store holds them, written "in" B's session.
+    await tesseraCli(['dataset', 'push', dir, '--name', 'results', '-n', nsA.name], hospitalA.kubeconfig);
+    const commit = await refusal(api.commit(nsB.name, { session: upload.session, manifest }));
+    expect(commit.reason).toBe('Invalid');
+    expect(commit.message).toBe(`1 blob(s) of the file set were not sent in this upload session, e.g. ${blob.digest} was not uploaded in this session`);
+    expect(await grantExists(nsB.name, manifestDigest(manifest))).toBe(false);
+  });
+
   it('refuses a session of one namespace committed into another, and a forged session', async () => {
     allowWorkstationResources(nsA.name, hospitalB.user);
     const api = filesApi(hospitalB.config);

@@ -15,7 +15,7 @@ const digest = (c: string): string => `sha256:${c.repeat(64)}`;
 
 async function world(entries: Array<{ path: string; digest: string; size: number }>): Promise<{ manifest: string; deps: TransferDeps; moved: Array<[string, number]> }> {
   // The memory store cannot presign; these URLs are never fetched.
-  const store = { ...memoryStore(), presignGet: (key: string) => Promise.resolve(`http://store/${key}`), presignPut: (key: string) => Promise.resolve({ url: `http://store/${key}`, method: 'PUT' as const, headers: {} }) };
+  const store = { ...memoryStore(), presignGet: (key: string) => Promise.resolve(`http://store/${key}`), presignPut: ({ key }: { key: string }) => Promise.resolve({ url: `http://store/${key}`, method: 'PUT' as const, headers: {} }) };
   const contents: Manifest = { version: 1, entries: entries.map((e) => ({ ...e, mode: 0o644 })) };
   const manifest = manifestDigest(contents);
   await writeManifest(store, contents, manifest);

@@ -14,7 +14,8 @@ import { blobKey, digestHex, manifestDigest, manifestKey, validateManifest, type
 import type { BlobStore } from '../../storage/object-store.ts';
 import { leaseKeys, releasePushLease, renewPushLease, uploadLeaseId, writeDigestLease } from '../../storage/push-lease.ts';
 import { resultAnnotation, signResult, type ResultRecord, type SigningKeys } from '../../storage/result-record.ts';
-import { discardStagedSession, presignSessionPut, type VerifiedCopier } from '../../storage/staged-commit.ts';
+import { presignSessionPut, writtenBySession } from '../../storage/session-put.ts';
+import { discardStagedSession, type VerifiedCopier } from '../../storage/staged-commit.ts';
 import { checkNoCaseCollisions } from '../../storage/target-dir.ts';
 import type { CommitResponse, DownloadResponse, RunPlan, UploadResponse } from '../protocol.ts';
 import { checkReadable, checkWritable, mainExitCode, type RunContext } from './authorize.ts';
@@ -22,7 +23,7 @@ import { TransferError } from './errors.ts';
 import { maxMetricsFileBytes, metricsFromJson } from './metrics-file.ts';
 import { readAtMost } from './read-limit.ts';
 import { checkStagedPossession } from './staged-commit.ts';
-import { signSession, verifySession, writtenWithin, type UploadSession } from './upload-session.ts';
+import { signSession, verifySession, type UploadSession } from './upload-session.ts';
 
 /** Pod reads and writes the handlers need beyond the caches. */
 export interface PodAccess {
@@ -176,11 +177,11 @@ function sessionFor(ctx: RunContext, offered: OfferedOutput, digest: string, dep
 
 /**
  * Throws unless every blob the manifest names is the run's to name, at the size it claims: one of
- * its inputs' blobs, or a blob stored through this output's upload session (written since the
- * session began; stored size checked against the manifest's). A blob missing and a blob stored
- * before the session get the same answer, so a commit cannot probe the store either.
+ * its inputs' blobs, or a blob last written by this output's upload session (session-put.ts;
+ * stored size checked against the manifest's). A blob missing and a blob another push stored get
+ * the same answer, so a commit cannot probe the store either.
  */
-async function checkPossession(ctx: RunContext, claim: { name: string; manifest: Manifest; session?: UploadSession }, deps: TransferDeps): Promise<void> {
+async function checkPossession(ctx: RunContext, claim: { name: string; manifest: Manifest; session?: { token: string } }, deps: TransferDeps): Promise<void> {
   const { name, manifest, session } = claim;
   const held = await heldBlobs(ctx, deps);
   const sizes = new Map(manifest.entries.map((e) => [e.digest, e.size]));
@@ -192,8 +193,8 @@ async function checkPossession(ctx: RunContext, claim: { name: string; manifest:
       return;
     }
     const stored = session ? await deps.store.stat(blobKey(digest)) : undefined;
-    if (!stored || !session || !writtenWithin(session, stored.lastModified)) unproven.push(digest);
-    else if (stored.size !== size) wrongSize.push(digest);
+    if (!session || !writtenBySession(stored, session.token)) unproven.push(digest);
+    else if (stored?.size !== size) wrongSize.push(digest);
   });
   if (wrongSize.length > 0) {
     throw new TransferError('InvalidRequest', `output ${name}: ${wrongSize.length} blob(s) are stored with another size than the manifest says, e.g. ${wrongSize.slice(0, 3).join(', ')}`);
@@ -231,7 +232,7 @@ async function storeOutputManifest(ctx: RunContext, offered: OfferedOutput, deps
       const claim = { name: offered.name, manifest, namespace: session.namespace, sessionToken: offered.session, held: await heldBlobs(ctx, deps), grantedNow };
       await checkStagedPossession(claim, { store: deps.store, copier: deps.staged });
     } else {
-      await checkPossession(ctx, { name: offered.name, manifest, session }, deps);
+      await checkPossession(ctx, { name: offered.name, manifest, session: session && offered.session ? { token: offered.session } : undefined }, deps);
     }
   }
   await putManifest(deps.store, manifest, digest);

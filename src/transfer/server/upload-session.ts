@@ -1,9 +1,9 @@
 // An upload session: what the operator told a run to upload for one output, signed so the commit
 // can trust it without the operator remembering anything (restart-safe, any replica). At commit a
-// blob the run cannot otherwise prove it holds must have been written at or after the session was
-// issued: the PUTs the session handed out are bound to each blob's SHA-256 and size, so a blob
-// written since then by this session's URLs carries the bytes the pod had. Knowing a digest is no
-// longer enough to be granted its bytes. Pure, except for the key.
+// blob the run cannot otherwise prove it holds must have been last written by one of the session's
+// PUTs, which are bound to each blob's SHA-256 and size and leave the session's tag on the object
+// (storage/session-put.ts): knowing a digest is never enough to be granted its bytes, however close
+// in time another tenant stored them. Pure, except for the key.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
@@ -28,11 +28,8 @@ const sessionSchema = z.object({
 /** A session is honoured this long: longer than any upload, short enough to bound a stolen one. */
 export const sessionLifetimeMs = 24 * 60 * 60 * 1000;
 
-/**
- * S3's LastModified has one-second resolution (truncated) and comes from the store's clock: a blob
- * written in the same second the session was issued may read as up to this much earlier.
- */
-export const lastModifiedSlackMs = 2_000;
+/** Clock skew tolerated between operator replicas: a session issued this far ahead of `now` is honoured. */
+export const issuedAtSkewMs = 2_000;
 
 function sessionKey(key: Buffer): Buffer {
   return createHmac('sha256', key).update('tessera.dev/upload-session/v1').digest();
@@ -69,10 +66,5 @@ export function verifySession(keys: readonly Buffer[], token: string | undefined
   } catch {
     return undefined;
   }
-  return now - session.issuedAt <= sessionLifetimeMs && session.issuedAt <= now + lastModifiedSlackMs ? session : undefined;
-}
-
-/** Whether an object last written at `lastModified` was written within `session`. */
-export function writtenWithin(session: UploadSession, lastModified: Date): boolean {
-  return lastModified.getTime() >= session.issuedAt - lastModifiedSlackMs;
+  return now - session.issuedAt <= sessionLifetimeMs && session.issuedAt <= now + issuedAtSkewMs ? session : undefined;
 }
