@@ -80,26 +80,32 @@ export function operatorLogs(): string {
   }
 }
 
-/** `helm upgrade --install` with the local cluster's values, then waits for the operator to be Ready. */
-export function installTessera(operator: Record<string, unknown> = {}): void {
+/**
+ * `helm upgrade --install` with the local cluster's values (plus `values`, e.g. `{ ui: { enabled: true } }`),
+ * then waits for the operator, and the dashboard when it is on, to be Ready.
+ */
+export function installTessera(operator: Record<string, unknown> = {}, values: Record<string, unknown> = {}): void {
   adoptExistingCrds();
   // The tests' own registration of files.tessera.dev (test/support/workstation-api.ts) gives way to the chart's.
   kubectl(['delete', 'apiservice', '-l', 'tessera.dev/test=true', '--ignore-not-found']);
   const scratch = mkdtempSync(join(tmpdir(), 'tessera-install-'));
   try {
     const valuesFile = join(scratch, 'values.yaml');
-    writeFileSync(valuesFile, stringify(localClusterValues(operator)));
+    writeFileSync(valuesFile, stringify({ ...localClusterValues(operator), ...values }));
     // Helm 4 applies server-side: fields of adopted CRDs that kubectl applied (another field manager)
     // would conflict, so the release takes them over, as adoption means.
     helm(['upgrade', '--install', release.name, chartDir, '-n', release.namespace, '--create-namespace', '--force-conflicts', '-f', valuesFile]);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  try {
-    kubectl(['rollout', 'status', '-n', release.namespace, `deployment/${release.name}`, '--timeout=150s']);
-  } catch (error) {
-    const pods = kubectl(['get', 'pods', '-n', release.namespace, '-o', 'wide']);
-    throw new Error(`the operator did not become Ready:\n${pods}\n${operatorLogs().slice(-4000)}`, { cause: error });
+  const deployments = [release.name, ...((values.ui as { enabled?: boolean } | undefined)?.enabled ? [`${release.name}-ui`] : [])];
+  for (const deployment of deployments) {
+    try {
+      kubectl(['rollout', 'status', '-n', release.namespace, `deployment/${deployment}`, '--timeout=150s']);
+    } catch (error) {
+      const pods = kubectl(['get', 'pods', '-n', release.namespace, '-o', 'wide']);
+      throw new Error(`${deployment} did not become Ready:\n${pods}\n${operatorLogs().slice(-4000)}`, { cause: error });
+    }
   }
 }
 

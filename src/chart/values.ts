@@ -239,9 +239,9 @@ export const chartValuesSchema = z.strictObject({
   resources: resourcesSchema
     .default({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } })
     .describe('of the operator container'),
-  nodeSelector: nodeSelectorSchema.default({}).describe('of the operator pod'),
-  tolerations: z.array(tolerationSchema).default([]).describe('of the operator pod'),
-  affinity: z.record(z.string(), z.unknown()).default({}).describe('of the operator pod'),
+  nodeSelector: nodeSelectorSchema.default({}).describe("of Tessera's own pods: the operator's and the dashboard's"),
+  tolerations: z.array(tolerationSchema).default([]).describe("of Tessera's own pods: the operator's and the dashboard's"),
+  affinity: z.record(z.string(), z.unknown()).default({}).describe("of Tessera's own pods: the operator's and the dashboard's"),
   priorityClassName: z.string().default(''),
   podAnnotations: stringMap.default({}),
   podLabels: stringMap.default({}),

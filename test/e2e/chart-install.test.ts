@@ -11,6 +11,8 @@ import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { loadedImage, namesImage } from '../support/image.ts';
 import { tesseraImage } from '../support/real-node.ts';
+import { portForward } from '../support/port-forward.ts';
+import { tenantOf } from '../support/tenant.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
 
 // Tessera installed the way users install it: the Helm chart into tessera-system, the operator
@@ -30,7 +32,7 @@ beforeAll(async () => {
   // A fresh install is what this file proves (another file may have left a release).
   uninstallTessera();
   // A fast GC would race the test's own file sets.
-  installTessera({ gcIntervalSeconds: 0 });
+  installTessera({ gcIntervalSeconds: 0 }, { ui: { enabled: true } });
 });
 
 afterAll(async () => {
@@ -76,6 +78,22 @@ const countScript = [
   'echo "{\\"lines\\": $lines, \\"files\\": $(ls /tessera/inputs/data | wc -l)}" > /tessera/outputs/out/metrics.json',
   'echo "counted $lines lines"',
 ].join('\n');
+
+/** Requests to the dashboard at `origin`, redirects not followed. */
+function dashboardAt(origin: string): (path: string, init?: RequestInit) => Promise<Response> {
+  return (path, init = {}) => fetch(`${origin}${path}`, { redirect: 'manual', ...init });
+}
+
+/** The sign-in form posted with `token`, naming the test's namespace and the release's. */
+function signIn(at: ReturnType<typeof dashboardAt>, token: string): Promise<Response> {
+  const body = new URLSearchParams({ token, namespaces: `${ns.name} ${releaseNs}` }).toString();
+  return at('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+}
+
+/** The `name=value` of the session cookie a sign-in set. */
+function sessionOf(signedIn: Response): string {
+  return signedIn.headers.get('set-cookie')?.split(';')[0] ?? '';
+}
 
 describe('Tessera installed with its Helm chart', () => {
   it('runs the operator in the cluster, on the real node, and it leads', async () => {
@@ -154,6 +172,41 @@ describe('Tessera installed with its Helm chart', () => {
     expect(new Date(state('push')!.finishedAt!).getTime()).toBeGreaterThanOrEqual(new Date(state('main')!.finishedAt!).getTime());
     const pushLog = kubectl(['logs', '-n', ns.name, pod.metadata!.name!, '-c', 'push']);
     expect(pushLog).toMatch(/waiting for the main container to exit[\s\S]*committed the outputs/);
+  });
+
+  it('serves the dashboard in the cluster (ui.enabled): reached by port-forward, each person signs in with their own token and reads only what it may', async () => {
+    const pods = await core.listNamespacedPod({ namespace: releaseNs, labelSelector: 'app.kubernetes.io/component=ui' });
+    const pod = pods.items.find((p) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running');
+    expect(pod?.spec?.nodeName).toBe('real-node-0');
+    expect(pod?.spec?.containers[0]?.volumeMounts?.map((m) => m.mountPath)).not.toContain('/var/run/secrets/kubernetes.io/serviceaccount');
+    const tenant = await tenantOf(ns.name);
+    const forward = await portForward(releaseNs, `service/${release.name}-ui`, 80);
+    try {
+      const at = dashboardAt(forward.origin);
+      expect((await at('/api/overview')).status).toBe(401);
+      expect((await at('/')).headers.get('location')).toBe('/login');
+      const refused = await signIn(at, 'not.a-token.of-this-cluster');
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).toContain('did not accept this token');
+      const signed = await signIn(at, tenant.config.getCurrentUser()?.token ?? '');
+      expect(signed.status).toBe(303);
+      const cookie = sessionOf(signed);
+      expect(cookie).toMatch(/^tessera-ui-session=/);
+      const overview = (await (await at('/api/overview', { headers: { cookie } })).json()) as { namespaces: string[]; hidden: string[]; jobs: Array<{ namespace: string; name: string; phase: string }> };
+      // The pod read as the tenant: its own namespace, and nothing of the release's, which it may not read.
+      expect(overview.namespaces).toEqual([ns.name]);
+      expect(overview.hidden).toEqual([releaseNs]);
+      expect(overview.jobs).toContainEqual(expect.objectContaining({ namespace: ns.name, name: 'count', phase: 'Succeeded' }));
+      const catalog = (await (await at('/api/catalog', { headers: { cookie } })).json()) as Array<{ kind: string; namespace: string; name: string }>;
+      expect(catalog).toContainEqual(expect.objectContaining({ kind: 'Dataset', namespace: ns.name, name: 'sample' }));
+      expect(catalog.every((row) => row.namespace === ns.name)).toBe(true);
+      // The page itself, its assets served from the image.
+      const page = await at('/', { headers: { cookie } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>');
+    } finally {
+      forward.stop();
+    }
   });
 
   it('keeps the CRDs, and the users\' objects, on helm uninstall', () => {

@@ -148,6 +148,20 @@ describe('the Helm chart', () => {
     expect(pod.nodeSelector).toEqual(everything.nodeSelector);
     expect(pod.tolerations).toEqual(everything.tolerations);
   });
+
+  it('runs the dashboard (ui.enabled) where the operator runs, restricted, with no token and no RBAC, and the API server accepts it', () => {
+    const manifests = renderChart('tessera', ns.name, { ...everything, ui: { enabled: true } });
+    const deployment = only(manifests, 'Deployment', 'tessera-ui') as unknown as { spec: { template: { spec: Record<string, unknown> & { containers: Array<Record<string, unknown>> } } } };
+    const pod = deployment.spec.template.spec;
+    expect(pod.nodeSelector).toEqual(everything.nodeSelector);
+    expect(pod.tolerations).toEqual(everything.tolerations);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.containers[0]!.args).toEqual(['ui', '--in-cluster', '--port', '8080', '--api-ca', '/etc/tessera/api-ca/ca.crt']);
+    expect(pod.containers[0]!.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    const bound = manifests.filter((m) => ['RoleBinding', 'ClusterRoleBinding'].includes(m.kind)).map((m) => JSON.stringify(m));
+    expect(bound.filter((b) => b.includes('tessera-ui'))).toEqual([]);
+    dryRunApply(manifests.filter((m) => m.metadata.name === 'tessera-ui'));
+  });
 });
 
 describe('the values schema', () => {
