@@ -39,7 +39,9 @@ export function badge(phase: string): HTMLSpanElement {
 /** Reads JSON from the server; throws with its message on an error status. */
 export async function getJson<T>(path: string): Promise<T> {
   const response = await fetch(path);
-  const body = (await response.json()) as T & { message?: string };
+  const body = (await response.json()) as T & { message?: string; signIn?: string };
+  // A session that ended (its token expired, or the dashboard restarted) goes back to the sign-in page.
+  if (response.status === 401 && body.signIn?.startsWith('/')) location.assign(body.signIn);
   if (!response.ok) throw new Error(body.message ?? `${path}: HTTP ${response.status}`);
   return body;
 }

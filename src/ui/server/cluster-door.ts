@@ -6,7 +6,7 @@ import { dashboardApi } from './api.ts';
 import { clusterReads } from './cluster-reads.ts';
 import { liveFeed } from './live.ts';
 import { cookieValue } from './gate.ts';
-import { clearedCookie, clusterVerdict, loginPage, namespaceOfUser, parseLogin, sessionCookie, sessionCookieName } from './login.ts';
+import { clearedCookie, clusterVerdict, loginPage, namespaceOfUser, parseLogin, sessionCookie, sessionCookieName, sessionExpiry } from './login.ts';
 import { resolveScope } from './scope.ts';
 import type { Door, Session } from './server.ts';
 
@@ -101,7 +101,7 @@ export function clusterDoor(api: ApiServer, limits = { sessions: 64, maxAgeMs: 8
       const named = form.namespaces.length > 0 ? form.namespaces : [namespaceOfUser(user)].filter((n): n is string => n !== undefined);
       const scope = await resolveScope(kc, named);
       const id = randomBytes(32).toString('base64url');
-      signed.set(id, { session: { api: dashboardApi(clusterReads(kc, scope), scope), live: liveFeed(kc, scope) }, user, expires: Date.now() + limits.maxAgeMs });
+      signed.set(id, { session: { api: dashboardApi(clusterReads(kc, scope), scope), live: liveFeed(kc, scope) }, user, expires: sessionExpiry(form.token, Date.now(), limits.maxAgeMs) });
       response.writeHead(303, { location: '/', 'set-cookie': sessionCookie(id), 'cache-control': 'no-store' });
       response.end();
     };

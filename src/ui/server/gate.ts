@@ -49,7 +49,7 @@ export function isOwnHost(host: string | undefined, port: number | 'any'): boole
 /** What to do with a request before routing it. */
 export type Verdict =
   | { kind: 'pass' }
-  | { kind: 'refuse'; status: 401 | 403 | 405; message: string }
+  | { kind: 'refuse'; status: 401 | 403 | 405; message: string; signIn?: string }
   /** The printed URL's token: set the cookie and send the browser to the same place without it. */
   | { kind: 'enter'; location: string; setCookie: string };
 

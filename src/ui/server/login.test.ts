@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusterVerdict, loginPage, namespaceOfUser, parseLogin, sessionCookie } from './login.ts';
+import { clusterVerdict, loginPage, namespaceOfUser, parseLogin, sessionCookie, sessionExpiry } from './login.ts';
 
 // The in-cluster dashboard's door: loopback names only (it is reached through kubectl port-forward,
 // on any local port), a session per signed-in person, sign-in forms only from its own page.
@@ -48,5 +48,26 @@ describe('the in-cluster dashboard door', () => {
   it('sets an HttpOnly SameSite=Strict session cookie and escapes what the page echoes', () => {
     expect(sessionCookie('abc')).toBe('tessera-ui-session=abc; HttpOnly; SameSite=Strict; Path=/');
     expect(loginPage('<script>')).toContain('&#60;script&#62;');
+  });
+});
+
+describe('when a signed-in session ends', () => {
+  const now = 1_700_000_000_000;
+  const maxAgeMs = 8 * 3600_000;
+  const jwt = (claims: Record<string, unknown>): string => `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+
+  it.each([
+    { name: "at a JWT's expiry, when it comes first", token: jwt({ exp: now / 1000 + 600 }), want: now + 600_000 },
+    { name: 'after the longest session, when the token outlives it', token: jwt({ exp: now / 1000 + 48 * 3600 }), want: now + maxAgeMs },
+    { name: 'after the longest session, for a JWT without exp', token: jwt({ sub: 'alice' }), want: now + maxAgeMs },
+    { name: 'after the longest session, for an opaque token', token: 'abcdefgh12345678', want: now + maxAgeMs },
+    { name: 'after the longest session, for a malformed payload', token: 'a.%%%.c', want: now + maxAgeMs },
+    { name: 'at once, for a token already expired', token: jwt({ exp: now / 1000 - 5 }), want: now - 5000 },
+  ])('is $name', ({ token, want }) => {
+    expect(sessionExpiry(token, now, maxAgeMs)).toBe(want);
+  });
+
+  it('sends a request of an ended session to the sign-in page', () => {
+    expect(clusterVerdict({ method: 'GET', host: '127.0.0.1:8765', url: '/api/overview', cookie: 'tessera-ui-session=gone', origin: undefined }, () => false)).toMatchObject({ kind: 'refuse', status: 401, signIn: '/login' });
   });
 });

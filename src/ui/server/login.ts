@@ -19,7 +19,7 @@ export const clearedCookie = `${sessionCookieName}=; HttpOnly; SameSite=Strict; 
 
 /** What the in-cluster door does with a request. */
 export type ClusterVerdict =
-  | { kind: 'refuse'; status: 401 | 403 | 405; message: string }
+  | { kind: 'refuse'; status: 401 | 403 | 405; message: string; signIn?: string }
   | { kind: 'login-page' }
   | { kind: 'login' }
   | { kind: 'logout' }
@@ -43,7 +43,7 @@ export function clusterVerdict(knock: Knock & { origin: string | undefined }, kn
   if (path === '/logout') return { kind: 'logout' };
   const id = cookieValue(knock.cookie, sessionCookieName);
   if (id !== undefined && known(id)) return { kind: 'session', id };
-  return path === '/' ? { kind: 'to-login' } : { kind: 'refuse', status: 401, message: 'sign in with your Kubernetes token first: open /login' };
+  return path === '/' ? { kind: 'to-login' } : { kind: 'refuse', status: 401, message: 'sign in with your Kubernetes token first: open /login', signIn: '/login' };
 }
 
 /** The sign-in form's fields. */
@@ -62,6 +62,24 @@ export function parseLogin(body: string): Login | { problem: string } {
   const bad = namespaces.find((n) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n));
   if (bad !== undefined) return { problem: `${bad} is not a namespace name` };
   return { token, namespaces };
+}
+
+/**
+ * When a session signed in with `token` ends: at the token's own expiry when it is a JWT that says
+ * (ServiceAccount and OIDC ID tokens do), so that an expired token sends its holder back to the
+ * sign-in page instead of leaving a page whose every read the API server now refuses; never later
+ * than `maxAgeMs` from `now`. The claim is only read, not trusted: the API server verified the token.
+ */
+export function sessionExpiry(token: string, now: number, maxAgeMs: number): number {
+  const latest = now + maxAgeMs;
+  const [, payload] = token.split('.');
+  if (payload === undefined) return latest;
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? Math.min(latest, exp * 1000) : latest;
+  } catch {
+    return latest;
+  }
 }
 
 /** The namespace of a ServiceAccount's user name (`system:serviceaccount:NS:NAME`), where its token belongs. */

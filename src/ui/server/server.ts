@@ -60,7 +60,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, deps: 
   const admission = await deps.door.admit(request, response);
   switch (admission.kind) {
     case 'answered': return;
-    case 'refuse': return sendJson(response, admission.status, { message: admission.message });
+    case 'refuse': return sendJson(response, admission.status, { message: admission.message, signIn: admission.signIn });
     case 'enter':
       response.writeHead(303, { ...guarded, location: admission.location, 'set-cookie': admission.setCookie, 'cache-control': 'no-store' });
       return void response.end();
