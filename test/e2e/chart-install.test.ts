@@ -204,6 +204,13 @@ describe('Tessera installed with its Helm chart', () => {
       const page = await at('/', { headers: { cookie } });
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<title>');
+      // Signing out takes a POST: a GET (a link from anywhere) only shows the button.
+      expect((await at('/logout', { headers: { cookie } })).status).toBe(200);
+      expect((await at('/api/overview', { headers: { cookie } })).status).toBe(200);
+      expect((await at('/logout', { method: 'POST', headers: { cookie } })).headers.get('location')).toBe('/login');
+      const ended = await at('/api/overview', { headers: { cookie } });
+      expect(ended.status).toBe(401);
+      expect(await ended.json()).toMatchObject({ signIn: '/login' });
     } finally {
       forward.stop();
     }

@@ -6,7 +6,7 @@ import { dashboardApi } from './api.ts';
 import { clusterReads } from './cluster-reads.ts';
 import { liveFeed } from './live.ts';
 import { cookieValue } from './gate.ts';
-import { clearedCookie, clusterVerdict, loginPage, namespaceOfUser, parseLogin, sessionCookie, sessionCookieName, sessionExpiry } from './login.ts';
+import { clearedCookie, clusterVerdict, loginPage, logoutPage, namespaceOfUser, parseLogin, sessionCookie, sessionCookieName, sessionExpiry } from './login.ts';
 import { resolveScope } from './scope.ts';
 import type { Door, Session } from './server.ts';
 
@@ -113,6 +113,7 @@ export function clusterDoor(api: ApiServer, limits = { sessions: 64, maxAgeMs: 8
         switch (verdict.kind) {
           case 'refuse': return verdict;
           case 'login-page': page(response, 200, loginPage()); return { kind: 'answered' };
+          case 'logout-page': page(response, 200, logoutPage()); return { kind: 'answered' };
           case 'to-login': response.writeHead(303, { location: '/login' }).end(); return { kind: 'answered' };
           case 'login': await login(request, response); return { kind: 'answered' };
           case 'logout': {

@@ -30,7 +30,14 @@ describe('the in-cluster dashboard door', () => {
     expect(clusterVerdict(knock({ ...post, origin: 'http://localhost:9999' }), known)).toMatchObject({ kind: 'refuse', status: 403 });
     expect(clusterVerdict(knock({ method: 'POST', url: '/api/overview' }), known)).toMatchObject({ kind: 'refuse', status: 405 });
     expect(clusterVerdict(knock({ url: '/login' }), known)).toEqual({ kind: 'login-page' });
-    expect(clusterVerdict(knock({ url: '/logout' }), known)).toEqual({ kind: 'logout' });
+    expect(clusterVerdict(knock({ url: '/logout' }), known)).toEqual({ kind: 'logout-page' });
+  });
+
+  it('signs out only on a POST from its own page (a link on another site cannot end a session)', () => {
+    const post = { method: 'POST', url: '/logout', cookie: 'tessera-ui-session=live' };
+    expect(clusterVerdict(knock({ ...post, origin: 'http://localhost:31234' }), known)).toEqual({ kind: 'logout' });
+    expect(clusterVerdict(knock({ ...post, origin: 'http://evil.example' }), known)).toMatchObject({ kind: 'refuse', status: 403 });
+    expect(clusterVerdict(knock({ url: '/logout', cookie: 'tessera-ui-session=live' }), known)).toEqual({ kind: 'logout-page' });
   });
 
   it('reads the sign-in form: a token (Bearer prefix dropped) and namespaces', () => {

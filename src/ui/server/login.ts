@@ -22,15 +22,19 @@ export type ClusterVerdict =
   | { kind: 'refuse'; status: 401 | 403 | 405; message: string; signIn?: string }
   | { kind: 'login-page' }
   | { kind: 'login' }
+  | { kind: 'logout-page' }
   | { kind: 'logout' }
   | { kind: 'to-login' }
   | { kind: 'session'; id: string };
 
-/** A sign-in form's POST: refused when another site's page sent it (its Origin is that site's). */
+/**
+ * A sign-in or sign-out form's POST: refused when another site's page sent it (its Origin is that
+ * site's). Signing out is a POST too, so a link on another site cannot end a session.
+ */
 function postVerdict(path: string, knock: Knock & { origin: string | undefined }): ClusterVerdict {
-  if (path !== '/login') return { kind: 'refuse', status: 405, message: 'the dashboard only answers GET, and POST /login' };
-  if (knock.origin !== undefined && knock.origin !== `http://${knock.host}`) return { kind: 'refuse', status: 403, message: 'sign in from the dashboard\'s own page' };
-  return { kind: 'login' };
+  if (path !== '/login' && path !== '/logout') return { kind: 'refuse', status: 405, message: 'the dashboard only answers GET, and POST /login or /logout' };
+  if (knock.origin !== undefined && knock.origin !== `http://${knock.host}`) return { kind: 'refuse', status: 403, message: 'sign in and out from the dashboard\'s own page' };
+  return { kind: path === '/login' ? 'login' : 'logout' };
 }
 
 /** Decides a request to the in-cluster dashboard; `known` says whether a session id is live. */
@@ -38,9 +42,9 @@ export function clusterVerdict(knock: Knock & { origin: string | undefined }, kn
   if (!isOwnHost(knock.host, 'any')) return { kind: 'refuse', status: 403, message: 'reach the dashboard through `kubectl port-forward`, at 127.0.0.1 or localhost' };
   const path = new URL(knock.url, 'http://127.0.0.1').pathname;
   if (knock.method === 'POST') return postVerdict(path, knock);
-  if (knock.method !== 'GET' && knock.method !== 'HEAD') return { kind: 'refuse', status: 405, message: 'the dashboard only answers GET, and POST /login' };
+  if (knock.method !== 'GET' && knock.method !== 'HEAD') return { kind: 'refuse', status: 405, message: 'the dashboard only answers GET, and POST /login or /logout' };
   if (path === '/login') return { kind: 'login-page' };
-  if (path === '/logout') return { kind: 'logout' };
+  if (path === '/logout') return { kind: 'logout-page' };
   const id = cookieValue(knock.cookie, sessionCookieName);
   if (id !== undefined && known(id)) return { kind: 'session', id };
   return path === '/' ? { kind: 'to-login' } : { kind: 'refuse', status: 401, message: 'sign in with your Kubernetes token first: open /login', signIn: '/login' };
@@ -89,6 +93,17 @@ export function namespaceOfUser(username: string): string | undefined {
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The sign-out page: one button, a form that POSTs (no script). */
+export function logoutPage(): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Tessera — sign out</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em auto;max-width:44em;color:#222}</style></head>
+<body><h1>Tessera</h1>
+<form method="post" action="/logout"><p><button type="submit" id="sign-out">Sign out</button> (the dashboard forgets your token)</p></form>
+</body></html>
+`;
 }
 
 /** The sign-in page: a plain form, no script. */
