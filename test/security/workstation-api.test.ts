@@ -148,7 +148,7 @@ describe('the workstation API between hospitals', () => {
     await tesseraCli(['dataset', 'push', dir, '--name', 'results', '-n', nsA.name], hospitalA.kubeconfig);
     const commit = await refusal(api.commit(nsB.name, { session: upload.session, manifest }));
     expect(commit.reason).toBe('Invalid');
-    expect(commit.message).toBe(`1 blob(s) of the file set were not sent in this upload session, e.g. ${blob.digest} was not uploaded in this session`);
+    expect(commit.message).toBe(`Error from server (Invalid): 1 blob(s) of the file set were not sent in this upload session, e.g. ${blob.digest} was not uploaded in this session`);
     expect(await grantExists(nsB.name, manifestDigest(manifest))).toBe(false);
   });
 
