@@ -32,7 +32,7 @@ function phaseText(view: TaskView): string {
  * Failed with the plan's reason), what it reads.
  */
 export function planTree(plan: Readonly<ComputePlan>, jobs: ReadonlyArray<Readonly<TesseraJob>>): string {
-  const graph = planGraph(plan.spec);
+  const graph = planGraph(plan.spec, plan.status?.trials);
   if (!graph.ok) return `the plan's tasks cannot be scheduled: ${graph.message}`;
   const { tasks, dag, order } = graph;
   if (!order.acyclic) return `the plan's tasks form a cycle: ${order.cycle.join(' -> ')}`;
