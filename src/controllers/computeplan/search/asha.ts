@@ -108,14 +108,16 @@ function promotions(input: AshaInput, rung: Map<string, number>): string[] {
 export function ashaStep(input: AshaInput): AshaStep {
   const rung = new Map(input.trials.map((t) => [t.id, t.rung]));
   const promote = promotions(input, rung);
+  // A trial promoted now is about to run its next rung.
+  const after: AshaInput = { ...input, trials: input.trials.map((t) => (promote.includes(t.id) ? { ...t, rung: t.rung + 1, progress: 'pending' } : t)) };
   const top = input.capacities.length - 1;
   const stopped = new Set<string>();
   let closed = input.noNewTrials;
   for (let j = 0; j < top; j++) {
-    const waiting = input.trials.filter((t) => rung.get(t.id) === j);
+    const waiting = after.trials.filter((t) => t.rung === j);
     closed &&= !waiting.some(isLive);
-    const full = input.trials.filter((t) => rung.get(t.id)! > j).length >= input.capacities[j + 1]!;
-    for (const t of waiting.filter((w) => w.progress === 'done')) if (full || (closed && !mayGoOn(input, t, j))) stopped.add(t.id);
+    const full = after.trials.filter((t) => t.rung > j).length >= input.capacities[j + 1]!;
+    for (const t of waiting.filter((w) => w.progress === 'done')) if (full || (closed && !mayGoOn(after, t, j))) stopped.add(t.id);
     // The rung above gets nobody more once every trial left here is decided (stopped, failed, canceled).
     closed &&= waiting.every((t) => t.progress !== 'done' || stopped.has(t.id));
   }
