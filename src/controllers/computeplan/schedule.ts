@@ -176,12 +176,15 @@ function searchPart(observed: PlanObservation, tasks: readonly Task[], views: re
   return searchStep({ plan: observed.plan, search, tasks, views, now: observed.now, algo: observed.algo, mayStart, canceled: observed.plan.spec.cancel === true });
 }
 
-/** The decision with the search's part: its cancels and releases, its status fields and its wake-up. */
+/**
+ * The decision with the search's part: its cancels, its status fields and its wake-up, and its
+ * releases in place of the plan's (a trial's model is read by its test, yet the best trials keep it).
+ */
 function withSearch(decision: PlanDecision, step: SearchStep | undefined): PlanDecision {
   if (!step) return decision;
   const { performances: _performances, best: _best, ...status } = decision.status;
   const cancel = [...decision.cancel, ...step.cancel.map(refOf).filter((ref) => !decision.cancel.some((c) => c.namespace === ref.namespace && c.name === ref.name))];
-  const searched: PlanDecision = { ...decision, cancel, release: [...decision.release, ...step.release.map(refOf)], status: { ...status, ...step.status } };
+  const searched: PlanDecision = { ...decision, cancel, release: step.release.map(refOf), status: { ...status, ...step.status } };
   if (step.wakeAt !== undefined) searched.wakeAt = step.wakeAt;
   return searched;
 }

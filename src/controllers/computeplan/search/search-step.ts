@@ -59,7 +59,8 @@ function actionable(advice: Advice, input: SearchStepInput): Advice {
 /** status.trials as recorded after this pass: promotions raise a rung, new trials join at the end. */
 function recordsAfter(search: Search, records: readonly TrialRecord[], advice: Advice): TrialRecord[] {
   const promoted = new Set(advice.promote);
-  const kept = records.map((r) => (promoted.has(r.id) ? { ...r, rung: (r.rung ?? 0) + 1 } : r));
+  // Only what decides a trial's tasks: status.trials entries also carry what was observed of them.
+  const kept = records.map(({ id, params, rung }): TrialRecord => (rung === undefined ? { id, params } : { id, params, rung: promoted.has(id) ? rung + 1 : rung }));
   return [...kept, ...advice.start.map((s): TrialRecord => (search.algorithm.asha ? { id: s.id, params: s.params, rung: 0 } : { id: s.id, params: s.params }))];
 }
 
@@ -153,6 +154,7 @@ export function searchStep(input: SearchStepInput): SearchStep {
   const situation = situationOf(input, advice, entries, bestTrialText(search, best));
   const over = situation.ended !== undefined && situation.unfinished === 0;
   const step: SearchStep = { views: frozenViews(input.views, advice), cancel: cancellations(trials, advice), release: releases(input, ranked, over), status: statusOf(input, entries, ranked, best), situation };
-  if (advice.deadline !== undefined && !advice.ended) step.wakeAt = advice.deadline;
+  // Time can run out after the last trial started too: its running trials then stop.
+  if (advice.deadline !== undefined) step.wakeAt = advice.deadline;
   return step;
 }
