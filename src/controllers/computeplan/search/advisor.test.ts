@@ -123,7 +123,7 @@ describe('the advisor', () => {
 
   it('with ASHA stops the weakest trials once every trial ran its first rung', () => {
     const asha = search({ algorithm: { asha: { minResource: 1, maxResource: 9 } } }, { maxTrials: 9 });
-    const trials = Array.from({ length: 9 }, (_, n) => trial(n, 'done', [5, 1, 9, 3, 7, 2, 8, 4, 6][n]!));
+    const trials = Array.from({ length: 9 }, (_, n) => trial(n, 'done', [5, 1, 9, 3, 7, 2, 8, 4, 6][n]));
     const advice = advise(input(asha, trials));
     expect(advice.promote).toEqual(['t2', 't6', 't4']);
     expect([...advice.stopped].sort()).toEqual(['t0', 't1', 't3', 't5', 't7', 't8']);
