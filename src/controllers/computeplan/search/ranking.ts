@@ -1,6 +1,6 @@
 import type { Performance } from '../../../api/computeplan.ts';
 import { maxPerformances } from '../../../api/computeplan.ts';
-import type { Search } from '../../../api/search.ts';
+import type { Search, TrialStatus } from '../../../api/search.ts';
 import { objectiveOrder } from './asha.ts';
 import { latestObjective, type ObservedTrial } from './trial-view.ts';
 
@@ -14,6 +14,17 @@ export function rankTrials(search: Pick<Search, 'objective'>, trials: readonly O
   const scored = trials.map((trial) => ({ trial, score: latestObjective(trial) }));
   scored.sort((a, b) => (b.score?.rung ?? -1) - (a.score?.rung ?? -1) || order(a.score?.value, b.score?.value) || a.trial.n - b.trial.n);
   return scored.map((s) => s.trial);
+}
+
+/**
+ * status.trials best first, as the plan ranked them: by the rung of their objective (ASHA), then
+ * the objective toward the goal, then the order they started in; trials without one last.
+ */
+export function rankRecordedTrials<T extends Pick<TrialStatus, 'id' | 'objective' | 'rung'>>(search: Pick<Search, 'objective'>, trials: readonly T[]): T[] {
+  const order = objectiveOrder(search.objective.goal);
+  const rung = (t: T): number => (t.objective === undefined ? -1 : (t.rung ?? 0));
+  const number = (t: T): number => Number(t.id.slice(1));
+  return [...trials].sort((a, b) => rung(b) - rung(a) || order(a.objective, b.objective) || number(a) - number(b));
 }
 
 /** One leaderboard row per scored trial, best first: the task that scored it, the objective, its value. */
