@@ -218,6 +218,11 @@ export const searchCelRules: readonly CelRule[] = [
   },
   {
     path: 'spec.strategy.search',
+    rule: 'self.space.all(name, (!has(self.space[name].int) || self.space[name].int.min <= self.space[name].int.max) && (!has(self.space[name].uniform) || self.space[name].uniform.min < self.space[name].uniform.max) && (!has(self.space[name].logUniform) || (self.space[name].logUniform.min > 0.0 && self.space[name].logUniform.min < self.space[name].logUniform.max)))',
+    message: 'each range needs min < max (min <= max for int, 0 < min for logUniform)',
+  },
+  {
+    path: 'spec.strategy.search',
     rule: 'self.space.all(name, (has(self.space[name].choice) ? 1 : 0) + (has(self.space[name].int) ? 1 : 0) + (has(self.space[name].uniform) ? 1 : 0) + (has(self.space[name].logUniform) ? 1 : 0) == 1)',
     message: 'set exactly one of choice, int, uniform or logUniform for each parameter',
   },

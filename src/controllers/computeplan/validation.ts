@@ -1,5 +1,6 @@
 import { ComputePlanReason, maxTasks, plannedTaskCount, type ComputePlanSpec, type Task } from '../../api/computeplan.ts';
 import { duplicateTaskNames, planTasks } from './expand.ts';
+import { searchSchema } from '../../api/search.ts';
 import { trialTasks, type TrialRecord } from './search/trial-tasks.ts';
 import { boundedList } from './messages.ts';
 
@@ -16,6 +17,9 @@ const invalid = (message: string): PlanTasks => ({ ok: false, reason: ComputePla
  * maxTasks (checked before expanding, so a huge strategy costs nothing), or two share a name.
  */
 export function validPlanTasks(spec: Pick<ComputePlanSpec, 'tasks' | 'strategy'>, trials?: readonly TrialRecord[]): PlanTasks {
+  // The API server checks a search's shape; what CEL cannot (typed choices, ranges) is checked here.
+  const search = spec.strategy?.search && searchSchema.safeParse(spec.strategy.search);
+  if (search && !search.success) return invalid(`spec.strategy.search: ${search.error.issues.map((i) => `${i.path.join('.') || 'search'}: ${i.message}`).join('; ')}`);
   const count = plannedTaskCount(spec);
   if (count > maxTasks) return invalid(`the plan has ${count} tasks written out and expanded from its strategy; at most ${maxTasks} are allowed`);
   // A search's tasks are its recorded trials' (status.trials): the advisor adds them as it runs.
