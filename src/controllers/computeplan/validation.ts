@@ -12,14 +12,20 @@ export type PlanTasks = { ok: true; tasks: Task[] } | { ok: false; reason: typeo
 
 const invalid = (message: string): PlanTasks => ({ ok: false, reason: ComputePlanReason.InvalidSpec, message });
 
+/** What is wrong with a plan's search, if anything: the API server checks its shape, this what CEL cannot (typed choices, names). */
+function searchRefusal(spec: Pick<ComputePlanSpec, 'strategy'>): string | undefined {
+  const search = spec.strategy?.search && searchSchema.safeParse(spec.strategy.search);
+  if (!search || search.success) return undefined;
+  return `spec.strategy.search: ${search.error.issues.map((i) => `${i.path.join('.') || 'search'}: ${i.message}`).join('; ')}`;
+}
+
 /**
  * The plan's tasks (written out, then expanded), or InvalidSpec when there are none, more than
  * maxTasks (checked before expanding, so a huge strategy costs nothing), or two share a name.
  */
 export function validPlanTasks(spec: Pick<ComputePlanSpec, 'tasks' | 'strategy'>, trials?: readonly TrialRecord[]): PlanTasks {
-  // The API server checks a search's shape; what CEL cannot (typed choices, ranges) is checked here.
-  const search = spec.strategy?.search && searchSchema.safeParse(spec.strategy.search);
-  if (search && !search.success) return invalid(`spec.strategy.search: ${search.error.issues.map((i) => `${i.path.join('.') || 'search'}: ${i.message}`).join('; ')}`);
+  const refused = searchRefusal(spec);
+  if (refused) return invalid(refused);
   const count = plannedTaskCount(spec);
   if (count > maxTasks) return invalid(`the plan has ${count} tasks written out and expanded from its strategy; at most ${maxTasks} are allowed`);
   // A search's tasks are its recorded trials' (status.trials): the advisor adds them as it runs.
