@@ -78,12 +78,13 @@ function deadlineOf(input: AdvisorInput): number | undefined {
 
 /** Time is up: nothing starts or goes on; every trial not finished stops, its running tasks canceled. */
 function timeUp(input: AdvisorInput): Advice {
-  const unfinished = input.trials.filter((t) => t.progress !== 'failed' && !(t.progress === 'done' && isLastRung(input.search, input.trials, t)));
+  const finished = input.trials.filter((t) => t.progress === 'done' && isLastRung(input.search, t));
+  const unfinished = input.trials.filter((t) => t.progress !== 'failed' && !finished.includes(t));
   return {
     start: [],
     promote: [],
     stopped: new Set(unfinished.map((t) => t.id)),
-    finished: new Set(input.trials.filter((t) => t.progress === 'done' && isLastRung(input.search, input.trials, t)).map((t) => t.id)),
+    finished: new Set(finished.map((t) => t.id)),
     cancel: input.trials.filter(isLiveTrial).map((t) => t.id),
     ended: { reason: SearchEndReason.MaxSeconds, message: `budget.maxSeconds (${input.search.budget.maxSeconds}) ran out after ${input.trials.length} trials` },
   };
@@ -95,7 +96,7 @@ export function rungCount(search: Search, limit: number): number {
   return asha ? rungCapacities(limit, reductionFactor(asha), rungResources(asha).length).length : 1;
 }
 
-function isLastRung(search: Search, _trials: readonly TrialObservation[], t: TrialObservation): boolean {
+function isLastRung(search: Search, t: TrialObservation): boolean {
   return t.rung >= rungCount(search, trialLimit(search).limit) - 1;
 }
 
