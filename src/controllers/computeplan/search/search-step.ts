@@ -116,8 +116,9 @@ function advised(input: SearchStepInput): { trials: ObservedTrial[]; advice: Adv
   const { search, plan } = input;
   const byName = new Map(input.tasks.map((t, i) => [t.name, input.views[i]!]));
   const trials = observeTrials(search, plan.status?.trials ?? [], (name) => byName.get(name));
+  // Before the search started, it starts now if anything does (the status records that).
   const started = plan.status?.search?.startTime;
-  const startTime = started ? Date.parse(started) : undefined;
+  const startTime = started ? Date.parse(started) : input.now.getTime();
   const advice = advise({ search, trials, now: input.now.getTime(), startTime, gpusPerTrial: gpusOf(input.algo(search.algo.name)) });
   return { trials, advice: actionable(advice, input) };
 }
