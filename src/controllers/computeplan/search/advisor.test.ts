@@ -130,3 +130,12 @@ describe('the advisor', () => {
     expect(advice.ended?.reason).toBe('MaxTrials');
   });
 });
+
+describe('a search that is over', () => {
+  it('keeps the budget that ended it when its time runs out afterwards', () => {
+    const s = search({}, { maxTrials: 2, maxSeconds: 60 });
+    const advice = advise(input(s, [trial(0, 'done', 0.3), trial(1, 'failed')], { now: t0 + 120_000 }));
+    expect(advice.ended?.reason).toBe('MaxTrials');
+    expect(advice.cancel).toEqual([]);
+  });
+});

@@ -119,14 +119,28 @@ function endOf(started: number, limit: { limit: number; reason: SearchEnd['reaso
 }
 
 /**
- * The advice: once maxSeconds ran out, stop everything; else ASHA's promotions take free slots
+ * The advice: once maxSeconds ran out (and the search is not over already), stop everything; else ASHA's promotions take free slots
  * first (the highest rungs first), then new trials, up to maxTrials (or the grid's size) and as many
  * running at once as maxGPUs fits. The search has ended once no trial will start any more.
  */
 export function advise(input: AdvisorInput): Advice {
-  const { search, trials } = input;
   const deadline = deadlineOf(input);
-  if (deadline !== undefined && input.now >= deadline) return timeUp(input);
+  const advice = withinTime(input);
+  // A search already over stays over as it ended: time running out later changes nothing.
+  if (deadline !== undefined && input.now >= deadline && !isOver(input, advice)) return timeUp(input);
+  if (deadline !== undefined) advice.deadline = deadline;
+  return advice;
+}
+
+/** Whether the search is over: no trial will start or go on, and every trial finished or stopped. */
+function isOver(input: AdvisorInput, advice: Advice): boolean {
+  const settled = (t: TrialObservation): boolean => !isLiveTrial(t) && (t.progress !== 'done' || advice.finished.has(t.id) || advice.stopped.has(t.id));
+  return advice.ended !== undefined && advice.start.length === 0 && advice.promote.length === 0 && input.trials.every(settled);
+}
+
+/** The advice while time is left. */
+function withinTime(input: AdvisorInput): Advice {
+  const { search, trials } = input;
   const gpu = gpuCapacity(input);
   const limit = trialLimit(search);
   let slots = Math.max(0, gpu.capacity - trials.filter(isLiveTrial).length);
@@ -139,6 +153,5 @@ export function advise(input: AdvisorInput): Advice {
   const advice: Advice = { start, promote: step.promote, stopped: step.stopped, finished: step.finished, cancel: [] };
   const ended = gpu.ended ?? endOf(trials.length + start.length, limit);
   if (ended) advice.ended = ended;
-  if (deadline !== undefined) advice.deadline = deadline;
   return advice;
 }
