@@ -223,7 +223,9 @@ export const searchCelRules: readonly CelRule[] = [
   },
   {
     path: 'spec.strategy.search',
-    rule: 'self.space.all(name, (has(self.space[name].choice) ? 1 : 0) + (has(self.space[name].int) ? 1 : 0) + (has(self.space[name].uniform) ? 1 : 0) + (has(self.space[name].logUniform) ? 1 : 0) == 1)',
+    // CEL has no type for a list of untyped values (choice), so it cannot see it: the controller
+    // checks the rest (a parameter with none of the four, or a choice beside a range, is InvalidSpec).
+    rule: 'self.space.all(name, (has(self.space[name].int) ? 1 : 0) + (has(self.space[name].uniform) ? 1 : 0) + (has(self.space[name].logUniform) ? 1 : 0) <= 1)',
     message: 'set exactly one of choice, int, uniform or logUniform for each parameter',
   },
 ];
