@@ -14,6 +14,7 @@ import {
   type CelRule,
 } from './common.ts';
 import { maxJobRetries } from './job.ts';
+import { paramsSchema, searchCelRules, searchSchema, searchStatusSchema, searchTaskBound, searchTaskBoundCel, trialStatusSchema, maxSearchTrials, type Search } from './search.ts';
 
 // The ComputePlan kind: a DAG of tasks, written out or expanded from a strategy (federated
 // averaging). Per-task detail lives on the Jobs it creates; the plan keeps counts, so an object with
@@ -51,6 +52,8 @@ export const ComputePlanConditionType = {
   Failed: 'Failed',
   Reconciling: 'Reconciling',
   Stalled: 'Stalled',
+  /** A search plan: True once no trial will start any more, with the budget that ended it as reason (SearchEndReason). */
+  SearchEnded: 'SearchEnded',
 } as const;
 
 /**
@@ -71,6 +74,8 @@ export const ComputePlanReason = {
   InvalidSpec: 'InvalidSpec',
   /** A Job the plan did not create holds the name of a task's Job: the task fails rather than adopt it. */
   NameTaken: 'NameTaken',
+  /** A search ended and none of its trials succeeded. */
+  NoTrialSucceeded: 'NoTrialSucceeded',
 } as const;
 
 /**
@@ -139,6 +144,7 @@ export const taskSchema = z.object({
   resources: resourcesSchema.optional().describe("overrides the Algo's resources"),
   retries: z.int().min(0).max(maxJobRetries).optional(),
   timeoutSeconds: z.int().min(1).optional(),
+  params: paramsSchema.optional().describe("parameters its container reads as TESSERA_PARAM_<NAME> and, all of them as JSON, TESSERA_PARAMS (a search's trials set them)"),
 });
 
 /** One task of a plan. */
@@ -199,8 +205,9 @@ export const strategySchema = z
     fedAvg: fedAvgSchema.optional(),
     cyclic: cyclicSchema.optional().describe('the model visits each organization in turn, each round'),
     personalized: personalizedSchema.optional().describe("each organization keeps a local head that never leaves its namespace; shared trunks are averaged"),
+    search: searchSchema.optional().describe('a budgeted search of parameters: trials of one Algo, chosen by random draws, a grid or ASHA (docs/trial-search.md)'),
   })
-  .refine((strategy) => Object.values(strategy).filter((s) => s !== undefined).length === 1, { message: 'set exactly one strategy: fedAvg, cyclic or personalized' });
+  .refine((strategy) => Object.values(strategy).filter((s) => s !== undefined).length === 1, { message: 'set exactly one strategy: fedAvg, cyclic, personalized or search' });
 
 /** A plan's strategy. */
 export type Strategy = z.infer<typeof strategySchema>;
@@ -227,10 +234,16 @@ export function federatedStrategy(strategy: Readonly<Strategy> | undefined): Fed
   return strategy?.fedAvg ?? strategy?.cyclic ?? strategy?.personalized;
 }
 
-/** Explicit plus strategy-expanded tasks: what maxTasks bounds. */
+/** The search a plan runs, if it is one. */
+export function searchStrategy(strategy: Readonly<Strategy> | undefined): Search | undefined {
+  return strategy?.search;
+}
+
+/** Explicit plus strategy-expanded tasks (a search's at most): what maxTasks bounds. */
 export function plannedTaskCount(spec: { tasks?: readonly unknown[] | undefined; strategy?: Strategy | undefined }): number {
   const strategy = federatedStrategy(spec.strategy);
-  return (spec.tasks?.length ?? 0) + (strategy ? strategyTaskCount(strategy) : 0);
+  const search = searchStrategy(spec.strategy);
+  return (spec.tasks?.length ?? 0) + (strategy ? strategyTaskCount(strategy) : 0) + (search ? searchTaskBound(search) : 0);
 }
 
 const wholeRoundMessage = 'roundAdmission Whole needs queueName, a fedAvg or personalized strategy (cyclic trainers run one after another) and no parallelism (a round admitted whole starts all its trainers)';
@@ -270,6 +283,7 @@ export const computePlanSpecSchema = z
   .refine((spec) => (spec.tasks?.length ?? 0) > 0 || spec.strategy !== undefined, {
     message: 'a ComputePlan needs tasks or a strategy',
   })
+  .refine((spec) => !spec.strategy?.search || (spec.tasks?.length ?? 0) === 0, { message: "a search plan's tasks are its trials: spec.tasks must be empty" })
   .refine((spec) => spec.roundAdmission !== RoundAdmission.Whole || wholeRoundsAdmissible(spec), { message: wholeRoundMessage })
   .refine((spec) => plannedTaskCount(spec) <= maxTasks, {
     message: `a ComputePlan holds at most ${maxTasks} tasks, written out and expanded from its strategy together`,
@@ -343,6 +357,12 @@ export const computePlanStatusSchema = z.object({
     .max(maxFailedTasks)
     .optional()
     .describe('tasks that failed before any Job ran them (Unauthorized, InvalidSpec, NameTaken), in plan order, with why: what `tessera plan tree` shows for tasks without a Job'),
+  trials: z
+    .array(trialStatusSchema)
+    .max(maxSearchTrials)
+    .optional()
+    .describe("a search's trials, in the order started: the plan creates their tasks from here"),
+  search: searchStatusSchema.optional().describe("a search's start and best trial"),
 });
 
 /** The status of a ComputePlan. */
@@ -397,10 +417,16 @@ export const computePlanCelRules: readonly CelRule[] = [
   strategyBoundRule('cyclic'),
   strategyBoundRule('personalized'),
   {
-    path: 'spec.strategy',
-    rule: '(has(self.fedAvg) ? 1 : 0) + (has(self.cyclic) ? 1 : 0) + (has(self.personalized) ? 1 : 0) == 1',
-    message: 'set exactly one strategy: fedAvg, cyclic or personalized',
+    path: 'spec',
+    rule: `!has(self.strategy) || !has(self.strategy.search) || (has(self.tasks) ? self.tasks.size() : 0) + ${searchTaskBoundCel('self.strategy.search')} <= ${maxTasks}`,
+    message: `a ComputePlan holds at most ${maxTasks} tasks, written out and expanded from its strategy together`,
   },
+  {
+    path: 'spec.strategy',
+    rule: '(has(self.fedAvg) ? 1 : 0) + (has(self.cyclic) ? 1 : 0) + (has(self.personalized) ? 1 : 0) + (has(self.search) ? 1 : 0) == 1',
+    message: 'set exactly one strategy: fedAvg, cyclic, personalized or search',
+  },
+  ...searchCelRules,
   {
     path: 'spec.tasks[].inputs[]',
     rule: 'has(self.datasetRef) != has(self.taskOutput)',

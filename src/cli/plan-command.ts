@@ -4,7 +4,7 @@ import type { TesseraJob } from '../api/job.ts';
 import type { KubeConnection } from './kube-connection.ts';
 import { outputOption, type OutputFormat } from './output-option.ts';
 
-// `tessera plan tree|leaderboard`: read-only views of a ComputePlan, a table for people or the objects
+// `tessera plan tree|leaderboard|trials`: read-only views of a ComputePlan, a table for people or the objects
 // behind it (`-o json|yaml`) for scripts.
 
 interface ReadFlags {
@@ -43,6 +43,23 @@ async function printLeaderboard(name: string, flags: ReadFlags): Promise<void> {
   console.log(formatOutput(flags.output, data, () => leaderboard(plan)));
 }
 
+async function printTrials(name: string, flags: ReadFlags): Promise<void> {
+  const { trialsTable, rankedTrials } = await import('./plan-view.ts');
+  const { formatOutput } = await import('./output.ts');
+  const { plan } = await readPlan(name, flags.namespace);
+  const search = plan.spec.strategy?.search;
+  const data = {
+    plan: plan.metadata.name,
+    namespace: plan.metadata.namespace,
+    phase: plan.status?.phase,
+    objective: search?.objective,
+    bestTrial: plan.status?.search?.bestTrial,
+    ended: plan.status?.conditions?.find((c) => c.type === 'SearchEnded'),
+    trials: rankedTrials(plan),
+  };
+  console.log(formatOutput(flags.output, data, () => trialsTable(plan, new Date())));
+}
+
 /** Registers `tessera plan`. */
 export function registerPlan(program: Command): void {
   const plan = program.command('plan').description('views of a ComputePlan');
@@ -60,4 +77,11 @@ export function registerPlan(program: Command): void {
     .option('-n, --namespace <ns>', "the plan's namespace")
     .addOption(outputOption())
     .action(printLeaderboard);
+  plan
+    .command('trials')
+    .description("a search plan's trials, best first: state, parameters, objective, duration (-o json|yaml: the trials as the plan records them)")
+    .argument('<name>', 'the ComputePlan')
+    .option('-n, --namespace <ns>', "the plan's namespace")
+    .addOption(outputOption())
+    .action(printTrials);
 }

@@ -277,7 +277,7 @@ export class ObservationBuilder {
   obj(): PlanObservation {
     const algos = new Map(this.algoList.map((a) => [a.metadata.name, a]));
     const datasets = new Map(this.datasetList.map((d) => [`${d.metadata.namespace}/${d.metadata.name}`, d]));
-    const planned = validPlanTasks(this.plan.spec);
+    const planned = validPlanTasks(this.plan.spec, this.plan.status?.trials);
     const tasks = new Map(planned.ok ? planned.tasks.map((t) => [t.name, t]) : []);
     const succeeded = new Map(this.jobList.filter((j) => j.status?.phase === 'Succeeded').map((j) => [j.metadata.labels?.[planLabels.task] ?? '', j]));
     const jobs = this.jobList.map((job, i) => {

@@ -8,6 +8,7 @@ import { categoryLabel, isTrainingRun } from '../shared/data-permissions.ts';
 import { strategyRole } from './expand.ts';
 import { roundGroup, roundGroupMetadata } from './round-admission.ts';
 import { managedByValue, planFinalizer, planLabels, taskComponent, taskJobName } from './names.ts';
+import { paramsEnv } from './params-env.ts';
 import type { BoundInput } from './readiness.ts';
 import { taskNamespace } from './readiness.ts';
 
@@ -103,6 +104,7 @@ function jobSpec(source: TaskJobSource): TesseraJobSpec {
     image: run.image,
     command: run.command,
     args: run.args,
+    env: paramsEnv(task.params),
     code: run.code,
     resources: run.resources,
     retries: task.retries,

@@ -1,4 +1,5 @@
 import { federatedStrategy, type ComputePlanSpec, type Cyclic, type FederatedStrategy, type Strategy, type Task } from '../../api/computeplan.ts';
+import { searchRole } from './search/trial-tasks.ts';
 
 // A plan's tasks: what the user wrote, then what its strategy expands into. The expansion is
 // deterministic (names, order, inputs), so every reconcile sees the same DAG and the same Job names.
@@ -139,6 +140,10 @@ function writesRole(strategy: Readonly<Strategy>, category: 'train' | 'aggregate
  * with expanded ones (duplicateTaskNames), so a name in the expansion's range is one.
  */
 export function strategyRole(spec: Pick<ComputePlanSpec, 'strategy'>, task: string): 'train' | 'aggregate' | 'metric' | undefined {
+  return spec.strategy?.search ? searchRole(spec.strategy.search, task) : federatedRole(spec, task);
+}
+
+function federatedRole(spec: Pick<ComputePlanSpec, 'strategy'>, task: string): 'train' | 'aggregate' | 'metric' | undefined {
   const strategy = federatedStrategy(spec.strategy);
   if (!strategy || !spec.strategy) return undefined;
   const role = roleNames.find(({ pattern }) => pattern.test(task));

@@ -16,11 +16,12 @@ export function blockedByParents(parentStates: Iterable<TaskState>): boolean {
 
 /**
  * Whether the plan stops: spec.cancel always, FailFast (the default) as soon as any task failed,
- * ContinueIndependent never (failures only block their descendants).
+ * ContinueIndependent never (failures only block their descendants). A search's trials are
+ * independent and a failed one is part of searching: unless told FailFast, a search goes on.
  */
-export function stopCause(spec: Pick<ComputePlanSpec, 'cancel' | 'failurePolicy'>, anyFailed: boolean): StopCause | undefined {
+export function stopCause(spec: Pick<ComputePlanSpec, 'cancel' | 'failurePolicy' | 'strategy'>, anyFailed: boolean): StopCause | undefined {
   if (spec.cancel) return 'canceled';
-  const policy = spec.failurePolicy ?? FailurePolicy.FailFast;
+  const policy = spec.failurePolicy ?? (spec.strategy?.search ? FailurePolicy.ContinueIndependent : FailurePolicy.FailFast);
   return policy === FailurePolicy.FailFast && anyFailed ? 'failedFast' : undefined;
 }
 

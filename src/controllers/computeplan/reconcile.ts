@@ -47,7 +47,7 @@ function isForeign(job: Readonly<TesseraJob>, plan: Readonly<ComputePlan>): bool
 
 /** The plan's Jobs in other namespaces, by name: others labelled as its own are not its to delete. */
 function foreignJobs(plan: Readonly<ComputePlan>, deps: PlanReconcilerDeps): Array<Readonly<TesseraJob>> {
-  const taskNamed = taskLookup(plan.spec);
+  const taskNamed = taskLookup(plan.spec, plan.status?.trials);
   return deps.jobsOfPlan(plan.metadata.uid ?? '').filter((job) => isForeign(job, plan) && namedByPlan(plan, taskNamed, job));
 }
 
@@ -184,14 +184,19 @@ export async function reconcilePlan(key: string, log: Logger, deps: PlanReconcil
     now: new Date(deps.clock.now()),
   });
   // Only Jobs the plan named can keep a loan alive: another carrying its labels cannot.
-  const taskNamed = taskLookup(plan.spec);
+  const taskNamed = taskLookup(plan.spec, plan.status?.trials);
   const named = ownJobs(jobs, plan.metadata.uid ?? '').filter((job) => namedByPlan(plan, taskNamed, job));
   const loans = loanDecision({ plan, jobs: named, creating: decision.create, finished: isFinished(plan, decision), dataset: (ns, name) => deps.datasets.get(ns, name), namespaceUid: deps.namespaceUid });
   await withdrawUnbacked(plan, loans, deps, log);
   const refused = await apply(plan, decision, deps, log);
   await writeStatusIfChanged(plan, { ...decision, status: withRefusals(decision.status, refused) }, deps, log);
   reportRefusals(plan, refused, deps, log);
-  if (!isFinished(plan, decision)) return { requeueAfterMs: resyncMs };
+  if (!isFinished(plan, decision)) return { requeueAfterMs: wakeDelay(decision, deps.clock.now()) };
+}
+
+/** The resync, or sooner when the decision must be looked at again then (a search's time budget). */
+function wakeDelay(decision: PlanDecision, now: number): number {
+  return decision.wakeAt === undefined ? resyncMs : Math.max(1, Math.min(resyncMs, decision.wakeAt - now + 1));
 }
 
 function reportRefusals(plan: Readonly<ComputePlan>, refused: readonly RefusedTask[], deps: PlanReconcilerDeps, log: Logger): void {

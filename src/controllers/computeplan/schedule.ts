@@ -15,6 +15,7 @@ import { planStatus, type PlanSituation } from './status.ts';
 import { summarizeTasks } from './summary.ts';
 import { isActive, isDeleting, jobsByTask, jobState } from './task-jobs.ts';
 import { planGraph, taskLookup } from './plan-graph.ts';
+import { searchStep, type SearchStep } from './search/search-step.ts';
 
 // The ComputePlan controller's one decision: from a plan and what was observed around it, which Jobs
 // to create, cancel, delete and release, and the plan's status. Pure and O(tasks + edges), so the
@@ -54,6 +55,8 @@ export interface PlanDecision {
   /** Jobs labelled as the plan's that it ignores, and why (status.ignoredJobs lists them). */
   ignored: IgnoredJob[];
   status: ComputePlanStatus;
+  /** When the plan must be looked at again whatever happens (a search's maxSeconds), in ms since the epoch. */
+  wakeAt?: number;
 }
 
 function refOf(job: Readonly<TesseraJob>): JobRef {
@@ -87,7 +90,7 @@ function readinessContext(observed: PlanObservation, jobs: ReadonlyMap<string, R
     algo: observed.algo,
     dataset: observed.dataset,
     namespaceUid: observed.namespaceUid,
-    task: taskLookup(observed.plan.spec),
+    task: taskLookup(observed.plan.spec, observed.plan.status?.trials),
     job: (task) => jobs.get(task),
     role: (task) => strategyRole(observed.plan.spec, task),
     localOutput: localOutputLookup(observed.plan.spec),
@@ -166,6 +169,36 @@ function identitySituation(plan: Readonly<ComputePlan>, identified: PlanJobs, re
   };
 }
 
+/** A search plan's step over its tasks' views (search-step.ts); undefined for other plans. */
+function searchPart(observed: PlanObservation, tasks: readonly Task[], views: readonly TaskView[], mayStart: boolean): SearchStep | undefined {
+  const search = observed.plan.spec.strategy?.search;
+  if (!search) return undefined;
+  return searchStep({ plan: observed.plan, search, tasks, views, now: observed.now, algo: observed.algo, mayStart, canceled: observed.plan.spec.cancel === true });
+}
+
+/**
+ * The decision with the search's part: its cancels, its status fields and its wake-up, and its
+ * releases in place of the plan's (a trial's model is read by its test, yet the best trials keep it).
+ */
+function withSearch(decision: PlanDecision, step: SearchStep | undefined): PlanDecision {
+  if (!step) return decision;
+  const { performances: _performances, best: _best, ...status } = decision.status;
+  const cancel = [...decision.cancel, ...step.cancel.map(refOf).filter((ref) => !decision.cancel.some((c) => c.namespace === ref.namespace && c.name === ref.name))];
+  const searched: PlanDecision = { ...decision, cancel, release: step.release.map(refOf), status: { ...status, ...step.status } };
+  if (step.wakeAt !== undefined) searched.wakeAt = step.wakeAt;
+  return searched;
+}
+
+/** The status's inputs beside identity: the summary, and what stops, retries or searches. */
+function situationOf(plan: Readonly<ComputePlan>, parts: { summary: PlanSituation['summary']; stop: StopCause | undefined; retry: RetryStep; search: SearchStep | undefined }): PlanSituation {
+  const { stop, retry, search } = parts;
+  const situation: PlanSituation = { summary: parts.summary, suspended: plan.spec.suspend === true, appliedRetry: retry.appliedRetry };
+  if (stop) situation.stop = stop;
+  if (retry.pending) situation.retrying = retry.remaining;
+  if (search) situation.search = search.situation;
+  return situation;
+}
+
 /**
  * What to do about a plan, given what was observed. A plan whose tasks clash or exceed the limit, or
  * read each other's outputs in a circle, creates nothing and stalls (InvalidSpec, CycleDetected).
@@ -177,7 +210,7 @@ function identitySituation(plan: Readonly<ComputePlan>, identified: PlanJobs, re
  */
 export function decide(observed: PlanObservation): PlanDecision {
   const { plan } = observed;
-  const graph = planGraph(plan.spec);
+  const graph = planGraph(plan.spec, plan.status?.trials);
   if (!graph.ok) return halted(observed, [], { reason: graph.reason, message: graph.message });
   const { tasks, dag, order: ordered } = graph;
   if (!ordered.acyclic) return halted(observed, tasks, { reason: ComputePlanReason.CycleDetected, message: `tasks read each other's outputs in a cycle: ${cycleText(ordered.cycle)}` });
@@ -188,23 +221,21 @@ export function decide(observed: PlanObservation): PlanDecision {
   const retry = retryStep(plan, jobs);
   const refusals = refusalsOf(plan, identified, retry);
   const classified = classifyTasks({ tasks, dag, order: ordered.order, jobs: standing, refusals, readiness: readinessContext(observed, standing) });
-  const { stop, views } = withStop(plan.spec, classified);
+  const stopped = withStop(plan.spec, classified);
+  const { stop } = stopped;
+  const allowed = mayCreate(plan, stop, retry);
+  const search = searchPart(observed, tasks, stopped.views, allowed);
+  const views = search ? search.views : stopped.views;
 
-  const created = mayCreate(plan, stop, retry) ? creations({ plan, tasks, views, ranks: ordered.ranks, jobs }, retry.token) : [];
-  const situation: PlanSituation = {
-    summary: summarizeTasks(tasks, withCreated(views, created)),
-    suspended: plan.spec.suspend === true,
-    appliedRetry: retry.appliedRetry,
-    ...identitySituation(plan, identified, retry),
-  };
-  if (stop) situation.stop = stop;
-  if (retry.pending) situation.retrying = retry.remaining;
-  return {
+  const created = allowed ? creations({ plan, tasks, views, ranks: ordered.ranks, jobs }, retry.token) : [];
+  const situation = situationOf(plan, { summary: summarizeTasks(tasks, withCreated(views, created)), stop, retry, search });
+  Object.assign(situation, identitySituation(plan, identified, retry));
+  return withSearch({
     create: created.map((c) => c.desired),
     cancel: cancellations(jobs, stop, retry),
     delete: retry.deletions.map(refOf),
     release: plan.spec.cleanIntermediateOutputs ? outputsToRelease(dag, views).map(refOf) : [],
     ignored: identified.ignored,
     status: planStatus(plan, situation, observed.now),
-  };
+  }, search);
 }

@@ -7,6 +7,7 @@ import type { CommonParts } from '../shared/controller-parts.ts';
 import { jobsOfPlanIndex, planUidOf } from '../shared/plan-jobs-index.ts';
 import { planLabels } from './names.ts';
 import { graphTasks } from './plan-graph.ts';
+import { searchDependencies } from './search/trial-tasks.ts';
 import { reconcilePlan } from './reconcile.ts';
 import { apiPlanWrites } from './writes.ts';
 
@@ -27,13 +28,13 @@ export function planDependencies(plan: Readonly<ComputePlan>): string[] {
   const namespace = plan.metadata.namespace ?? '';
   let tasks: ReturnType<typeof graphTasks>;
   try {
-    tasks = graphTasks(plan.spec);
+    tasks = graphTasks(plan.spec, plan.status?.trials);
   } catch {
     // A spec the schema would refuse has no dependencies worth watching; its reconcile says why.
     return [];
   }
   const datasets = tasks.flatMap((task) => task.inputs.flatMap((i) => (i.datasetRef ? [`${task.namespace ?? namespace}/${i.datasetRef.name}`] : [])));
-  return [...new Set([...tasks.map((task) => `${namespace}/${task.algoRef.name}`), ...datasets])];
+  return [...new Set([...tasks.map((task) => `${namespace}/${task.algoRef.name}`), ...datasets, ...searchDependencies(plan.spec.strategy?.search, namespace)])];
 }
 
 /** The plan a task's Job reports to, wherever the plan is. */

@@ -10,6 +10,7 @@ import type { StopCause } from './failure-policy.ts';
 import { bestOf } from './leaderboard.ts';
 import { boundedList } from './messages.ts';
 import type { TaskSummary } from './summary.ts';
+import { searchEndedCondition, searchVerdict, type SearchSituation } from './search/verdict.ts';
 
 // A plan's phase and conditions from its task summary. The phase is for people and printer columns;
 // the conditions (kstatus: Ready, Succeeded, Failed, Reconciling, Stalled) are what tools wait on.
@@ -40,6 +41,8 @@ export interface PlanSituation {
   ignoredJobs?: string[];
   /** status.refusedTasks: tasks whose Job the API server refused. */
   refusedTasks?: Array<{ task: string; message: string }>;
+  /** A search plan's trials and budget (search/verdict.ts). */
+  search?: SearchSituation;
 }
 
 const verdict = (phase: Phase, reason: string, message: string): PlanVerdict => ({ phase, reason, message });
@@ -98,6 +101,8 @@ export function planVerdict(situation: PlanSituation): PlanVerdict {
   if (retrying !== undefined) {
     return verdict(ComputePlanPhase.Running, ComputePlanReason.Retrying, `retrying failed and canceled tasks: waiting for ${plural(retrying, 'old Job')} to be deleted`);
   }
+  // A search is done when its budget is, not when the trials so far are; stopped, it ends as any plan.
+  if (situation.search && !situation.stop) return searchVerdict(situation.search, summary.counts.queued + summary.counts.running, situation.suspended);
   return finishedVerdict(summary) ?? activeVerdict(situation) ?? idleVerdict(situation);
 }
 
@@ -139,6 +144,7 @@ function conditionUpdates(situation: PlanSituation, plan: PlanVerdict): Conditio
     { type: ComputePlanConditionType.Failed, status: is(ComputePlanPhase.Failed), reason, message },
     { type: ComputePlanConditionType.Reconciling, status: reconcilingStatus(situation, plan, stalled), reason, message },
     stalled,
+    ...(situation.search ? [searchEndedCondition(situation.search)] : []),
   ];
 }
 

@@ -32,3 +32,21 @@ describe('validPlanTasks', () => {
     if (!planned.ok) expect(planned).toMatchObject({ reason: 'InvalidSpec', message: expect.stringMatching(wantMessage) as unknown });
   });
 });
+
+describe('validPlanTasks of a search', () => {
+  const search = { algo: { name: 'train' }, datasetRef: { name: 'data' }, objective: { metric: 'accuracy', goal: 'maximize' as const }, algorithm: { random: {} }, budget: { maxTrials: 2 } };
+
+  it('has no tasks before its first trials are recorded, and theirs after', () => {
+    const spec = { strategy: { search: { ...search, space: { lr: { uniform: { min: 0, max: 1 } } } } } };
+    expect(validPlanTasks(spec)).toEqual({ ok: true, tasks: [] });
+    const planned = validPlanTasks(spec, [{ id: 't0', params: { lr: 0.5 } }]);
+    expect(planned.ok && planned.tasks.map((t) => t.name)).toEqual(['t0-train']);
+  });
+
+  it('refuses what CEL cannot check of a search: a log range through zero, a choice of an object', () => {
+    const log = validPlanTasks({ strategy: { search: { ...search, space: { lr: { logUniform: { min: 0, max: 1 } } } } } });
+    expect(log).toMatchObject({ ok: false, reason: 'InvalidSpec', message: expect.stringMatching(/spec\.strategy\.search: space\.lr: logUniform needs 0 < min < max/) as unknown });
+    const choice = validPlanTasks({ strategy: { search: { ...search, space: { opt: { choice: [{ a: 1 } as unknown as string] } } } } });
+    expect(choice.ok).toBe(false);
+  });
+});

@@ -51,7 +51,7 @@ function emptyDetail(plan: Readonly<ComputePlan>, problem?: string): PlanDetail 
 
 /** The plan's tasks as DAG nodes (in plan order) and edges, with its leaderboard and conditions. */
 export function planDetail(plan: Readonly<ComputePlan>, jobs: ReadonlyArray<Readonly<TesseraJob>>): PlanDetail {
-  const graph = planGraph(plan.spec);
+  const graph = planGraph(plan.spec, plan.status?.trials);
   if (!graph.ok) return emptyDetail(plan, `the plan's tasks cannot be scheduled: ${graph.message}`);
   const { tasks, dag, order } = graph;
   if (!order.acyclic) return emptyDetail(plan, `the plan's tasks form a cycle: ${order.cycle.join(' -> ')}`);
