@@ -46,7 +46,7 @@ describe('a leader paused past its lease', () => {
     const old = await startOperator('fenced-old', leaseArgs);
     running.push(old);
     await waitFor('fenced-old to lead', () => leaseHolder() === 'fenced-old');
-    const next = await startOperator('fenced-new', leaseArgs);
+    const next = await startOperator('fenced-new', leaseArgs, { waitLead: false });
     running.push(next);
     kubectlApply(ns.name, jobs(20));
 

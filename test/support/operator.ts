@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,9 +68,10 @@ function extraNodeArgs(): string[] {
 
 /**
  * Starts the operator exactly as `tessera operator` runs, against the local cluster, logging to
- * logs/operators/<name>.log in the run directory; resolves once it reports ready.
+ * logs/operators/<name>.log in the run directory; resolves once it reports ready and, with leader
+ * election, leads (`waitLead: false` for a replica meant to stand by).
  */
-export async function startOperator(name: string, extraArgs: string[] = [], opts: { waitReady?: boolean } = {}): Promise<RunningOperator> {
+export async function startOperator(name: string, extraArgs: string[] = [], opts: { waitReady?: boolean; waitLead?: boolean } = {}): Promise<RunningOperator> {
   mkdirSync(logDir, { recursive: true });
   const port = await freePort();
   const transferPort = await freePort();
@@ -82,6 +83,7 @@ export async function startOperator(name: string, extraArgs: string[] = [], opts
   const storeArgs = ['--s3-endpoint', env.s3Endpoint, '--s3-access-key', env.s3AccessKey, '--transfer-address', `127.0.0.1:${transferPort}`, '--result-signing-keys-file', signingKeysFile()];
   const apiArgs = apiPort ? workstationApiArgs(apiPort) : [];
   const logFile = join(logDir, `${name}.log`);
+  const leads = opts.waitLead === false ? undefined : leadershipProbe(logFile, extraArgs);
   const log = createWriteStream(logFile, { flags: 'a' });
   // Node's flags as the chart sets them (NODE_OPTIONS), then TESSERA_OPERATOR_NODE_ARGS, e.g. --cpu-prof
   // when profiling a benchmark.
@@ -113,16 +115,31 @@ export async function startOperator(name: string, extraArgs: string[] = [], opts
       if (apiPort !== undefined) stopServingWorkstationApiFrom(apiPort);
     },
   };
-  if (opts.waitReady ?? true) await untilServing(running, name);
+  if (opts.waitReady ?? true) await untilServing(running, name, leads);
   return running;
 }
 
-/** Waits for the operator's readiness, then makes its workstation API the cluster's. */
-async function untilServing(running: RunningOperator, name: string): Promise<void> {
+/**
+ * Whether the operator about to log to `logFile` leads yet; undefined without leader election. The
+ * log is appended to, so only what this process writes counts.
+ */
+function leadershipProbe(logFile: string, args: readonly string[]): (() => boolean) | undefined {
+  if (args.includes('--no-leader-elect')) return undefined;
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+  return () => readFileSync(logFile).subarray(logStart).includes('became the leader');
+}
+
+/**
+ * Waits for the operator's readiness and, with leader election, its lead (a replica killed by an
+ * earlier test may hold the Lease until it lapses: controllers and garbage collection run only on
+ * the leader), then makes its workstation API the cluster's.
+ */
+async function untilServing(running: RunningOperator, name: string, leads: (() => boolean) | undefined): Promise<void> {
   await waitFor(`operator ${name} ready (log ${running.logFile})`, async () => {
     if (running.exited()) throw new Error(`operator ${name} exited with ${running.process.exitCode}; see ${running.logFile}`);
     const response = await fetch(`${running.metricsUrl}/readyz`);
     return response.ok;
   });
+  if (leads) await waitFor(`operator ${name} to lead (log ${running.logFile})`, () => leads(), 60_000);
   if (running.apiPort !== undefined) await serveWorkstationApiFrom(running.apiPort);
 }
