@@ -15,29 +15,30 @@ const resolved = (fields: Partial<ResolvedPredictor['server']> = {}, digest = mo
 describe('desiredDeployment', () => {
   it('pulls the model with the mover, then serves it on the port with a TCP readiness probe', () => {
     const deployment = desiredDeployment(makePredictor().spec({ port: 9000 }).obj(), resolved(), defaultJobRuntimeConfig, keys);
-    const pod = deployment.spec?.template.spec;
+    const pod = deployment.spec!.template.spec!;
     expect(deployment.metadata).toMatchObject({ name: 'serve-predictor', namespace: 'team-a', ownerReferences: [{ kind: 'Predictor', name: 'serve', uid: 'uid-serve', controller: true, blockOwnerDeletion: true }] });
-    expect(pod?.initContainers?.map((c) => [c.name, c.image, c.args])).toEqual([['pull', defaultJobRuntimeConfig.moverImage, ['transfer', 'pull']]]);
-    const main = pod?.containers[0];
+    expect(pod.initContainers!.map((c) => [c.name, c.image, c.args])).toEqual([['pull', defaultJobRuntimeConfig.moverImage, ['transfer', 'pull']]]);
+    const main = pod.containers[0]!;
     expect(main).toMatchObject({ name: 'main', image: 'local/serve:1', command: ['node', 'serve.js'], ports: [{ containerPort: 9000 }], readinessProbe: { tcpSocket: { port: 9000 } } });
-    expect(main?.volumeMounts).toEqual([{ name: 'tessera', mountPath: '/tessera/inputs', subPath: 'inputs', readOnly: true }]);
-    expect(main?.env).toContainEqual({ name: 'TESSERA_MODEL_DIR', value: '/tessera/inputs/model' });
+    expect(main.volumeMounts).toEqual([{ name: 'tessera', mountPath: '/tessera/inputs', subPath: 'inputs', readOnly: true }]);
+    expect(main.env).toContainEqual({ name: 'TESSERA_MODEL_DIR', value: '/tessera/inputs/model' });
     // Only the mover holds the token.
-    expect(pod?.containers.some((c) => c.volumeMounts?.some((m) => m.name === 'tessera-token'))).toBe(false);
-    expect(pod?.automountServiceAccountToken).toBe(false);
-    expect(main?.securityContext).toMatchObject({ allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(pod.containers.flatMap((c) => c.volumeMounts ?? []).map((m) => m.name)).not.toContain('tessera-token');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(main.securityContext).toMatchObject({ allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
   });
 
   it('rolls out with maxUnavailable 0, and a new model is a new template and a new hash', () => {
     const predictor = makePredictor().spec({ replicas: 3 }).obj();
     const first = desiredDeployment(predictor, resolved(), defaultJobRuntimeConfig, keys);
     const second = desiredDeployment(predictor, resolved({}, modelDigest('model-b')), defaultJobRuntimeConfig, keys);
-    expect(first.spec?.replicas).toBe(3);
-    expect(first.spec?.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
-    expect(first.spec?.template.metadata?.annotations?.[modelDigestAnnotation]).toBe(modelDigest());
-    expect(second.spec?.template.metadata?.annotations?.[modelDigestAnnotation]).toBe(modelDigest('model-b'));
-    expect(first.metadata?.annotations?.[deploymentHashAnnotation]).not.toBe(second.metadata?.annotations?.[deploymentHashAnnotation]);
-    expect(desiredDeployment(predictor, resolved(), defaultJobRuntimeConfig, keys).metadata?.annotations).toEqual(first.metadata?.annotations);
+    const [spec1, spec2] = [first.spec!, second.spec!];
+    expect(spec1.replicas).toBe(3);
+    expect(spec1.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    expect(spec1.template.metadata!.annotations![modelDigestAnnotation]).toBe(modelDigest());
+    expect(spec2.template.metadata!.annotations![modelDigestAnnotation]).toBe(modelDigest('model-b'));
+    expect(first.metadata!.annotations![deploymentHashAnnotation]).not.toBe(second.metadata!.annotations![deploymentHashAnnotation]);
+    expect(desiredDeployment(predictor, resolved(), defaultJobRuntimeConfig, keys).metadata!.annotations).toEqual(first.metadata!.annotations);
   });
 
   it('selects its pods by the Predictor name and uid, which the Service selects too', () => {

@@ -10,12 +10,12 @@ const condition = (status: PredictorStatus, type: string): unknown => status.con
 
 describe('predictorStatus', () => {
   it.each([
-    ['no Deployment yet', undefined, true, 'Pending', 'False', 'Waiting'],
-    ['pods not ready', { replicas: 2, updatedReplicas: 2, readyReplicas: 1 }, true, 'Rolling', 'False', 'Rolling'],
-    ['every pod updated and ready', { replicas: 2, updatedReplicas: 2, readyReplicas: 2 }, true, 'Ready', 'True', 'Serving'],
-    ['an old pod still running beside the new ones', { replicas: 3, updatedReplicas: 2, readyReplicas: 3 }, true, 'Rolling', 'False', 'Rolling'],
-    ['ready pods of a template the operator is replacing', { replicas: 2, updatedReplicas: 2, readyReplicas: 2 }, false, 'Rolling', 'False', 'Rolling'],
-  ])('%s → %s', (_name, deploymentStatus, upToDate, phase, readyStatus, reason) => {
+    { name: 'no Deployment yet', deploymentStatus: undefined, upToDate: true, phase: 'Pending', readyStatus: 'False', reason: 'Waiting' },
+    { name: 'pods not ready', deploymentStatus: { replicas: 2, updatedReplicas: 2, readyReplicas: 1 }, upToDate: true, phase: 'Rolling', readyStatus: 'False', reason: 'Rolling' },
+    { name: 'every pod updated and ready', deploymentStatus: { replicas: 2, updatedReplicas: 2, readyReplicas: 2 }, upToDate: true, phase: 'Ready', readyStatus: 'True', reason: 'Serving' },
+    { name: 'an old pod still running beside the new ones', deploymentStatus: { replicas: 3, updatedReplicas: 2, readyReplicas: 3 }, upToDate: true, phase: 'Rolling', readyStatus: 'False', reason: 'Rolling' },
+    { name: 'ready pods of a template the operator is replacing', deploymentStatus: { replicas: 2, updatedReplicas: 2, readyReplicas: 2 }, upToDate: false, phase: 'Rolling', readyStatus: 'False', reason: 'Rolling' },
+  ])('$name → $phase', ({ deploymentStatus, upToDate, phase, readyStatus, reason }) => {
     const predictor = makePredictor().spec({ replicas: 2 }).obj();
     const deployment = deploymentStatus && observedDeployment(predictor, 'h', deploymentStatus);
     const status = predictorStatus(predictor, { outcome: ready, deployment, upToDate }, now);
