@@ -59,7 +59,7 @@ export const modelSourceSchema = z
     job: z
       .object({
         name: dnsSubdomainSchema,
-        namespace: dnsLabelSchema.optional().describe("the Job's namespace; the Predictor's when unset (another one's output must be held by the Predictor's namespace)"),
+        namespace: dnsLabelSchema.optional().describe("the Job's namespace; must be the Predictor's (another namespace's Job output is NotAuthorized)"),
         output: ioNameSchema.optional().meta({ default: defaultModelOutput }).describe('the output to serve'),
       })
       .optional()

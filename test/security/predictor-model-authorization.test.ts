@@ -55,10 +55,16 @@ async function expectRefused(name: string): Promise<Predictor> {
 }
 
 describe("a tenant's Predictor naming another organization's model", () => {
-  it("is refused NotAuthorized for another namespace's Job output: no Deployment, no pod", async () => {
+  it("is refused NotAuthorized for another namespace's Job output, whether or not it exists: no Deployment, no pod", async () => {
     applyAs(tenantB, predictor('steal-job', { job: { name: 'train', namespace: orgA.name } }));
+    applyAs(tenantB, predictor('ghost-job', { job: { name: 'no-such-job', namespace: orgA.name } }));
     const refused = await expectRefused('steal-job');
-    expect(predictorCondition(refused, 'ModelResolved').message).toBe(`model (job ${orgA.name}/train/model): namespace ${orgB.name} does not hold file set ${modelOfA}`);
+    const message = predictorCondition(refused, 'ModelResolved').message ?? '';
+    expect(message).toBe(`Job ${orgA.name}/train is in another namespace: a Predictor serves its own namespace's Job outputs, or a file set its namespace holds by digest`);
+    // Nothing of A's Job leaks into B's status: not its model's digest, not whether it exists.
+    expect(JSON.stringify(refused.status)).not.toContain(modelOfA);
+    const ghost = await expectRefused('ghost-job');
+    expect(predictorCondition(ghost, 'ModelResolved').message).toBe(message.replace('/train ', '/no-such-job '));
   });
 
   it('is refused NotAuthorized for a digest only A holds, in the words used for a digest that exists nowhere', async () => {

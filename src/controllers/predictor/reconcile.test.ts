@@ -113,10 +113,10 @@ describe('reconcilePredictor', () => {
     expect(w.deployments.get('team-a', 'serve-predictor')?.metadata?.generation).toBe(2);
   });
 
-  it("refuses a Job output its namespace does not hold: NotAuthorized, and no child at all", async () => {
-    const w = world([producerJob('train', 'Succeeded', { model: modelDigest() }, 'team-b')]);
+  it("refuses a Job output its namespace does not hold (checked in the store, whatever the Job says): NotAuthorized, and no child at all", async () => {
+    const w = world([producerJob('train', 'Succeeded', { model: modelDigest() })]);
     await hold(w.store, 'team-b', modelDigest());
-    w.predictors.put(makePredictor().spec({ model: { job: { name: 'train', namespace: 'team-b' } } }).obj());
+    w.predictors.put(makePredictor().obj());
     await pass(w);
     await pass(w);
     expect(w.written).toEqual(['status Failed']);

@@ -33,10 +33,19 @@ describe('resolvePredictor', () => {
     expect(resolvePredictor(makePredictor().obj(), lookups({ jobs }))).toMatchObject({ kind, reason });
   });
 
-  it('reads the output the spec names, and another namespace\'s Job (whose holding the reconciler checks)', () => {
-    const predictor = makePredictor().spec({ model: { job: { name: 'train', namespace: 'team-b', output: 'weights' } } }).obj();
-    const answer = resolvePredictor(predictor, lookups({ jobs: [producerJob('train', 'Succeeded', { weights: modelDigest('w') }, 'team-b')] }));
-    expect(answer).toMatchObject({ kind: 'ready', resolved: { model: { digest: modelDigest('w'), source: 'job team-b/train/weights' } } });
+  it('reads the output the spec names', () => {
+    const predictor = makePredictor().spec({ model: { job: { name: 'train', output: 'weights' } } }).obj();
+    const answer = resolvePredictor(predictor, lookups({ jobs: [producerJob('train', 'Succeeded', { weights: modelDigest('w') })] }));
+    expect(answer).toMatchObject({ kind: 'ready', resolved: { model: { digest: modelDigest('w'), source: 'job team-a/train/weights' } } });
+  });
+
+  it("refuses another namespace's Job NotAuthorized without looking at it: whether it exists is no answer", () => {
+    const predictor = makePredictor().spec({ model: { job: { name: 'train', namespace: 'team-b' } } }).obj();
+    const there = resolvePredictor(predictor, lookups({ jobs: [producerJob('train', 'Succeeded', { model: modelDigest() }, 'team-b')] }));
+    const absent = resolvePredictor(predictor, lookups({}));
+    expect(there).toMatchObject({ kind: 'refused', reason: 'NotAuthorized' });
+    expect(absent).toEqual(there);
+    expect(JSON.stringify(there)).not.toContain(modelDigest());
   });
 
   it('serves a digest as given', () => {

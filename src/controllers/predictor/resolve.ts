@@ -67,12 +67,14 @@ function jobOutput(job: Readonly<TesseraJob>, output: string, what: string): Ans
 }
 
 function fromJob(predictor: Readonly<Predictor>, ref: NonNullable<Predictor['spec']['model']['job']>, lookups: PredictorLookups): Answer<ResolvedModel> {
-  const namespace = ref.namespace ?? predictor.metadata.namespace ?? '';
+  const own = predictor.metadata.namespace ?? '';
+  const namespace = ref.namespace ?? own;
   const output = ref.output ?? defaultModelOutput;
   const what = `Job ${namespace}/${ref.name}`;
+  // Another namespace's Jobs are not looked at: whether one exists, and what it wrote, is not this
+  // tenant's to learn (a Tessera Job's jobOutput inputs are same-namespace only, for the same reason).
+  if (namespace !== own) return refused(PredictorReason.NotAuthorized, `${what} is in another namespace: a Predictor serves its own namespace's Job outputs, or a file set its namespace holds by digest`);
   const job = lookups.job(namespace, ref.name);
-  // The same answer whether another namespace's Job exists or not: a status must not tell a tenant
-  // what other namespaces hold. Its output is refused later unless this namespace holds it.
   if (!job) return waiting(PredictorReason.ModelNotFound, `${what} not found`);
   const answer = jobOutput(job, output, what);
   return answer.kind === 'ok' ? { kind: 'ok', value: { digest: answer.value, source: `job ${namespace}/${ref.name}/${output}` } } : answer;
