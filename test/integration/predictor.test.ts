@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectl } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
-import { podRunner, podToken } from '../support/pod-runner.ts';
+import { podRunner, podToken, type PodRunner } from '../support/pod-runner.ts';
 import {
   applyPredictor,
   predictorCondition,
@@ -36,6 +36,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await operator?.stop();
 });
+
+/** The pod's pull, once the operator's cache knows the pod (a new pod is NotFound until then). */
+const pullOnce = (runner: PodRunner): Promise<string> => waitFor('the pod\'s pull', () => runner.pull(), 20_000);
 
 const spec = (job: string): Record<string, unknown> => ({
   model: { job: { name: job } },
@@ -77,7 +80,7 @@ describe('a Predictor serving a Job output', () => {
   it("lets a pod of it pull exactly the model, and not another file set of its namespace", async () => {
     const [pod] = await predictorPods(ns.name, 'serve');
     const runner = await podRunner(pod!, operator.transferUrl);
-    await runner.pull();
+    await pullOnce(runner);
     expect(await readdir(join(runner.root, 'inputs', 'model'))).toEqual(['weights.json']);
     expect(await readFile(join(runner.root, 'inputs', 'model', 'weights.json'), 'utf8')).toBe('{"w": [1, 2, 3]}');
     secondModel = await trainedModel(ns.name, 'train2', operator.transferUrl, { 'weights.json': '{"w": [4, 5, 6]}' });
@@ -102,7 +105,7 @@ describe('a Predictor serving a Job output', () => {
       return live.length === 2 && live.every((p) => p.metadata?.annotations?.['tessera.dev/model-digest'] === secondModel) ? live : undefined;
     });
     const runner = await podRunner(pods[0]!, operator.transferUrl);
-    await runner.pull();
+    await pullOnce(runner);
     expect(await readFile(join(runner.root, 'inputs', 'model', 'weights.json'), 'utf8')).toBe('{"w": [4, 5, 6]}');
     const events = kubectl(['events', '-n', ns.name, '--for', 'predictor/serve']);
     expect(events).toContain('ModelChanged');
