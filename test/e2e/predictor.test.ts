@@ -46,7 +46,8 @@ async function trainedJob(name: string, weight: number): Promise<void> {
     const read = kubectlGet<TesseraJob>(ns.name, 'jobs.tessera.dev', name);
     return ['Succeeded', 'Failed'].includes(read.status?.phase ?? '') ? read : undefined;
   }, 150_000).catch((error: unknown) => {
-    throw new Error(`${(error as Error).message}\noperator log:\n${operatorLogs().slice(-4000)}`, { cause: error });
+    const seen = kubectl(['get', '-n', ns.name, 'jobs.tessera.dev,pods', '-o', 'yaml']).slice(-6000);
+    throw new Error(`${(error as Error).message}\n${seen}\noperator log:\n${operatorLogs().slice(-4000)}`, { cause: error });
   });
   expect(job.status?.phase).toBe('Succeeded');
 }
