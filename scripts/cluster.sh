@@ -171,7 +171,7 @@ start_controller_manager() {
     --leader-elect=false --root-ca-file "$PKI/ca.crt" --service-account-private-key-file "$PKI/sa.key" \
     --use-service-account-credentials=false --kube-api-qps 200 --kube-api-burst 400 \
     --concurrent-job-syncs 20 --concurrent-gc-syncs 40 \
-    --controllers job-controller,garbage-collector-controller,clusterrole-aggregation-controller,namespace-controller,ttl-after-finished-controller,pod-garbage-collector-controller,node-lifecycle-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,deployment-controller,replicaset-controller,endpointslice-controller
+    --controllers job-controller,garbage-collector-controller,clusterrole-aggregation-controller,namespace-controller,ttl-after-finished-controller,pod-garbage-collector-controller,node-lifecycle-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,deployment-controller,replicaset-controller,endpointslice-controller,endpoints-controller
   wait_for kube-controller-manager 60 https_ok "https://127.0.0.1:$KCM_PORT/healthz"
 }
 

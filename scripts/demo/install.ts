@@ -7,6 +7,7 @@ import { clusterEnv } from '../../test/support/cluster-env.ts';
 import { chartDir, helm, helmBinary, helmRun } from '../../test/support/helm.ts';
 import { tesseraImageReference } from '../../test/support/image.ts';
 import { kubectl } from './federated.ts';
+import { allKinds } from '../../src/api/kinds.ts';
 
 // Tessera installed on the local cluster the way users install it: the Helm chart, the operator in
 // the cluster. The local cluster has no DNS and one real node, tainted for pods meant for it, so the
@@ -15,7 +16,8 @@ import { kubectl } from './federated.ts';
 /** The release the demo and the e2e tests install. */
 export const release = { name: 'tessera', namespace: 'tessera-system' } as const;
 
-const crdNames = ['algos', 'computeplans', 'datasets', 'jobs'].map((plural) => `${plural}.tessera.dev`);
+// Every kind's CRD, so a new kind's is adopted too (the chart templates them all).
+const crdNames = allKinds.map((kind) => `${kind.plural}.${kind.group}`);
 const realNodeLabel = 'tessera.dev/real-node';
 const onRealNode = {
   nodeSelector: { [realNodeLabel]: 'true' },

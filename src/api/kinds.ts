@@ -4,6 +4,7 @@ import { apiGroup, apiVersion, type CelRule } from './common.ts';
 import { computePlanCelRules, computePlanSpecSchema, computePlanStatusSchema } from './computeplan.ts';
 import { datasetCelRules, datasetSpecSchema, datasetStatusSchema } from './dataset.ts';
 import { tesseraJobCelRules, tesseraJobSpecSchema, tesseraJobStatusSchema } from './job.ts';
+import { predictorCelRules, predictorSpecSchema, predictorStatusSchema } from './predictor.ts';
 
 // Every Tessera kind with what its CRD needs: names, schemas, printer columns and CEL rules.
 // crd.ts turns one entry into a CustomResourceDefinition; scripts/generate-crds.ts writes them all.
@@ -124,5 +125,27 @@ export const computePlanKind: KindDefinition = {
   celRules: computePlanCelRules,
 };
 
+/** The Predictor kind: a trained model served over HTTP by a Deployment and a Service. */
+export const predictorKind: KindDefinition = {
+  ...common,
+  kind: 'Predictor',
+  plural: 'predictors',
+  singular: 'predictor',
+  listKind: 'PredictorList',
+  // Not `pred` or `predictor` alone: KServe's InferenceService and Seldon take short names near those.
+  shortNames: ['tpred'],
+  description: "A trained model (a Job's or plan task's output, or a file set) served over HTTP by a Deployment and a ClusterIP Service.",
+  specSchema: predictorSpecSchema,
+  statusSchema: predictorStatusSchema,
+  printerColumns: [
+    ready,
+    { name: 'Replicas', type: 'string', jsonPath: '.status.replicasReady', description: 'ready/desired' },
+    { name: 'Model', type: 'string', jsonPath: '.status.modelDigestShort', description: 'the served file set, shortened' },
+    { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint' },
+    age,
+  ],
+  celRules: predictorCelRules,
+};
+
 /** Every kind of the tessera.dev API, in the order their CRDs are written. */
-export const allKinds: readonly KindDefinition[] = [datasetKind, algoKind, jobKind, computePlanKind];
+export const allKinds: readonly KindDefinition[] = [datasetKind, algoKind, jobKind, computePlanKind, predictorKind];

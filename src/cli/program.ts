@@ -32,6 +32,12 @@ export const commandTable: readonly CommandEntry[] = [
   { name: 'job', term: 'job', description: 'Tessera Jobs', load: async () => (await import('./job-command.ts')).registerJob },
   { name: 'plan', term: 'plan', description: 'views of a ComputePlan', load: async () => (await import('./plan-command.ts')).registerPlan },
   {
+    name: 'predict',
+    term: 'predict [options] <predictor>',
+    description: "send data to a Predictor's POST /predict through the API server, as you, and print its answer",
+    load: async () => (await import('./predict-command.ts')).registerPredict,
+  },
+  {
     name: 'logs',
     term: 'logs [options] <job>',
     description: "a run's saved log (its main container's), also after its pod is gone",

@@ -4,6 +4,7 @@ import type { Algo } from '../api/algo.ts';
 import type { ComputePlan } from '../api/computeplan.ts';
 import type { Dataset } from '../api/dataset.ts';
 import type { TesseraJob } from '../api/job.ts';
+import type { Predictor } from '../api/predictor.ts';
 import { connect, type ControllerDefinition } from '../runtime/controller-builder.ts';
 import { FakeCache } from '../../test/support/fake-cache.ts';
 import { algoController } from './algo/setup.ts';
@@ -37,6 +38,9 @@ function world(): World {
     batchJobs: new FakeCache<k8s.V1Job>(),
     pods: new FakeCache<k8s.V1Pod>(),
     namespaces: new FakeCache<k8s.V1Namespace>(),
+    predictors: new FakeCache<Predictor>(),
+    deployments: new FakeCache<k8s.V1Deployment>(),
+    services: new FakeCache<k8s.V1Service>(),
   };
   const parts = {
     caches,

@@ -87,6 +87,27 @@ export function trimBatchJob(batchJob: k8s.V1Job): k8s.V1Job {
 }
 
 /**
+ * A Predictor's Deployment as the operator reads it: metadata (its owner and the hash of the spec
+ * it was written with), the replicas it wants and its status. The pod template is never read back.
+ */
+export function trimDeployment(deployment: k8s.V1Deployment): k8s.V1Deployment {
+  const replicas = deployment.spec?.replicas;
+  return {
+    apiVersion: deployment.apiVersion,
+    kind: deployment.kind,
+    metadata: deployment.metadata,
+    spec: { ...(replicas === undefined ? {} : { replicas }) } as k8s.V1DeploymentSpec,
+    status: deployment.status,
+  };
+}
+
+/** A Predictor's Service as the operator reads it: metadata and the cluster IPs a replace must keep. */
+export function trimService(service: k8s.V1Service): k8s.V1Service {
+  const { clusterIP, clusterIPs } = service.spec ?? {};
+  return { apiVersion: service.apiVersion, kind: service.kind, metadata: service.metadata, spec: { clusterIP, clusterIPs } };
+}
+
+/**
  * A namespace as the operator reads it: its name, its uid (what grants and authorizations are keyed
  * by), when it was created (which legacy grants are its) and whether it is going.
  */

@@ -3,6 +3,7 @@ import { algoController } from '../controllers/algo/setup.ts';
 import { planController } from '../controllers/computeplan/setup.ts';
 import { datasetController } from '../controllers/dataset/setup.ts';
 import { jobController, type JobControllerParts } from '../controllers/job/setup.ts';
+import { predictorController } from '../controllers/predictor/setup.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Controller } from '../runtime/controller.ts';
 import { buildController } from '../runtime/controller-builder.ts';
@@ -23,12 +24,13 @@ export interface Controllers {
   dataset: Controller;
   algo: Controller;
   plan: Controller;
+  predictor: Controller;
 }
 
 /** What building the controllers needs. */
 export interface ControllerWiring {
   informers: Informers;
-  clients: { custom: k8s.CustomObjectsApi; batch: k8s.BatchV1Api };
+  clients: { custom: k8s.CustomObjectsApi; batch: k8s.BatchV1Api; apps: k8s.AppsV1Api; core: k8s.CoreV1Api };
   fileSets: FileSetServices | undefined;
   events: Pick<EventRecorder, 'record'>;
   config: JobControllerParts['config'];
@@ -50,6 +52,7 @@ export function makeControllers(wiring: ControllerWiring): Controllers {
     dataset: buildController(datasetController(parts), runtime),
     algo: buildController(algoController(parts), runtime),
     plan: buildController(planController(parts), runtime),
+    predictor: buildController(predictorController(parts), runtime),
   };
 }
 

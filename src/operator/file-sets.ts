@@ -81,6 +81,7 @@ function lookupsOf(informers: Informers): RunLookups {
     batchJob: (ns, name) => informers.batchJobs.get(ns, name),
     algo: (ns, name) => informers.algos.get(ns, name),
     dataset: (ns, name) => informers.datasets.get(ns, name),
+    predictor: (ns, name) => informers.predictors.get(ns, name),
   };
 }
 

@@ -51,12 +51,12 @@ export type GcReport = GcResult & { liveManifests: number; migratedGrants: numbe
  */
 export async function collectOnce(deps: GcDeps, opts: { graceMs: number; dryRun?: boolean; now?: Date }): Promise<GcReport> {
   const { informers } = deps;
-  if (![informers.datasets, informers.algos, informers.jobs, informers.namespaces].every((i) => i.hasSynced())) throw new Error('the caches are not synced yet');
+  if (![informers.datasets, informers.algos, informers.jobs, informers.predictors, informers.namespaces].every((i) => i.hasSynced())) throw new Error('the caches are not synced yet');
   const store = fencedStore(deps.fileSets.store, deps.fence);
   const policy = { now: opts.now ?? new Date(), graceMs: opts.graceMs };
   const dryRun = opts.dryRun === true;
   // Read from the caches again before every deletion batch: what was recorded mid-sweep counts.
-  const live = (): string[] => liveManifests({ datasets: informers.datasets.list(), algos: informers.algos.list(), jobs: informers.jobs.list() });
+  const live = (): string[] => liveManifests({ datasets: informers.datasets.list(), algos: informers.algos.list(), jobs: informers.jobs.list(), predictors: informers.predictors.list() });
   // Grants an old replica wrote by name during an upgrade move first (grant-migration.ts).
   const migratedGrants = dryRun ? 0 : (await migrateLegacyGrants(store, namespaceByName(informers.namespaces))).moved;
   const result = await collectGarbage({ store, liveManifests: live, ...policy, dryRun });

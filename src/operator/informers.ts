@@ -3,12 +3,13 @@ import type { Algo } from '../api/algo.ts';
 import type { ComputePlan } from '../api/computeplan.ts';
 import type { Dataset } from '../api/dataset.ts';
 import type { TesseraJob } from '../api/job.ts';
+import type { Predictor } from '../api/predictor.ts';
 import { labels, managedByValue } from '../controllers/job/names.ts';
 import { ResilientInformer } from '../runtime/informer.ts';
-import { trimBatchJob, trimNamespace, trimPod, trimTesseraObject } from './cache-trim.ts';
+import { trimBatchJob, trimDeployment, trimNamespace, trimPod, trimService, trimTesseraObject } from './cache-trim.ts';
 import type { Logger } from '../runtime/logger.ts';
 
-// Every cache the operator keeps: the four Tessera kinds, the batch Jobs and pods it created
+// Every cache the operator keeps: the five Tessera kinds, the batch Jobs, pods, Deployments and Services it created
 // (selected by label, so the operator never holds the cluster's other pods in memory, and trimmed to
 // what it reads of them; the Tessera kinds without kubectl's last-applied copy), and the namespaces, trimmed to their names and uids: grants and Dataset
 // authorizations are keyed by a namespace's uid, so one created again under the same name is a
@@ -19,6 +20,7 @@ export interface ListClients {
   custom: k8s.CustomObjectsApi;
   batch: k8s.BatchV1Api;
   core: k8s.CoreV1Api;
+  apps: k8s.AppsV1Api;
 }
 
 /** The operator's caches. */
@@ -30,6 +32,9 @@ export interface Informers {
   batchJobs: ResilientInformer<k8s.V1Job>;
   pods: ResilientInformer<k8s.V1Pod>;
   namespaces: ResilientInformer<k8s.V1Namespace>;
+  predictors: ResilientInformer<Predictor>;
+  deployments: ResilientInformer<k8s.V1Deployment>;
+  services: ResilientInformer<k8s.V1Service>;
 }
 
 const managedSelector = `${labels.managedBy}=${managedByValue}`;
@@ -68,6 +73,26 @@ export function makeInformers(kc: k8s.KubeConfig, clients: ListClients, logger: 
       labelSelector: managedSelector,
       list: () => clients.core.listPodForAllNamespaces({ labelSelector: managedSelector }),
       trim: trimPod,
+      logger,
+    }),
+    predictors: tesseraInformer<Predictor>(kc, clients, 'predictors', logger),
+    // A Predictor's Deployment and Service, by the same label as batch Jobs and pods.
+    deployments: new ResilientInformer<k8s.V1Deployment>({
+      kc,
+      name: 'deployments.apps',
+      path: '/apis/apps/v1/deployments',
+      labelSelector: managedSelector,
+      list: () => clients.apps.listDeploymentForAllNamespaces({ labelSelector: managedSelector }),
+      trim: trimDeployment,
+      logger,
+    }),
+    services: new ResilientInformer<k8s.V1Service>({
+      kc,
+      name: 'services',
+      path: '/api/v1/services',
+      labelSelector: managedSelector,
+      list: () => clients.core.listServiceForAllNamespaces({ labelSelector: managedSelector }),
+      trim: trimService,
       logger,
     }),
     namespaces: new ResilientInformer<k8s.V1Namespace>({

@@ -109,6 +109,7 @@ function apiClients(kc: k8s.KubeConfig, options: OperatorOptions, metrics: Runti
     custom: makeClient(kc, k8s.CustomObjectsApi, clientOptions),
     batch: makeClient(kc, k8s.BatchV1Api, clientOptions),
     core: makeClient(kc, k8s.CoreV1Api, clientOptions),
+    apps: makeClient(kc, k8s.AppsV1Api, clientOptions),
   };
   return { clientOptions, servingClientOptions, clients };
 }

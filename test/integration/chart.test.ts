@@ -83,9 +83,9 @@ describe('the Helm chart', () => {
     }
   });
 
-  it('templates the four CRDs from crds/, kept on uninstall and guarded from Argo CD and Flux unless crds.keep is false', () => {
+  it('templates the five CRDs from crds/, kept on uninstall and guarded from Argo CD and Flux unless crds.keep is false', () => {
     const crds = renderChart('tessera', ns.name).filter((m) => m.kind === 'CustomResourceDefinition');
-    expect(crds.map((c) => c.metadata.name).sort()).toEqual(['algos.tessera.dev', 'computeplans.tessera.dev', 'datasets.tessera.dev', 'jobs.tessera.dev']);
+    expect(crds.map((c) => c.metadata.name).sort()).toEqual(['algos.tessera.dev', 'computeplans.tessera.dev', 'datasets.tessera.dev', 'jobs.tessera.dev', 'predictors.tessera.dev']);
     for (const crd of crds) {
       expect(crd.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep', ...gitopsGuards });
       const generated = parseManifests(execFileSync('cat', [fileURLToPath(new URL(`../../crds/${crd.metadata.name}.yaml`, import.meta.url))], { encoding: 'utf8' }))[0]!;
@@ -93,7 +93,7 @@ describe('the Helm chart', () => {
     }
     expect(renderChart('tessera', ns.name, { crds: { install: false } }).some((m) => m.kind === 'CustomResourceDefinition')).toBe(false);
     const unguarded = renderChart('tessera', ns.name, { crds: { keep: false } }).filter((m) => m.kind === 'CustomResourceDefinition');
-    expect(unguarded.map((crd) => crd.metadata.annotations)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(unguarded.map((crd) => crd.metadata.annotations)).toEqual(crds.map(() => undefined));
   });
 
   it('reaches every operator flag from values, and what it renders parses as operator options', () => {
@@ -232,6 +232,10 @@ describe('RBAC', () => {
     ['create', 'tokenreviews.authentication.k8s.io'],
     ['create', 'events.events.k8s.io'], ['patch', 'events.events.k8s.io'],
     ['list', 'workloads.kueue.x-k8s.io'],
+    // Predictors and their Deployments and Services (src/controllers/predictor/writes.ts)
+    ['watch', 'predictors.tessera.dev', ['-A']], ['update', 'predictors.tessera.dev', ['--subresource=status']], ['update', 'predictors.tessera.dev', ['--subresource=finalizers']],
+    ['watch', 'deployments.apps', ['-A']], ['create', 'deployments.apps'], ['update', 'deployments.apps'],
+    ['watch', 'services', ['-A']], ['create', 'services'], ['update', 'services'],
   ] as Array<[string, string, string[]?]>)('lets the operator %s %s %j', (verb, resource, extra = []) => {
     expect(can(verb, resource, extra.includes('-A') ? extra : [...extra, '-n', 'default'])).toBe(true);
   });
@@ -246,7 +250,8 @@ describe('RBAC', () => {
   it.each([
     ['get', 'secrets'], ['list', 'secrets'], ['create', 'pods'], ['delete', 'pods'], ['update', 'pods'],
     ['get', 'configmaps'], ['update', 'jobs.tessera.dev'], ['delete', 'computeplans.tessera.dev'], ['create', 'datasets.tessera.dev'],
-    ['patch', 'jobs.batch'], ['create', 'events'], ['create', 'deployments.apps'], ['create', 'pods', ['--subresource=exec']],
+    ['patch', 'jobs.batch'], ['create', 'events'], ['delete', 'deployments.apps'], ['patch', 'deployments.apps'], ['delete', 'services'],
+    ['get', 'services', ['--subresource=proxy']], ['update', 'predictors.tessera.dev'], ['create', 'pods', ['--subresource=exec']],
     ['delete', 'namespaces'], ['update', 'namespaces'],
     ['escalate', 'clusterroles.rbac.authorization.k8s.io'], ['impersonate', 'serviceaccounts'], ['create', 'serviceaccounts', ['--subresource=token']],
   ] as Array<[string, string, string[]?]>)('does not let the operator %s %s %j', (verb, resource, extra = []) => {

@@ -24,7 +24,7 @@ function tesseraRole(namespace: string): k8s.V1Role {
     rules: [
       {
         apiGroups: ['tessera.dev'],
-        resources: ['datasets', 'algos', 'jobs', 'computeplans'],
+        resources: ['datasets', 'algos', 'jobs', 'computeplans', 'predictors'],
         verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'],
       },
       // The workstation API: pull the file sets the namespace holds, push new ones.

@@ -70,8 +70,8 @@ function ownerReference(job: TesseraJob): k8s.V1OwnerReference {
   };
 }
 
-/** requests = limits, so the pod is Guaranteed QoS and a GPU count is exact. */
-function containerResources(run: EffectiveRun): k8s.V1ResourceRequirements | undefined {
+/** requests = limits, so the pod is Guaranteed QoS and a GPU count is exact. Predictors' pods too. */
+export function containerResources(run: Pick<EffectiveRun, 'resources'>): k8s.V1ResourceRequirements | undefined {
   const wanted = run.resources ?? {};
   const amounts: Record<string, string> = {};
   if (wanted.cpu !== undefined) amounts.cpu = String(wanted.cpu);
@@ -84,14 +84,19 @@ function containerResources(run: EffectiveRun): k8s.V1ResourceRequirements | und
   return Object.keys(amounts).length ? { requests: { ...amounts }, limits: { ...amounts } } : undefined;
 }
 
-function tolerations(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): k8s.V1Toleration[] | undefined {
+/** Where a pod may land: the run's own, the operator's and its accelerator's. Predictors' pods too. */
+type Placement = { spec: Pick<TesseraJob['spec'], 'tolerations' | 'nodeSelector'> };
+
+/** The run's tolerations, the operator's, and its accelerator's taints. */
+export function tolerations(job: Placement, run: Pick<EffectiveRun, 'resources'>, config: JobRuntimeConfig): k8s.V1Toleration[] | undefined {
   const own = [...((job.spec.tolerations ?? []) as k8s.V1Toleration[]), ...(config.podTolerations ?? [])];
   const accelerator = acceleratorDemand(run.resources);
   if (!accelerator) return own.length ? own : undefined;
   return [...own, ...accelerator.tolerate.map((key) => ({ key, operator: 'Exists', effect: 'NoSchedule' }))];
 }
 
-function nodeSelector(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): Record<string, string> | undefined {
+/** The run's node selector under the operator's, and its accelerator's product label. */
+export function nodeSelector(job: Placement, run: Pick<EffectiveRun, 'resources'>, config: JobRuntimeConfig): Record<string, string> | undefined {
   // The operator's labels win: a Job may narrow where it runs, never leave the operator's nodes.
   const selector = { ...job.spec.nodeSelector, ...config.podNodeSelector };
   const product = acceleratorDemand(run.resources)?.product;

@@ -3,6 +3,7 @@ import type { Algo } from '../../api/algo.ts';
 import type { ComputePlan } from '../../api/computeplan.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
+import type { Predictor } from '../../api/predictor.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { WatchedCache } from '../../runtime/controller-builder.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
@@ -27,6 +28,10 @@ export interface TesseraCaches {
   /** The pods of those batch Jobs. */
   pods: SharedCache<k8s.V1Pod>;
   namespaces: SharedCache<k8s.V1Namespace>;
+  predictors: SharedCache<Predictor>;
+  /** The Deployments and Services Tessera created for Predictors (its managed-by label). */
+  deployments: SharedCache<k8s.V1Deployment>;
+  services: SharedCache<k8s.V1Service>;
 }
 
 /** What every controller may be given. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Algo } from '../../api/algo.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import { makeJob } from '../../../test/support/job-builders.ts';
+import { makePredictor } from '../../../test/support/predictor-builders.ts';
 import { liveManifests } from './live-file-sets.ts';
 
 const d = (c: string): string => `sha256:${c.repeat(64)}`;
@@ -40,5 +41,11 @@ describe('liveManifests', () => {
   it('lists a digest held by several objects once', () => {
     const job = makeJob('j').status({ phase: 'Running', inputs: [{ name: 'x', digest: d('2') }] }).obj();
     expect(liveManifests({ datasets: [dataset], algos: [], jobs: [job] }).filter((x) => x === d('2'))).toHaveLength(1);
+  });
+
+  it('keeps what a Predictor serves: its recorded model and code, and a model pinned by digest', () => {
+    const served = makePredictor().status({ phase: 'Ready', modelDigest: d('a'), codeDigest: d('b') }).obj();
+    const pinned = makePredictor('pinned').spec({ model: { digest: d('c') } }).obj();
+    expect(new Set(liveManifests({ datasets: [], algos: [], jobs: [], predictors: [served, pinned] }))).toEqual(new Set([d('a'), d('b'), d('c')]));
   });
 });

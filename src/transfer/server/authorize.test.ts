@@ -48,7 +48,7 @@ const world = { pods: [pod.obj()], jobs: [job], batchJobs: [batchJob] };
 describe('authorizeRun', () => {
   it("plans the inputs and code the controller recorded, and the Job's outputs", () => {
     const { plan, job: proven } = authorizeRun(identity, runLookups(world));
-    expect(proven.metadata.uid).toBe('uid-train');
+    expect(proven?.metadata.uid).toBe('uid-train');
     expect(plan).toEqual({
       namespace: 'team-a',
       job: 'train',

@@ -4,11 +4,13 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Algo } from '../../api/algo.ts';
 import type { Dataset } from '../../api/dataset.ts';
 import type { TesseraJob } from '../../api/job.ts';
-import { observedViewAnnotation, runSealAnnotation, verifyRunSeal } from '../../controllers/job/run-seal.ts';
+import type { Predictor } from '../../api/predictor.ts';
+import { observedViewAnnotation, runSealAnnotation, verifyRunSeal, type RunSubject } from '../../controllers/job/run-seal.ts';
 import type { SigningKeys } from '../../storage/result-record.ts';
 import type { RunPlan } from '../protocol.ts';
 import { TransferError } from './errors.ts';
 import type { PodIdentity } from './identity.ts';
+import { claimsPredictor, predictorOfPod, predictorPlanOf, predictorPodSubject, type PredictorLookup } from './predictor-runs.ts';
 
 /** The objects authorization looks at, read from the operator's caches. */
 export interface RunLookups {
@@ -17,12 +19,17 @@ export interface RunLookups {
   batchJob(namespace: string, name: string): Readonly<k8s.V1Job> | undefined;
   algo(namespace: string, name: string): Readonly<Algo> | undefined;
   dataset(namespace: string, name: string): Readonly<Dataset> | undefined;
+  /** Predictors, whose pods pull their model (predictor-runs.ts); none: no pod is a Predictor's. */
+  predictor?: PredictorLookup;
 }
 
-/** A pod's run, proven: the pod, its Tessera Job and what it may move. */
+/** A pod's run, proven: the pod, its Tessera Job (or Predictor) and what it may move. */
 export interface RunContext {
   pod: Readonly<k8s.V1Pod>;
-  job: Readonly<TesseraJob>;
+  /** The Tessera Job the pod runs for; none for a Predictor's pod. */
+  job?: Readonly<TesseraJob>;
+  /** The Predictor the pod serves, when it is one of a Predictor's Deployment. */
+  predictor?: Readonly<Predictor>;
   plan: RunPlan;
   /** For a Dataset's index Job: the Dataset, whose source.prefix it may read. */
   indexes?: Readonly<Dataset>;
@@ -101,10 +108,21 @@ function isControlledBy(pod: Readonly<k8s.V1Pod>, job: Readonly<TesseraJob>, loo
  * pod may name the operator's batch Job as its controller, next to the operator's own movers.
  */
 export function checkRunSealed(pod: Readonly<k8s.V1Pod>, job: Readonly<TesseraJob>, keys: SigningKeys): void {
+  const subject = { namespace: pod.metadata?.namespace ?? '', jobUid: job.metadata.uid ?? '', batchJob: controllerOf(pod)?.name ?? '' };
+  checkSealedFor(pod, subject, `${subject.namespace}/${job.metadata.name}`, keys);
+}
+
+function checkSealedFor(pod: Readonly<k8s.V1Pod>, subject: RunSubject, owner: string, keys: SigningKeys): void {
   const { namespace = '', name = '', annotations = {} } = pod.metadata ?? {};
-  const subject = { namespace, jobUid: job.metadata.uid ?? '', batchJob: controllerOf(pod)?.name ?? '' };
   if (verifyRunSeal(keys, subject, annotations[runSealAnnotation], annotations[observedViewAnnotation])) return;
-  throw new TransferError('Forbidden', `pod ${namespace}/${name} is not a run the operator made for ${namespace}/${job.metadata.name}: its run seal is missing or does not match its containers and volumes`);
+  throw new TransferError('Forbidden', `pod ${namespace}/${name} is not a run the operator made for ${owner}: its run seal is missing or does not match its containers and volumes`);
+}
+
+/** checkRunSealed for whichever the pod was proven to run for: its Job's run, or its Predictor's Deployment. */
+export function checkPodSealed(ctx: Pick<RunContext, 'pod' | 'job' | 'predictor'>, keys: SigningKeys): void {
+  if (ctx.predictor) return checkSealedFor(ctx.pod, predictorPodSubject(ctx.predictor), `Predictor ${ctx.pod.metadata?.namespace}/${ctx.predictor.metadata.name}`, keys);
+  if (!ctx.job) throw new TransferError('Forbidden', `pod ${ctx.pod.metadata?.namespace}/${ctx.pod.metadata?.name} runs for nothing Tessera made`);
+  checkRunSealed(ctx.pod, ctx.job, keys);
 }
 
 /** The outputs a run may commit: the Job's own list, else its Algo's. */
@@ -133,6 +151,10 @@ export function runPlanOf(job: Readonly<TesseraJob>, algo: Readonly<Algo> | unde
 /** Proves the pod's run and says what it may move; throws TransferError otherwise. */
 export function authorizeRun(identity: PodIdentity, lookups: RunLookups): RunContext {
   const pod = provenPod(identity, lookups);
+  if (claimsPredictor(pod)) {
+    const predictor = predictorOfPod(pod, lookups.predictor);
+    return { pod, predictor, plan: predictorPlanOf(predictor) };
+  }
   const job = provenJob(pod, lookups);
   const algoName = job.spec.algoRef?.name;
   const algo = algoName ? lookups.algo(identity.namespace, algoName) : undefined;

@@ -7,7 +7,7 @@ import { listen, type ListeningServer } from '../../runtime/listen.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { commitRequestSchema, downloadRequestSchema, indexCommitSchema, renewRequestSchema, uploadRequestSchema } from '../protocol.ts';
 import { RequestAdmission, type AdmissionLimits } from './admission.ts';
-import { authorizeRun, checkRunSealed, type RunContext, type RunLookups } from './authorize.ts';
+import { authorizeRun, checkPodSealed, type RunContext, type RunLookups } from './authorize.ts';
 import { TransferError } from './errors.ts';
 import { checkTokenStaysWithMovers } from './token-holders.ts';
 import { commitOutputs, describeRun, presignDownload, presignUpload, renewUpload } from './handlers.ts';
@@ -131,7 +131,7 @@ async function handle(opts: TransferServerOptions, req: IncomingMessage): Promis
   const identity = await opts.reviewer.review(token);
   const ctx = authorizeRun(identity, opts.lookups);
   checkTokenStaysWithMovers(ctx.pod, opts.moverImage, ctx.indexes !== undefined);
-  checkRunSealed(ctx.pod, ctx.job, opts.deps.signingKeys);
+  checkPodSealed(ctx, opts.deps.signingKeys);
   return [200, await route(ctx, await readJson(req), opts.deps)];
 }
 
