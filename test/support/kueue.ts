@@ -82,16 +82,18 @@ export function useTestQueue(namespaces: Array<{ name: string }>, gpus: number, 
 /** The GPUs the pods of `namespaces` hold right now: every pod not yet Succeeded or Failed counts. */
 export async function gpusInUse(namespaces: string[]): Promise<number> {
   const { core } = kube();
+  // One list across the cluster, not one per namespace: a single snapshot of the API server's cache.
+  // Listing namespace by namespace could see a preempted run's pod before it was deleted and then
+  // its preemptor's pod created after, counting both though they never held GPUs at the same time.
+  // Finished pods stay (a batch Job's TTL is an hour): the API server leaves them out, not the test.
+  const pods = await core.listPodForAllNamespaces({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
+  const watched = new Set(namespaces);
   let total = 0;
-  for (const namespace of namespaces) {
-    // Finished pods stay (a batch Job's TTL is an hour): the API server leaves them out, not the test.
-    const pods = await core.listNamespacedPod({ namespace, fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
-    // A preempted run's pod in its grace period is left out: Kueue releases the quota once the batch
-    // Job has no active pod, and with podReplacementPolicy Failed a terminating pod is not active, so
-    // the preemptor is admitted while the victim still stops. The quota bounds admitted pods.
-    for (const pod of pods.items.filter((p) => !p.metadata?.deletionTimestamp)) {
-      for (const container of pod.spec?.containers ?? []) total += Number(container.resources?.limits?.['nvidia.com/gpu'] ?? 0);
-    }
+  // A preempted run's pod in its grace period is left out: Kueue releases the quota once the batch
+  // Job has no active pod, and with podReplacementPolicy Failed a terminating pod is not active, so
+  // the preemptor is admitted while the victim still stops. The quota bounds admitted pods.
+  for (const pod of pods.items.filter((p) => watched.has(p.metadata?.namespace ?? '') && !p.metadata?.deletionTimestamp)) {
+    for (const container of pod.spec?.containers ?? []) total += Number(container.resources?.limits?.['nvidia.com/gpu'] ?? 0);
   }
   return total;
 }
