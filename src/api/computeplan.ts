@@ -144,7 +144,7 @@ export const taskSchema = z.object({
   resources: resourcesSchema.optional().describe("overrides the Algo's resources"),
   retries: z.int().min(0).max(maxJobRetries).optional(),
   timeoutSeconds: z.int().min(1).optional(),
-  params: paramsSchema.optional().describe("parameters its container reads as TESSERA_PARAM_<NAME> and, all of them as JSON, TESSERA_PARAMS (a search's trials set them)"),
+  params: paramsSchema.optional().describe("parameters its container reads as TESSERA_PARAM_<NAME> and, all of them as JSON, TESSERA_PARAMS and /tessera/params.json (a search's trials set them)"),
 });
 
 /** One task of a plan. */

@@ -45,6 +45,9 @@ export const paramNameSchema = z
 /** The environment variable a parameter reaches the container as. */
 export const paramEnvName = (name: string): string => `TESSERA_PARAM_${name.toUpperCase()}`;
 
+/** The variable holding every parameter as one JSON object (also written to /tessera/params.json). */
+export const paramsJsonEnv = 'TESSERA_PARAMS';
+
 /** Parameters by name; names must differ once upper-cased (their environment variables would clash). */
 export const paramsSchema = z
   .record(paramNameSchema, paramValueSchema)

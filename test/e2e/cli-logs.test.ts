@@ -66,4 +66,20 @@ describe('tessera logs', () => {
     expect(tree.kind).toBe('List');
     expect(tree.items.map((item) => [item.kind, item.status?.phase])).toEqual([['ComputePlan', 'Succeeded'], ['Job', 'Succeeded']]);
   });
+  it("gives a plan task's params to its container as /tessera/params.json, the same JSON as TESSERA_PARAMS", async () => {
+    const script = 'cat /tessera/params.json; echo; echo "env $TESSERA_PARAMS"; echo "lr $TESSERA_PARAM_LR"; echo ok > /tessera/outputs/model/m.txt';
+    const algo = { image: tesseraImage, command: ['sh', '-c', script], category: 'train', outputs: [{ name: 'model' }], resources: { cpu: '250m', memory: '128Mi' } };
+    kubectlApply(ns.name, stringify({ apiVersion: 'tessera.dev/v1alpha1', kind: 'Algo', metadata: { name: 'tuned' }, spec: algo }));
+    const task = { name: 'trial', algoRef: { name: 'tuned' }, inputs: [], params: { lr: 0.003, optimizer: 'adam', layers: 2 } };
+    kubectlApply(ns.name, stringify({ apiVersion: 'tessera.dev/v1alpha1', kind: 'ComputePlan', metadata: { name: 'tuning' }, spec: { tasks: [task] } }));
+    await waitFor('plan tuning to finish', () => {
+      const phase = kubectlGet<{ status?: { phase?: string } }>(ns.name, 'computeplans.tessera.dev', 'tuning').status?.phase;
+      if (phase === 'Failed') throw new Error(`plan tuning Failed:\n${kubectl(['get', '-n', ns.name, 'computeplans.tessera.dev,jobs.tessera.dev', '-o', 'yaml'])}`);
+      return phase === 'Succeeded';
+    }, 150_000);
+
+    const log = await tesseraCli(['logs', 'tuning/trial', '-n', ns.name]);
+    const json = '{"layers":2,"lr":0.003,"optimizer":"adam"}';
+    expect(log).toContain(`${json}\nenv ${json}\nlr 0.003\n`);
+  });
 });

@@ -1,12 +1,11 @@
 import type { EnvVar } from '../../api/common.ts';
-import { paramEnvName, type Params } from '../../api/search.ts';
+import { paramEnvName, paramsJsonEnv, type Params } from '../../api/search.ts';
 
 // A task's parameters as its container's environment: each as TESSERA_PARAM_<NAME> (upper-cased),
 // and all of them as one JSON object in TESSERA_PARAMS. Sorted by name, so the Job's spec is the
 // same on every pass (a Job stands for its task only with exactly the spec the plan gives it). Pure.
 
-/** The variable holding every parameter as a JSON object. */
-export const paramsJsonEnv = 'TESSERA_PARAMS';
+export { paramsJsonEnv };
 
 /** A parameter's value as text: strings as they are, numbers and booleans as JSON writes them. */
 export function paramText(value: Params[string]): string {

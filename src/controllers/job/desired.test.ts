@@ -104,6 +104,23 @@ describe('desiredBatchJob', () => {
     expect(batch.spec!.template.metadata!.labels).toMatchObject({ 'tessera.dev/job': 'train', 'tessera.dev/job-uid': 'uid-train' });
   });
 
+  it('writes TESSERA_PARAMS to /tessera/params.json through the pod annotation it travels in', () => {
+    const params = '{"layers":2,"lr":0.003}';
+    const job = makeJob('a').spec({ env: [{ name: 'TESSERA_PARAMS', value: params }, { name: 'TESSERA_PARAM_LR', value: '0.003' }] }).obj();
+    const template = desiredFor(job).spec!.template;
+    expect(template.metadata!.annotations).toEqual({ 'tessera.dev/params': params });
+    const volume = template.spec!.volumes!.find((v) => v.downwardAPI)!;
+    expect(volume.downwardAPI!.items).toEqual([{ path: 'params.json', fieldRef: { fieldPath: "metadata.annotations['tessera.dev/params']" } }]);
+    expect(template.spec!.containers[0]!.volumeMounts).toEqual([{ name: volume.name, mountPath: '/tessera/params.json', subPath: 'params.json', readOnly: true }]);
+  });
+
+  it('writes no params file for a run without TESSERA_PARAMS', () => {
+    const template = desiredFor(makeJob('a').spec({ env: [{ name: 'EPOCHS', value: '3' }] }).obj()).spec!.template;
+    expect(template.spec!.volumes).toBeUndefined();
+    expect(template.spec!.containers[0]!.volumeMounts).toBeUndefined();
+    expect(template.metadata!.annotations).toBeUndefined();
+  });
+
   it('copies only simulation annotations onto the pod', () => {
     const job = makeJob('a').annotate('sim.tessera.dev/run-for', '5s').annotate('note', 'private').obj();
     expect(desiredFor(job).spec!.template.metadata!.annotations).toEqual({ 'sim.tessera.dev/run-for': '5s' });

@@ -7,6 +7,7 @@ import { batchJobName, labels, managedByValue, simulationAnnotationPrefix } from
 import type { EffectiveRun } from './resolve.ts';
 import { runSealAnnotation, sealRun } from './run-seal.ts';
 import type { SigningKeys } from '../../storage/result-record.ts';
+import { paramsFileParts } from './params-file.ts';
 import { runSpecHash, specHashAnnotation } from './spec-hash.ts';
 import { kueueGroupOf, kueueStopIgnoredRule, runQueueing } from './kueue-group.ts';
 
@@ -165,6 +166,8 @@ function podParts(run: EffectiveRun, config: JobRuntimeConfig): PodParts {
 
 function mainContainer(job: TesseraJob, run: EffectiveRun, parts: PodParts): k8s.V1Container {
   const env = [...(job.spec.env ?? []), ...(parts.mainEnv ?? [])];
+  const paramsMount = paramsFileParts(job.spec.env)?.mount;
+  const mounts = [...(parts.mainMounts ?? []), ...(paramsMount ? [paramsMount] : [])];
   return {
     name: 'main',
     image: run.image,
@@ -172,7 +175,7 @@ function mainContainer(job: TesseraJob, run: EffectiveRun, parts: PodParts): k8s
     args: run.args,
     env: env.length ? env : undefined,
     resources: containerResources(run),
-    volumeMounts: parts.mainMounts,
+    volumeMounts: mounts.length ? mounts : undefined,
     securityContext: {
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
@@ -184,11 +187,13 @@ function mainContainer(job: TesseraJob, run: EffectiveRun, parts: PodParts): k8s
 
 function podSpec(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): k8s.V1PodSpec {
   const parts = podParts(run, config);
+  const paramsVolume = paramsFileParts(job.spec.env)?.volume;
+  const volumes = [...(parts.volumes ?? []), ...(paramsVolume ? [paramsVolume] : [])];
   return {
     restartPolicy: 'Never',
     initContainers: parts.initContainers,
     containers: [mainContainer(job, run, parts)],
-    volumes: parts.volumes,
+    volumes: volumes.length ? volumes : undefined,
     terminationGracePeriodSeconds: parts.graceSeconds,
     tolerations: tolerations(job, run, config),
     nodeSelector: nodeSelector(job, run, config),
@@ -207,7 +212,7 @@ function podSpec(job: TesseraJob, run: EffectiveRun, config: JobRuntimeConfig): 
 
 /** The pod template's annotations: the simulation hooks, and the run's seal when there are keys. */
 function templateAnnotations(job: TesseraJob, name: string, spec: k8s.V1PodSpec, sealKeys: SigningKeys | undefined): Record<string, string> | undefined {
-  const annotations = { ...podAnnotations(job) };
+  const annotations = { ...podAnnotations(job), ...paramsFileParts(job.spec.env)?.annotations };
   if (sealKeys?.length) {
     annotations[runSealAnnotation] = sealRun(sealKeys, { namespace: job.metadata.namespace ?? '', jobUid: job.metadata.uid ?? '', batchJob: name }, spec);
   }
