@@ -27,6 +27,10 @@ export const PredictorPhase = {
 /** The condition types a Predictor reports. */
 export const PredictorConditionType = {
   Ready: 'Ready',
+  /** kstatus: in progress (rolling out, or waiting for a model that may still come). */
+  Reconciling: 'Reconciling',
+  /** kstatus: cannot go on until someone acts (a refused model, a rollout past its deadline). */
+  Stalled: 'Stalled',
   ModelResolved: 'ModelResolved',
 } as const;
 
@@ -43,6 +47,7 @@ export const PredictorReason = {
   Refused: 'Refused',
   Waiting: 'Waiting',
   Rolling: 'Rolling',
+  RolloutStalled: 'RolloutStalled',
   Serving: 'Serving',
 } as const;
 
@@ -94,6 +99,12 @@ export const predictorSpecSchema = z
     port: z.int().min(1).max(65535).optional().meta({ default: defaultPredictorPort }).describe('the TCP port the server listens on'),
     replicas: z.int().min(0).max(maxPredictorReplicas).optional().meta({ default: 1 }).describe('how many pods serve'),
     resources: resourcesSchema.optional().describe("CPU, memory and GPUs of each pod; requests equal limits; the Algo's when unset"),
+    progressDeadlineSeconds: z
+      .int()
+      .min(1)
+      .max(86_400)
+      .optional()
+      .describe("how long a rollout may go without progress (new pods ready) before the Predictor is Stalled with RolloutStalled; the Deployment's default (600) when unset"),
   })
   .refine((spec) => (spec.image === undefined) !== (spec.algo === undefined), { message: 'exactly one of image or algo must be set' });
 

@@ -72,6 +72,8 @@ describe('a Predictor serving a Job output', () => {
     const ready = await waitForPredictor(ns.name, 'serve', (p) => p.status?.phase === 'Ready', { what: 'Ready' });
     expect(ready.status).toMatchObject({ replicas: 2, readyReplicas: 2, modelDigest: firstModel, endpoint: `http://serve-predictor.${ns.name}.svc:9000`, observedGeneration: 1 });
     expect(predictorCondition(ready, 'ModelResolved')).toMatchObject({ status: 'True', reason: 'Resolved' });
+    // kstatus: Ready alone True, so `kubectl wait`, Flux and Argo CD read it as done.
+    expect(['Ready', 'Reconciling', 'Stalled'].map((type) => predictorCondition(ready, type)?.status)).toEqual(['True', 'False', 'False']);
     const table = kubectl(['get', 'tpred', '-n', ns.name]);
     expect(table).toMatch(/READY\s+REPLICAS\s+MODEL\s+ENDPOINT\s+AGE/);
     expect(table).toMatch(new RegExp(`serve\\s+True\\s+2/2\\s+${firstModel.slice(7, 19)}\\s+http://serve-predictor\\.${ns.name}\\.svc:9000`));
@@ -109,6 +111,18 @@ describe('a Predictor serving a Job output', () => {
     expect(await readFile(join(runner.root, 'inputs', 'model', 'weights.json'), 'utf8')).toBe('{"w": [4, 5, 6]}');
     const events = kubectl(['events', '-n', ns.name, '--for', 'predictor/serve']);
     expect(events).toContain('ModelChanged');
+  });
+
+  it('is Stalled with RolloutStalled once its pods never get ready within progressDeadlineSeconds, and says so in an event', async () => {
+    // kwok keeps a pod annotated never-ready creating for ever, as the kubelet would an image that never starts.
+    applyPredictor(ns.name, 'stuck', { ...spec('train'), replicas: 1, progressDeadlineSeconds: 2 }, { 'sim.tessera.dev/never-ready': 'true' });
+    const rolling = await waitForPredictor(ns.name, 'stuck', (p) => p.status?.phase === 'Rolling', { what: 'Rolling' });
+    expect(predictorCondition(rolling, 'Reconciling')).toMatchObject({ status: 'True', reason: 'Rolling' });
+    const stalled = await waitForPredictor(ns.name, 'stuck', (p) => p.status?.phase === 'Failed', { what: 'Failed', timeoutMs: 90_000 });
+    expect(predictorCondition(stalled, 'Stalled')).toMatchObject({ status: 'True', reason: 'RolloutStalled', message: expect.stringMatching(/^1 of 1 pods updated, 0 ready: ReplicaSet "stuck-predictor-\w+" has timed out progressing$/) as unknown });
+    expect(predictorCondition(stalled, 'Reconciling')).toMatchObject({ status: 'False' });
+    expect(kubectl(['events', '-n', ns.name, '--for', 'predictor/stuck'])).toMatch(/Warning\s+RolloutStalled/);
+    kubectl(['delete', 'predictor', 'stuck', '-n', ns.name, '--wait=true']);
   });
 
   it('is removed with its Deployment and Service', async () => {

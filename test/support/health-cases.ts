@@ -1,6 +1,7 @@
 import type { Algo } from '../../src/api/algo.ts';
 import type { ComputePlan, TaskCounts } from '../../src/api/computeplan.ts';
 import type { Dataset } from '../../src/api/dataset.ts';
+import type { Predictor } from '../../src/api/predictor.ts';
 import type { TesseraJob } from '../../src/api/job.ts';
 import { algoStatus, type CodeCheck } from '../../src/controllers/algo/status.ts';
 import { planFinalizer } from '../../src/controllers/computeplan/names.ts';
@@ -8,10 +9,12 @@ import { planStatus, type PlanSituation } from '../../src/controllers/computepla
 import type { TaskSummary } from '../../src/controllers/computeplan/summary.ts';
 import { datasetStatus, type SourceCheck } from '../../src/controllers/dataset/status.ts';
 import { moverContainerNames } from '../../src/controllers/job/mover-containers.ts';
+import { predictorStatus, type PredictorObservation } from '../../src/controllers/predictor/status.ts';
 import type { Resolution } from '../../src/controllers/job/resolve.ts';
 import { invalidSpecStatus, jobStatus, nameTakenStatus, refusedStatus, resolutionStatus, type ObservedRun } from '../../src/controllers/job/status.ts';
 import { makeInputDataset, makeJob, makeReadyAlgo, observedBatchJob, observedPod } from './job-builders.ts';
 import { makePlan } from './plan-builders.ts';
+import { makePredictor, modelDigest, observedDeployment } from './predictor-builders.ts';
 
 // Every phase (and reason) each kind can be in, its status made by the operator's own pure status
 // builders, with what kstatus and Argo CD must say of it. test/integration/health-verdicts.test.ts
@@ -27,7 +30,7 @@ export type ArgoHealth = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended';
 export interface HealthCase {
   /** A file-name-safe name: `failed-oomkilled`. */
   name: string;
-  object: TesseraJob | Dataset | Algo | ComputePlan;
+  object: TesseraJob | Dataset | Algo | ComputePlan | Predictor;
   kstatus: KStatus;
   argocd: ArgoHealth;
   /** The reason the Argo CD message starts with (`OOMKilled: …`), when it names one. */
@@ -175,13 +178,35 @@ function algoCases(): HealthCase[] {
   ];
 }
 
+/** A Predictor of two replicas whose Deployment reports `deployment` (none: not made yet), from predictorStatus. */
+function predictorCase(name: string, outcome: PredictorObservation['outcome'], deployment: Parameters<typeof observedDeployment>[2] | undefined, want: Pick<HealthCase, 'kstatus' | 'argocd' | 'reason'>): HealthCase {
+  const predictor = makePredictor().spec({ replicas: 2 }).obj();
+  const observed = deployment && observedDeployment(predictor, 'h', deployment);
+  return { name, object: withStatus(predictor, predictorStatus(predictor, { outcome, deployment: observed, upToDate: true }, now)), ...want };
+}
+
+function predictorCases(): HealthCase[] {
+  const resolved: PredictorObservation['outcome'] = { kind: 'ready', resolved: { model: { digest: modelDigest(), source: 'job team-a/train/model' }, server: { image: 'serve:1' } } };
+  const stuck = { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "serve-predictor-h" has timed out progressing.' };
+  return [
+    predictorCase('pending', resolved, undefined, progressing('Waiting')),
+    predictorCase('pending-modelnotready', { kind: 'waiting', reason: 'ModelNotReady', message: 'Job team-a/train is Running' }, undefined, progressing('ModelNotReady')),
+    predictorCase('rolling', resolved, { replicas: 2, updatedReplicas: 1, readyReplicas: 1 }, progressing('Rolling')),
+    predictorCase('ready', resolved, { replicas: 2, updatedReplicas: 2, readyReplicas: 2 }, done('Serving')),
+    predictorCase('failed-rolloutstalled', resolved, { replicas: 2, updatedReplicas: 1, readyReplicas: 1, conditions: [stuck] }, failed('RolloutStalled')),
+    predictorCase('failed-notauthorized', { kind: 'refused', reason: 'NotAuthorized', message: 'namespace team-a does not hold file set x' }, undefined, failed('NotAuthorized')),
+    predictorCase('failed-invalidspec', { kind: 'refused', reason: 'InvalidSpec', message: 'spec.image: Too small' }, undefined, failed('InvalidSpec')),
+  ];
+}
+
 /** Every case, by kind. */
-export function healthCases(): Record<'Job' | 'ComputePlan' | 'Dataset' | 'Algo', HealthCase[]> {
+export function healthCases(): Record<'Job' | 'ComputePlan' | 'Dataset' | 'Algo' | 'Predictor', HealthCase[]> {
   return {
     Job: [...jobRunCases(), ...jobResultCases(), ...jobBeforeRunCases()],
     ComputePlan: planCases(),
     Dataset: datasetCases(),
     Algo: algoCases(),
+    Predictor: predictorCases(),
   };
 }
 

@@ -99,6 +99,7 @@ export function desiredDeployment(predictor: Readonly<Predictor>, resolved: Reso
     selector: { matchLabels: podSelector(predictor) },
     strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
     revisionHistoryLimit: 3,
+    progressDeadlineSeconds: predictor.spec.progressDeadlineSeconds,
     template: { metadata: { labels, annotations: templateAnnotations(predictor, resolved, spec, sealKeys) }, spec },
   };
   return {

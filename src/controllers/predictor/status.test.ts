@@ -51,6 +51,30 @@ describe('predictorStatus', () => {
     expect(status.modelDigest).toBeUndefined();
   });
 
+  it.each([
+    { name: 'serving', outcome: ready, deploymentStatus: { replicas: 1, updatedReplicas: 1, readyReplicas: 1 }, want: ['True', 'False', 'False'] },
+    { name: 'rolling out', outcome: ready, deploymentStatus: { replicas: 1, updatedReplicas: 1, readyReplicas: 0 }, want: ['False', 'True', 'False'] },
+    { name: 'waiting for a model that may still come', outcome: { kind: 'waiting', reason: 'ModelNotReady', message: 'Job team-a/train is Running' }, deploymentStatus: undefined, want: ['False', 'True', 'False'] },
+    { name: 'a refused model', outcome: { kind: 'refused', reason: 'NotAuthorized', message: 'no' }, deploymentStatus: undefined, want: ['False', 'False', 'True'] },
+  ] as const)('sets exactly one of Ready, Reconciling and Stalled (kstatus): $name', ({ outcome, deploymentStatus, want }) => {
+    const predictor = makePredictor().obj();
+    const deployment = deploymentStatus && observedDeployment(predictor, 'h', deploymentStatus);
+    const status = predictorStatus(predictor, { outcome, deployment, upToDate: true }, now);
+    expect(['Ready', 'Reconciling', 'Stalled'].map((type) => (condition(status, type) as { status: string }).status)).toEqual(want);
+  });
+
+  it('is Stalled, Failed with RolloutStalled, once the Deployment passes its progress deadline', () => {
+    const predictor = makePredictor().obj();
+    const stuck = { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "serve-predictor-h" has timed out progressing.' };
+    const deployment = observedDeployment(predictor, 'h', { replicas: 2, updatedReplicas: 1, readyReplicas: 1, conditions: [stuck] });
+    const status = predictorStatus(predictor, { outcome: ready, deployment, upToDate: true }, now);
+    expect(status.phase).toBe('Failed');
+    expect(condition(status, 'Stalled')).toMatchObject({ status: 'True', reason: 'RolloutStalled', message: expect.stringContaining('has timed out progressing') as unknown });
+    expect(condition(status, 'Reconciling')).toMatchObject({ status: 'False' });
+    // The operator's own template change restarts the rollout: progress again, not a failure.
+    expect(predictorStatus(predictor, { outcome: ready, deployment, upToDate: false }, now).phase).toBe('Rolling');
+  });
+
   it('keeps the model it serves when a new one is refused: the pods keep what they were given', () => {
     const predictor = makePredictor().status({ phase: 'Ready', modelDigest: modelDigest(), modelSource: 'job team-a/train/model' }).obj();
     const status = predictorStatus(predictor, { outcome: { kind: 'refused', reason: 'NotAuthorized', message: 'no' }, upToDate: false }, now);

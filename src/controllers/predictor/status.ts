@@ -3,6 +3,9 @@
 // is ready, with no pod of an older one left (a rollout with maxUnavailable 0 keeps serving until
 // then); Rolling while that is not so. A model or server that cannot be resolved keeps whatever is
 // deployed (status.modelDigest stays what the pods were given) and says why in ModelResolved.
+// Reconciling and Stalled follow kstatus, so Helm's --wait, Flux and Argo CD read it as they read a
+// Deployment: a rollout past its progress deadline (pods that never get ready) is Stalled, as is a
+// spec only a person can fix; waiting for a model that may still come is Reconciling.
 import type * as k8s from '@kubernetes/client-node';
 import { PredictorConditionType, PredictorPhase, PredictorReason, type Predictor, type PredictorStatus } from '../../api/predictor.ts';
 import { mergeConditions, type ConditionUpdate } from '../shared/conditions.ts';
@@ -19,7 +22,7 @@ export interface PredictorObservation {
   upToDate: boolean;
 }
 
-type Verdict = { phase: string; ready: boolean; reason: string; message: string };
+type Verdict = { phase: string; ready: boolean; reason: string; message: string; stalled?: boolean };
 
 const count = (value: number | undefined): number => value ?? 0;
 
@@ -31,13 +34,23 @@ export function rolledOut(predictor: Readonly<Predictor>, deployment: Readonly<k
   return seen && count(status.updatedReplicas) === wanted && count(status.readyReplicas) >= wanted && count(status.replicas) === wanted;
 }
 
+/** The Deployment's own word that the rollout passed its progress deadline, if it says so. */
+function deadlinePassed(deployment: Readonly<k8s.V1Deployment>): k8s.V1DeploymentCondition | undefined {
+  return deployment.status?.conditions?.find((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
+}
+
 function rollout(predictor: Readonly<Predictor>, observed: PredictorObservation): Verdict {
   const { deployment } = observed;
   const wanted = predictor.spec.replicas ?? 1;
   if (!deployment) return { phase: PredictorPhase.Pending, ready: false, reason: PredictorReason.Waiting, message: 'creating the Deployment' };
   if (observed.upToDate && rolledOut(predictor, deployment)) return { phase: PredictorPhase.Ready, ready: true, reason: PredictorReason.Serving, message: `${wanted} of ${wanted} pods serve at ${predictorEndpoint(predictor)}` };
-  const status = deployment.status ?? {};
-  return { phase: PredictorPhase.Rolling, ready: false, reason: PredictorReason.Rolling, message: `${status.updatedReplicas ?? 0} of ${wanted} pods updated, ${status.readyReplicas ?? 0} ready` };
+  const progress = `${count(deployment.status?.updatedReplicas)} of ${wanted} pods updated, ${count(deployment.status?.readyReplicas)} ready`;
+  const deadline = observed.upToDate ? deadlinePassed(deployment) : undefined;
+  if (deadline) {
+    const said = (deadline.message ?? 'the rollout passed its progress deadline').replace(/\.$/, '');
+    return { phase: PredictorPhase.Failed, ready: false, stalled: true, reason: PredictorReason.RolloutStalled, message: `${progress}: ${said}` };
+  }
+  return { phase: PredictorPhase.Rolling, ready: false, reason: PredictorReason.Rolling, message: progress };
 }
 
 const failedReasons: ReadonlySet<string> = new Set([PredictorReason.InvalidSpec, PredictorReason.NameTaken]);
@@ -45,8 +58,19 @@ const failedReasons: ReadonlySet<string> = new Set([PredictorReason.InvalidSpec,
 function verdict(predictor: Readonly<Predictor>, observed: PredictorObservation): Verdict {
   const { outcome } = observed;
   if (outcome.kind === 'ready') return rollout(predictor, observed);
-  const phase = outcome.kind === 'refused' || failedReasons.has(outcome.reason) ? PredictorPhase.Failed : PredictorPhase.Pending;
-  return { phase, ready: false, reason: outcome.reason, message: outcome.message };
+  const stalled = outcome.kind === 'refused' || failedReasons.has(outcome.reason);
+  return { phase: stalled ? PredictorPhase.Failed : PredictorPhase.Pending, ready: false, stalled, reason: outcome.reason, message: outcome.message };
+}
+
+/** Ready, Reconciling and Stalled, exactly one True (kstatus), all with the verdict's reason. */
+function kstatusConditions(found: Verdict): ConditionUpdate[] {
+  const state = (on: boolean): 'True' | 'False' => (on ? 'True' : 'False');
+  const said = { reason: found.reason, message: found.message };
+  return [
+    { type: PredictorConditionType.Ready, status: state(found.ready), ...said },
+    { type: PredictorConditionType.Reconciling, status: state(!found.ready && !found.stalled), ...said },
+    { type: PredictorConditionType.Stalled, status: state(found.stalled === true), ...said },
+  ];
 }
 
 function modelCondition(outcome: PredictorObservation['outcome']): ConditionUpdate {
@@ -70,7 +94,7 @@ export function predictorStatus(predictor: Readonly<Predictor>, observed: Predic
   const found = verdict(predictor, observed);
   const conditions = mergeConditions(
     predictor.status?.conditions,
-    [{ type: PredictorConditionType.Ready, status: found.ready ? 'True' : 'False', reason: found.reason, message: found.message }, modelCondition(observed.outcome)],
+    [...kstatusConditions(found), modelCondition(observed.outcome)],
     { now, generation },
   );
   const wanted = predictor.spec.replicas ?? 1;
