@@ -47,6 +47,8 @@ async function expectRefused(name: string): Promise<Predictor> {
   const refused = await resolvedAs(name);
   expect(refused.status?.phase).toBe('Failed');
   expect(predictorCondition(refused, 'ModelResolved')).toMatchObject({ status: 'False', reason: 'NotAuthorized' });
+  // Stalled: GitOps tools and `helm --wait` report the refusal as a failure, not as work in progress.
+  expect(predictorCondition(refused, 'Stalled')).toMatchObject({ status: 'True', reason: 'NotAuthorized' });
   expect(refused.status?.modelDigest).toBeUndefined();
   await waitFor(`a Warning event on ${name}`, () => eventsOf(orgB.name, name).some((e) => e.startsWith('Warning/NotAuthorized')));
   expect(await predictorDeployment(orgB.name, name)).toBeUndefined();
