@@ -70,9 +70,17 @@ export const modelSourceSchema = z
       .optional()
       .describe("a succeeded Tessera Job's output"),
     plan: z
-      .object({ name: dnsSubdomainSchema, task: ioNameSchema, output: ioNameSchema })
+      .object({
+        name: dnsSubdomainSchema,
+        task: ioNameSchema.optional().describe('the task whose output to serve; exclusive with best'),
+        best: z.boolean().optional().describe("serve the model of the plan's best leaderboard row (a search's best trial) once the plan has finished; exclusive with task"),
+        follow: z.boolean().optional().describe('with best: roll out a better best row whenever the plan finishes again (tasks appended); without, keep serving the first one'),
+        output: ioNameSchema,
+      })
+      .refine((p) => (p.task === undefined) !== (p.best !== true), { message: 'set exactly one of task or best: true' })
+      .refine((p) => p.follow !== true || p.best === true, { message: 'follow needs best: true' })
       .optional()
-      .describe("a ComputePlan's (in this namespace) task output, once the task succeeded"),
+      .describe("a ComputePlan's (in this namespace) task output, once the task succeeded, or the model of its best row"),
     digest: digestSchema.optional().describe('a file set the namespace holds, by digest'),
   })
   .refine((m) => [m.job, m.plan, m.digest].filter((x) => x !== undefined).length === 1, {
@@ -159,5 +167,15 @@ export const predictorCelRules: readonly CelRule[] = [
     path: 'spec.model',
     rule: '[has(self.job), has(self.plan), has(self.digest)].filter(x, x).size() == 1',
     message: 'exactly one of job, plan or digest must be set',
+  },
+  {
+    path: 'spec.model.plan',
+    rule: 'has(self.task) != (has(self.best) && self.best)',
+    message: 'set exactly one of task or best: true',
+  },
+  {
+    path: 'spec.model.plan',
+    rule: '!(has(self.follow) && self.follow) || (has(self.best) && self.best)',
+    message: 'follow needs best: true',
   },
 ];

@@ -63,6 +63,37 @@ describe('resolvePredictor', () => {
     expect(resolvePredictor(makePredictor('serve', 'org-a').spec({ model: { plan: { name: 'plan', task: 'nope', output: 'model' } } }).obj(), lookups({ plans: [plan] }))).toMatchObject({ kind: 'refused', reason: 'ModelNotFound' });
   });
 
+  describe("a plan's best row", () => {
+    const tasks = [makeTask('a-train').round(1), makeTask('a-test-0').round(1).from('model', 'a-train'), makeTask('b-train').round(2), makeTask('b-test-0').round(2).from('model', 'b-train')];
+    const row = (task: string, value: number): { task: string; metric: string; value: number } => ({ task, metric: 'accuracy', value });
+    const jobs = [taskJob('a-train').succeeded().obj(), taskJob('a-test-0').succeeded('performance').obj(), taskJob('b-train').succeeded().obj(), taskJob('b-test-0').succeeded('performance').obj()];
+    const plan = (phase: 'Running' | 'Succeeded', performances: Array<ReturnType<typeof row>>): ComputePlan => makePlan('plan', 'org-a').task(...tasks).status({ phase, performances }).obj();
+    const best = (fields: { follow?: boolean } = {}): ReturnType<typeof makePredictor> => makePredictor('serve', 'org-a').spec({ model: { plan: { name: 'plan', best: true, output: 'model', ...fields } } });
+    const served = (task: string, rowText: string): { digest: string; source: string } => ({ digest: digestOf(`${task}/model`), source: `plan plan/${task}/model (best row ${rowText})` });
+
+    it('waits for the plan to finish, then serves the model its top row evaluated', () => {
+      expect(resolvePredictor(best().obj(), lookups({ plans: [plan('Running', [row('a-test-0', 0.6)])], jobs }))).toMatchObject({ kind: 'waiting', reason: 'ModelNotReady' });
+      const answer = resolvePredictor(best().obj(), lookups({ plans: [plan('Succeeded', [row('b-test-0', 0.7), row('a-test-0', 0.6)])], jobs }));
+      expect(answer).toMatchObject({ kind: 'ready', resolved: { model: served('b-train', 'accuracy=0.7 at b-test-0') } });
+    });
+
+    it('keeps the model it serves without follow, and with follow rolls to a better row only once the plan finished again', () => {
+      const first = served('a-train', 'accuracy=0.6 at a-test-0');
+      const serving = (follow: boolean): ReturnType<typeof makePredictor> => best({ follow }).status({ modelDigest: first.digest, modelSource: first.source, observedGeneration: 1 });
+      const better = [row('b-test-0', 0.7), row('a-test-0', 0.6)];
+      expect(resolvePredictor(serving(false).obj(), lookups({ plans: [plan('Succeeded', better)], jobs }))).toMatchObject({ resolved: { model: first } });
+      expect(resolvePredictor(serving(true).obj(), lookups({ plans: [plan('Running', better)], jobs }))).toMatchObject({ resolved: { model: first } });
+      expect(resolvePredictor(serving(true).obj(), lookups({ plans: [plan('Succeeded', better)], jobs }))).toMatchObject({ resolved: { model: served('b-train', 'accuracy=0.7 at b-test-0') } });
+    });
+
+    it('serves the row task\'s own output when it wrote the model, and refuses a row that neither wrote nor read it', () => {
+      const trainScored = resolvePredictor(best().obj(), lookups({ plans: [plan('Succeeded', [row('b-train', 0.7)])], jobs }));
+      expect(trainScored).toMatchObject({ resolved: { model: served('b-train', 'accuracy=0.7 at b-train') } });
+      const weights = makePredictor('serve', 'org-a').spec({ model: { plan: { name: 'plan', best: true, output: 'weights' } } }).obj();
+      expect(resolvePredictor(weights, lookups({ plans: [plan('Succeeded', [row('b-test-0', 0.7)])], jobs }))).toMatchObject({ kind: 'refused', reason: 'ModelNotFound' });
+    });
+  });
+
   it('runs a Ready predict Algo with its code and resources, the spec\'s command winning', () => {
     const algo = makeReadyAlgo('serve').spec({ category: 'predict', code: { digest: digestOf('code') }, resources: { cpu: 1 } }).obj();
     const predictor = makePredictor().spec({ image: undefined, algo: { name: 'serve' }, command: ['node', 'own.js'] }).obj();

@@ -5,13 +5,14 @@
 // Whether the namespace holds what was resolved is the reconciler's check, in the store.
 import { AlgoCategory, type Algo } from '../../api/algo.ts';
 import type { Resources } from '../../api/common.ts';
-import type { ComputePlan } from '../../api/computeplan.ts';
+import { ComputePlanPhase, type ComputePlan } from '../../api/computeplan.ts';
 import { JobPhase, type TesseraJob } from '../../api/job.ts';
 import { defaultModelOutput, PredictorReason, type Predictor } from '../../api/predictor.ts';
 import { namedByPlan } from '../computeplan/identity.ts';
 import { planLabels } from '../computeplan/names.ts';
 import { taskLookup } from '../computeplan/plan-graph.ts';
 import { algoRun } from '../shared/algo-run.ts';
+import { bestModelTask } from './best-model.ts';
 import { isConditionTrue } from '../shared/conditions.ts';
 
 /** Cached objects resolution reads. */
@@ -82,21 +83,52 @@ function fromJob(predictor: Readonly<Predictor>, ref: NonNullable<Predictor['spe
 
 /** The Job that ran `task` for `plan`, succeeded first: one the plan named, in the namespace it put it in. */
 function taskJobOf(plan: Readonly<ComputePlan>, task: string, lookups: PredictorLookups): Readonly<TesseraJob> | undefined {
-  const named = taskLookup(plan.spec);
+  const named = taskLookup(plan.spec, plan.status?.trials);
   const jobs = lookups.jobsOfPlan(plan.metadata.uid ?? '').filter((j) => j.metadata.labels?.[planLabels.task] === task && namedByPlan(plan, named, j));
   return jobs.find((j) => j.status?.phase === JobPhase.Succeeded) ?? jobs[0];
+}
+
+/** `task`'s `output` in `plan`, once its Job succeeded; `source` says where it came from. */
+function taskOutputOf(plan: Readonly<ComputePlan>, want: { task: string; output: string; source: string }, lookups: PredictorLookups): Answer<ResolvedModel> {
+  const { task, output, source } = want;
+  if (!taskLookup(plan.spec, plan.status?.trials)(task)) return refused(PredictorReason.ModelNotFound, `ComputePlan ${plan.metadata.name} has no task ${task}`);
+  const job = taskJobOf(plan, task, lookups);
+  const what = `task ${task} of ComputePlan ${plan.metadata.name}`;
+  if (!job) return waiting(PredictorReason.ModelNotReady, `${what} has not started yet`);
+  const answer = jobOutput(job, output, what);
+  return answer.kind === 'ok' ? { kind: 'ok', value: { digest: answer.value, source } } : answer;
+}
+
+/** What status says a best-row Predictor of `plan` serves now, if it serves one. */
+function servedBest(predictor: Readonly<Predictor>, planName: string): ResolvedModel | undefined {
+  const { modelDigest, modelSource } = predictor.status ?? {};
+  const fresh = predictor.status?.observedGeneration === predictor.metadata.generation;
+  return fresh && modelDigest && modelSource?.startsWith(`plan ${planName}/`) && modelSource.includes(' (best row ') ? { digest: modelDigest, source: modelSource } : undefined;
+}
+
+/**
+ * The best row's model once the plan has finished. Until it finishes again (tasks appended), and
+ * for good without `follow`, the model already served stays: a Predictor never rolls to a row that
+ * a running plan may still beat, nor, unasked, away from the model people started using.
+ */
+function fromBestRow(predictor: Readonly<Predictor>, plan: Readonly<ComputePlan>, ref: NonNullable<Predictor['spec']['model']['plan']>, lookups: PredictorLookups): Answer<ResolvedModel> {
+  const served = servedBest(predictor, plan.metadata.name);
+  if (served && (!ref.follow || plan.status?.phase !== ComputePlanPhase.Succeeded)) return { kind: 'ok', value: served };
+  if (plan.status?.phase !== ComputePlanPhase.Succeeded) return waiting(PredictorReason.ModelNotReady, `ComputePlan ${plan.metadata.name} has not succeeded yet (${plan.status?.phase ?? 'Pending'}); its best row is served once it has`);
+  const taskOf = taskLookup(plan.spec, plan.status.trials);
+  const best = bestModelTask(plan, ref.output, { taskOf, jobOf: (task) => taskJobOf(plan, task, lookups) });
+  if (best.kind === 'none') return refused(PredictorReason.ModelNotFound, best.message);
+  const row = `${best.row.metric}=${Number(best.row.value.toPrecision(4))} at ${best.row.task}`;
+  return taskOutputOf(plan, { task: best.task, output: ref.output, source: `plan ${plan.metadata.name}/${best.task}/${ref.output} (best row ${row})` }, lookups);
 }
 
 function fromPlan(predictor: Readonly<Predictor>, ref: NonNullable<Predictor['spec']['model']['plan']>, lookups: PredictorLookups): Answer<ResolvedModel> {
   const namespace = predictor.metadata.namespace ?? '';
   const plan = lookups.plan(namespace, ref.name);
   if (!plan) return waiting(PredictorReason.ModelNotFound, `ComputePlan ${ref.name} not found`);
-  if (!taskLookup(plan.spec)(ref.task)) return refused(PredictorReason.ModelNotFound, `ComputePlan ${ref.name} has no task ${ref.task}`);
-  const job = taskJobOf(plan, ref.task, lookups);
-  const what = `task ${ref.task} of ComputePlan ${ref.name}`;
-  if (!job) return waiting(PredictorReason.ModelNotReady, `${what} has not started yet`);
-  const answer = jobOutput(job, ref.output, what);
-  return answer.kind === 'ok' ? { kind: 'ok', value: { digest: answer.value, source: `plan ${ref.name}/${ref.task}/${ref.output}` } } : answer;
+  if (ref.best) return fromBestRow(predictor, plan, ref, lookups);
+  const task = ref.task ?? '';
+  return taskOutputOf(plan, { task, output: ref.output, source: `plan ${ref.name}/${task}/${ref.output}` }, lookups);
 }
 
 /** Where the model's bytes are: a digest, found for a Job or plan task, or given. */
