@@ -25,8 +25,10 @@ const round = (n: number, name: string): object[] => [
   { name: `${name}-test-0`, algoRef: { name: 'evaluate' }, inputs: [{ name: 'model', taskOutput: { task: `${name}-train`, output: 'model' } }], round: n },
 ];
 const getPlan = (): ComputePlan => kubectlGet<ComputePlan>(ns.name, 'computeplans.tessera.dev', 'rounds');
-const jobOutput = (task: string): string | undefined =>
-  JSON.parse(kubectl(['get', 'jobs.tessera.dev', '-n', ns.name, '-l', `tessera.dev/task=${task}`, '-o', 'jsonpath={.items[0].status.outputs}']) || '[]').find((o: { name: string }) => o.name === 'model')?.digest as string | undefined;
+function jobOutput(task: string): string | undefined {
+  const outputs = kubectl(['get', 'jobs.tessera.dev', '-n', ns.name, '-l', `tessera.dev/task=${task}`, '-o', 'jsonpath={.items[0].status.outputs}']);
+  return (JSON.parse(outputs || '[]') as Array<{ name: string; digest: string }>).find((o) => o.name === 'model')?.digest;
+}
 
 async function planSucceeds(tasks: number): Promise<void> {
   await waitFor(`plan rounds to succeed with ${tasks} tasks`, () => {
