@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches scikit-learn's bundled digits from Debian's python3-sklearn (the package the image installs:
-# `apt-get download`, no install) and splits them with split.mjs into OUT_DIR.
+# `apt-get download`, no install) and splits them with split.js into OUT_DIR.
 #
 #   prepare-data.sh OUT_DIR [SEED]
 #
@@ -15,4 +15,4 @@ trap 'rm -rf "$scratch"' EXIT
   { echo "prepare-data: apt-get download python3-sklearn failed (needs Debian's apt with bookworm's lists: apt-get update)" >&2; exit 1; }
 dpkg-deb --fsys-tarfile "$scratch"/python3-sklearn_*.deb |
   tar -xO ./usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz >"$scratch/digits.csv.gz"
-node "$example/split.mjs" "$scratch/digits.csv.gz" "$out" "$seed"
+node "$example/split.js" "$scratch/digits.csv.gz" "$out" "$seed"

@@ -4,6 +4,8 @@
 The model is model.pt in TESSERA_MODEL_DIR; the port is PORT (the Predictor's, 8080 by default).
 """
 import json
+import signal
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import torch
@@ -59,5 +61,15 @@ class Handler(BaseHTTPRequestHandler):
         pass  # one line per request would drown the pod's log
 
 
+server = ThreadingHTTPServer(("", run.port()), Handler)
+
+
+def drain(*_):
+    # A rollout's old pod gets SIGTERM while requests may still be routed to it (endpoints update a
+    # moment later): keep answering for a few seconds, then stop.
+    threading.Timer(5.0, server.shutdown).start()
+
+
+signal.signal(signal.SIGTERM, drain)
 print(f"serving {model_id} on :{run.port()}", flush=True)
-ThreadingHTTPServer(("", run.port()), Handler).serve_forever()
+server.serve_forever()

@@ -1,7 +1,7 @@
 // Splits scikit-learn's handwritten digits (sklearn/datasets/data/digits.csv.gz: 1,797 rows of 64
 // pixels 0-16 and a label) into a held-out test split and three hospitals' non-IID training data.
 //
-//   node split.mjs DIGITS_CSV_GZ OUT_DIR [SEED]
+//   node split.js DIGITS_CSV_GZ OUT_DIR [SEED]
 //
 // Deterministic for a seed (default 14): a seeded shuffle (mulberry32), then
 // - the held-out split: 20 % of each digit (stratified, 359 images), written to OUT/test/test.csv and,
@@ -17,7 +17,7 @@ import { gunzipSync } from 'node:zlib';
 
 const [source, out, seedText = '14'] = process.argv.slice(2);
 if (!source || !out) {
-  console.error('usage: node split.mjs DIGITS_CSV_GZ OUT_DIR [SEED]');
+  console.error('usage: node split.js DIGITS_CSV_GZ OUT_DIR [SEED]');
   process.exit(2);
 }
 
