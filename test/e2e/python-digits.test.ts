@@ -28,7 +28,7 @@ import { servicePost, type ProxyPost } from '../support/service-proxy.ts';
 
 // The Python example (examples/python-digits) on the real node, with Tessera installed by its chart:
 // PyTorch from Debian's python3-torch trains an MLP on scikit-learn's digits, split non-IID across
-// three hospitals. FedAvg over them; a trial search on hospital-1's data alone; a Predictor serving
+// three hospitals. FedAvg over them; hospital-1's trial search on its own data; a Predictor serving
 // the search's best model in hospital-1, then rolled to the federation's model under load.
 // Figures it holds to: FedAvg's held-out accuracy rises every round and ends above 0.9; the search's
 // best trial beats its worst; each served model answers at least 80 % of the held-out images right,
@@ -62,7 +62,7 @@ let search: ComputePlan;
 
 describe('FedAvg over three hospitals', () => {
   it('raises the held-out accuracy every round, above 0.9 at the end', async () => {
-    fedAvg = await planEnded('digits-fedavg', 480_000);
+    fedAvg = await planEnded(aggregator, 'digits-fedavg', 480_000);
     took.fedAvgSeconds = Math.round((Date.now() - took.plansApplied!) / 1000);
     if (fedAvg.status?.phase !== 'Succeeded') throw failedPlan(fedAvg);
     expect(fedAvg.status).toMatchObject({ progress: '21/21', round: 3 });
@@ -76,11 +76,11 @@ describe('FedAvg over three hospitals', () => {
 
 describe("a trial search on hospital-1's data", () => {
   it('runs the 2 x 2 grid of learning rate and width, and its best trial beats its worst', async () => {
-    search = await planEnded('digits-search', 300_000);
+    search = await planEnded(servingHospital, 'digits-search', 300_000);
     took.searchSeconds = Math.round((Date.now() - took.plansApplied!) / 1000);
     if (search.status?.phase !== 'Succeeded') throw failedPlan(search);
     const trials = search.status?.trials ?? [];
-    console.log(tessera(['plan', 'trials', 'digits-search', '-n', aggregator]));
+    console.log(tessera(['plan', 'trials', 'digits-search', '-n', servingHospital]));
     expect(trials.map((t) => t.state)).toEqual(['Succeeded', 'Succeeded', 'Succeeded', 'Succeeded']);
     expect(new Set(trials.map((t) => `${t.params?.lr}/${t.params?.width}`)).size).toBe(4);
     const objectives = trials.map((t) => t.objective ?? Number.NaN);

@@ -67,8 +67,8 @@ function ensureNamespace(name: string): void {
 
 /** Deletes what an earlier run left (plans with their Jobs, the Predictor) and waits until it is gone. */
 export function resetDigits(): void {
-  for (const plan of ['digits-fedavg', 'digits-search']) {
-    kubectl(['delete', 'computeplan', plan, '-n', aggregator, '--ignore-not-found', '--wait=true', '--timeout=120s']);
+  for (const [plan, namespace] of [['digits-fedavg', aggregator], ['digits-search', servingHospital]] as const) {
+    kubectl(['delete', 'computeplan', plan, '-n', namespace, '--ignore-not-found', '--wait=true', '--timeout=120s']);
   }
   kubectl(['delete', 'predictor', 'digits', '-n', servingHospital, '--ignore-not-found', '--wait=true', '--timeout=120s']);
 }
@@ -107,12 +107,18 @@ export async function prepareDigits(): Promise<DigitsSetup> {
       ensureNamespace(namespace);
       members[namespace] = await memberOf(namespace);
     }
-    const approved = algos.filter((a) => a.readsData).map((a) => runDigestOf(pushAlgo(members[aggregator]!, { name: a.name, category: a.category, script: `${a.name}.py`, outputs: [a.output] })));
+    const approved: string[] = [];
+    for (const a of algos) {
+      const output = pushAlgo(members[aggregator]!, { name: a.name, category: a.category, script: `${a.name}.py`, outputs: [a.output] });
+      if (a.readsData) approved.push(runDigestOf(output));
+    }
     execFileSync('bash', [join(example, 'prepare-data.sh'), scratch], { stdio: 'pipe', env: { ...process.env, PATH: `${join(repo, 'node_modules', '.bin')}:${process.env.PATH}` } });
     for (const [i, hospital] of hospitals.entries()) {
       const args = ['dataset', 'push', join(scratch, `hospital-${i + 1}`), '--name', 'digits', '-n', hospital, '--authorize', aggregator, '--approve-code', approved.join(',')];
       tessera(args, members[hospital]!.kubeconfig);
     }
+    // Hospital-1's own Algos: its search runs train and evaluate in its namespace, its Predictor serve.
+    for (const a of algos.filter((x) => x.readsData)) pushAlgo(members[servingHospital]!, { name: a.name, category: a.category, script: `${a.name}.py`, outputs: [a.output] });
     pushAlgo(members[servingHospital]!, { name: 'serve', category: 'predict', script: 'serve.py', outputs: [] });
     const heldOut = JSON.parse(readFileSync(join(scratch, 'test', 'images.json'), 'utf8')) as HeldOut[];
     return { heldOut, members };
@@ -122,17 +128,17 @@ export async function prepareDigits(): Promise<DigitsSetup> {
 }
 
 /** The plan as the cluster has it now. */
-export function readPlan(name: string): ComputePlan {
-  return JSON.parse(kubectl(['get', 'computeplan', name, '-n', aggregator, '-o', 'json'])) as ComputePlan;
+export function readPlan(namespace: string, name: string): ComputePlan {
+  return JSON.parse(kubectl(['get', 'computeplan', name, '-n', namespace, '-o', 'json'])) as ComputePlan;
 }
 
 const ended = new Set(['Succeeded', 'Failed', 'Canceled']);
 
 /** Polls the plan until it ends; returns it. */
-export async function planEnded(name: string, timeoutMs: number): Promise<ComputePlan> {
+export async function planEnded(namespace: string, name: string, timeoutMs: number): Promise<ComputePlan> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const plan = readPlan(name);
+    const plan = readPlan(namespace, name);
     if (ended.has(plan.status?.phase ?? '')) return plan;
     if (Date.now() > deadline) throw new Error(`plan ${name} did not end within ${timeoutMs} ms: ${JSON.stringify(plan.status?.conditions)} ${plan.status?.progress ?? ''}`);
     await new Promise((resolve) => setTimeout(resolve, 2000));
