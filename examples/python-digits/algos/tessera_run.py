@@ -40,13 +40,14 @@ def output_dir(name):
 
 
 def params(defaults=None):
-    """The run's parameters over `defaults`: /tessera/params.json, else $TESSERA_PARAMS, else none."""
+    """The run's parameters over `defaults`: /tessera/params.json, else $TESSERA_PARAMS (an empty
+    file or variable counts as none: a task without parameters)."""
     merged = dict(defaults or {})
     file = ROOT / "params.json"
-    if file.is_file():
-        merged.update(json.loads(file.read_text()))
-    elif os.environ.get("TESSERA_PARAMS"):
-        merged.update(json.loads(os.environ["TESSERA_PARAMS"]))
+    text = file.read_text().strip() if file.is_file() else ""
+    text = text or os.environ.get("TESSERA_PARAMS", "").strip()
+    if text:
+        merged.update(json.loads(text))
     return merged
 
 
