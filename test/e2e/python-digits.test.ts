@@ -115,9 +115,11 @@ describe('a Predictor in hospital-1', () => {
   it("serves the search's best model: `tessera predict` and the service proxy answer the right digits", async () => {
     const best = search.status?.search?.bestTrial ?? '';
     const digest = taskOutput(search, `${best}-train`);
-    const spec = { model: { digest }, algo: { name: 'serve' }, port: 8080, replicas: 1, resources: { cpu: '500m', memory: '1Gi' } };
+    // "The best trial of plan X", as a user says it: the Predictor finds the trial's model itself.
+    const spec = { model: { plan: { name: 'digits-search', best: true, output: 'model' } }, algo: { name: 'serve' }, port: 8080, replicas: 1, resources: { cpu: '500m', memory: '1Gi' } };
     kubectlApply(servingHospital, stringify({ apiVersion: 'tessera.dev/v1alpha1', kind: 'Predictor', metadata: { name: 'digits' }, spec }));
     await servingDigest(digest);
+    expect(getPredictor(servingHospital, 'digits').status?.modelSource).toMatch(new RegExp(`^plan digits-search/${best}-train/model \\(best row accuracy=0\\.\\d+ at ${best}-test\\)$`));
     const member = setup.members[servingHospital]!;
     const scratch = mkdtempSync(join(tmpdir(), 'tessera-digits-predict-'));
     try {
@@ -192,7 +194,7 @@ async function requestsDuringRollout(digest: string): Promise<RolloutAnswer[]> {
       answers.push({ ok: answer.status === 200, model: answer.status === 200 ? (answer.body as { model: string }).model : JSON.stringify(answer.body) });
     }
   })();
-  kubectl(['patch', 'predictor', 'digits', '-n', servingHospital, '--type=merge', '-p', JSON.stringify({ spec: { model: { digest } } })]);
+  kubectl(['patch', 'predictor', 'digits', '-n', servingHospital, '--type=merge', '-p', JSON.stringify({ spec: { model: { plan: null, digest } } })]);
   try {
     await servingDigest(digest);
     await waitFor('the old pod gone', () => kubectl(['get', 'pods', '-n', servingHospital, '-l', 'tessera.dev/predictor=digits', '-o', 'name']).trim().split('\n').length === 1, 120_000);
