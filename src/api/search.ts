@@ -48,6 +48,13 @@ export const paramEnvName = (name: string): string => `TESSERA_PARAM_${name.toUp
 /** The variable holding every parameter as one JSON object (also written to /tessera/params.json). */
 export const paramsJsonEnv = 'TESSERA_PARAMS';
 
+/**
+ * Whether an environment variable carries parameters (TESSERA_PARAMS, TESSERA_PARAM_<NAME>): run
+ * inputs, not code. The prefix keeps them from naming anything a runtime reads (NODE_OPTIONS,
+ * LD_PRELOAD, PYTHONPATH), so only code that asks for them sees them.
+ */
+export const isParamEnvName = (name: string): boolean => name === paramsJsonEnv || name.startsWith('TESSERA_PARAM_');
+
 /** Parameters by name; names must differ once upper-cased (their environment variables would clash). */
 export const paramsSchema = z
   .record(paramNameSchema, paramValueSchema)

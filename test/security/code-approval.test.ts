@@ -88,4 +88,34 @@ describe('code the data owner did not approve', () => {
     expect(job.metadata.namespace).toBe(orgC.name);
     await waitFor('a pod for the approved task in C', async () => (await podsAnywhere('tessera.dev/plan=good-plan')).length > 0);
   });
+  it("runs a search's trials on C's data under the approved Algo: each trial's parameters are run inputs, not code", async () => {
+    const search = {
+      algo: { name: 'good' },
+      namespace: orgC.name,
+      datasetRef: { name: 'c-data' },
+      space: { lr: { choice: [0.1, 0.01] } },
+      objective: { metric: 'accuracy', goal: 'maximize' },
+      algorithm: { grid: {} },
+      budget: { maxTrials: 2 },
+    };
+    applyAs(tenantB, tesseraObject('ComputePlan', 'good-search', { strategy: { search } }, { annotations: { 'sim.tessera.dev/run-for': '30s' } }));
+    const trials = await waitFor("both trials' Jobs resolved in C", () => {
+      const names = planJobs('good-search');
+      const seen = names.map((name) => JSON.parse(kubectl(['get', '-n', orgC.name, name, '-o', 'json'])) as TesseraJob);
+      return seen.length === 2 && seen.every((j) => j.status?.inputs?.length || j.status?.phase === 'Failed') ? seen : undefined;
+    });
+    expect(trials.map((j) => [j.status?.phase === 'Failed' ? j.status.reason : 'resolved', j.spec.env?.find((e) => e.name === 'TESSERA_PARAM_LR')?.value]).sort()).toEqual([['resolved', '0.01'], ['resolved', '0.1']]);
+    await waitFor('pods for both trials in C', async () => (await podsAnywhere('tessera.dev/plan=good-search')).length === 2);
+  });
+
+  it('still refuses approved code run with another variable beside the parameters: NODE_OPTIONS can change what runs', async () => {
+    const env = [{ name: 'TESSERA_PARAM_LR', value: '0.1' }, { name: 'NODE_OPTIONS', value: '--require /tessera/inputs/data/x.js' }];
+    applyAs(tenantB, tesseraObject('Job', 'sneaky-job', { image: 'local/sim:1', env, inputs: [{ name: 'data', dataset: { name: 'c-read', namespace: orgC.name } }], outputs: [{ name: 'model' }] }));
+    const job = await waitFor('Job sneaky-job refused', () => {
+      const seen = getAs<TesseraJob>(tenantB, 'jobs.tessera.dev', 'sneaky-job');
+      return seen.status?.phase === 'Failed' ? seen : undefined;
+    });
+    expect(job.status).toMatchObject({ reason: 'CodeNotApproved' });
+    expect(await podsAnywhere('tessera.dev/job=sneaky-job')).toEqual([]);
+  });
 });

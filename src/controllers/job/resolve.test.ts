@@ -203,6 +203,19 @@ describe('resolveRun', () => {
       wantReason: 'CodeNotApproved',
     },
     {
+      name: "a trial's parameters are not code: approved code with TESSERA_PARAMS and TESSERA_PARAM_<NAME> runs",
+      job: makeJob('train').spec({ env: [{ name: 'TESSERA_PARAMS', value: '{"lr":0.1}' }, { name: 'TESSERA_PARAM_LR', value: '0.1' }] }).label(planNamespaceLabel, 'team-p').datasetInput('data', 'cifar'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar').spec({ permissions: { authorizedNamespaces: ['team-p'], approvedCode: [simDigest] } }).obj()] }),
+      wantKind: 'ready',
+    },
+    {
+      name: 'approved code with any other variable is refused: NODE_OPTIONS or PYTHONPATH change what runs',
+      job: makeJob('train').spec({ env: [{ name: 'TESSERA_PARAM_LR', value: '0.1' }, { name: 'NODE_OPTIONS', value: '--require /tessera/inputs/data/x.js' }] }).label(planNamespaceLabel, 'team-p').datasetInput('data', 'cifar'),
+      lookups: lookupsOf({ datasets: [makeInputDataset('cifar').spec({ permissions: { authorizedNamespaces: ['team-p'], approvedCode: [simDigest] } }).obj()] }),
+      wantKind: 'refused',
+      wantReason: 'CodeNotApproved',
+    },
+    {
       name: "the owner's own Job is exempt from approvals",
       job: makeJob('train').datasetInput('data', 'cifar'),
       lookups: lookupsOf({ datasets: [makeInputDataset('cifar').spec({ permissions: { approvedCode: [digestOf('other')] } }).obj()] }),

@@ -186,7 +186,7 @@ function runOf(job: Readonly<TesseraJob>, algo: Readonly<Algo> | undefined): Alg
   return algoRun(algo, job.spec);
 }
 
-/** What a Dataset's owner approves of this run. */
+/** What a Dataset's owner approves of this run (its parameters are not code: run-digest.ts). */
 function runCodeOf(job: Readonly<TesseraJob>, run: AlgoRun): RunCode {
   return { image: run.image, command: run.command, args: run.args, env: job.spec.env, code: run.code?.digest };
 }

@@ -26,6 +26,13 @@ describe('runDigest', () => {
     const a = runDigest({ ...base, env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] });
     expect(runDigest({ ...base, env: [{ name: 'B', value: '2' }, { name: 'A', value: '1' }] })).toBe(a);
   });
+
+  it("leaves out the parameters (TESSERA_PARAMS, TESSERA_PARAM_<NAME>): each trial's differ, the approved code does not", () => {
+    const params = [{ name: 'TESSERA_PARAMS', value: '{"lr":0.1}' }, { name: 'TESSERA_PARAM_LR', value: '0.1' }];
+    expect(runDigest({ ...base, env: params })).toBe(runDigest(base));
+    expect(runDigest({ ...base, env: [...params, { name: 'PYTHONPATH', value: '/tessera/inputs' }] })).toBe(runDigest({ ...base, env: [{ name: 'PYTHONPATH', value: '/tessera/inputs' }] }));
+    expect(runDigest({ ...base, env: [{ name: 'TESSERA_PARAMETERS', value: 'x' }] })).not.toBe(runDigest(base));
+  });
 });
 
 describe('isApprovedRun', () => {
@@ -37,6 +44,8 @@ describe('isApprovedRun', () => {
     { name: 'an image by digest, run as it is', approved: [pinned], run: { image: pinned }, want: true },
     { name: 'an image by digest with its own command', approved: [pinned], run: { image: pinned, command: ['sh'] }, want: false },
     { name: 'an image by digest with code mounted', approved: [pinned], run: { image: pinned, code: digestOf('code') }, want: false },
+    { name: 'an image by digest with parameters only', approved: [pinned], run: { image: pinned, env: [{ name: 'TESSERA_PARAM_LR', value: '0.1' }] }, want: true },
+    { name: 'an image by digest with another variable', approved: [pinned], run: { image: pinned, env: [{ name: 'NODE_OPTIONS', value: '--require x' }] }, want: false },
     { name: 'an image by tag, listed verbatim', approved: ['local/train:1'], run: { image: 'local/train:1' }, want: false },
   ])('$name → $want', ({ approved, run, want }) => {
     expect(isApprovedRun(approved, run)).toBe(want);

@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { EnvVar } from '../../api/common.ts';
+import { isParamEnvName } from '../../api/search.ts';
 
 // The identity of the code a run executes, which a Dataset's owner approves. The code file set
 // alone is not enough: the image and the command are code too (`sh -c 'cp -r /tessera/inputs …'`
 // with an approved file set mounted would copy the data out), so the digest covers all of them.
 // Content-addressed, so an approval covers exactly those bytes and a changed Algo needs a new one.
+// Parameters (TESSERA_PARAMS, TESSERA_PARAM_<NAME>) are run inputs, not code: a search draws each
+// trial's after the owner approved the train Algo, whose digest has none, so counting them would
+// refuse every trial on another organization's data. Every other variable counts: NODE_OPTIONS or
+// PYTHONPATH can change what runs, and the parameters' prefix can name nothing a runtime reads.
 
 /** What a run executes. */
 export interface RunCode {
@@ -16,9 +21,16 @@ export interface RunCode {
   code?: string | undefined;
 }
 
-/** `sha256:` of the canonical JSON of image, command, args, environment (by name) and code file set. */
+/** The variables that are code: all but the parameters; undefined when none are left. */
+function codeEnv(env: RunCode['env']): EnvVar[] | undefined {
+  const code = env?.filter((v) => !isParamEnvName(v.name));
+  return code?.length ? code : undefined;
+}
+
+/** `sha256:` of the canonical JSON of image, command, args, environment (by name, without parameters) and code file set. */
 export function runDigest(run: RunCode): string {
-  const env = run.env ? [...run.env].sort((a, b) => (a.name < b.name ? -1 : 1)).map((v) => [v.name, v.value ?? '']) : null;
+  const vars = codeEnv(run.env);
+  const env = vars ? [...vars].sort((a, b) => (a.name < b.name ? -1 : 1)).map((v) => [v.name, v.value ?? '']) : null;
   const canonical = JSON.stringify([run.image, run.command ?? null, run.args ?? null, env, run.code ?? null]);
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }
@@ -34,6 +46,6 @@ export function isImageByDigest(image: string): boolean {
  */
 export function isApprovedRun(approved: readonly string[], run: RunCode): boolean {
   if (approved.includes(runDigest(run))) return true;
-  const bare = !run.command && !run.args && !run.env?.length && !run.code;
+  const bare = !run.command && !run.args && !codeEnv(run.env) && !run.code;
   return bare && isImageByDigest(run.image) && approved.includes(run.image);
 }
