@@ -21,9 +21,8 @@ done
 version="$("$bin/node" -p "require('$root/package.json').version")"
 
 rm -rf "$out" && mkdir -p "$out/package"
-# CommonJS because a SEA's main script must be one CommonJS file; the same bundle serves the package.
-"$bin/esbuild" "$root/src/cli/main.ts" --bundle --platform=node --format=cjs --target=node24 \
-  --minify --legal-comments=none --log-level=warning --external:esbuild --outfile="$out/tessera.cjs"
+# The same bundle the image runs; it serves the package and the SEA alike.
+ESBUILD="$bin/esbuild" "$root/scripts/bundle-cli.sh" "$out/tessera.cjs"
 # The dashboard's page, built once here: the packaged `tessera ui` serves ui/ beside tessera.cjs (esbuild
 # stays out of the bundle: only a checkout bundles the page on start).
 "$bin/node" "$root/src/ui/build.ts" "$out/ui" >/dev/null

@@ -7,6 +7,7 @@ import { startOperator } from '../../test/support/operator.ts';
 import { benchCluster } from './cluster.ts';
 import { clusterCpu, cpuBetween } from './cpu.ts';
 import { batchJobsDone, clients, floorOf, freshNamespace, inParallel, printCpu, tesseraJobsDone, type Clients } from './jobs.ts';
+import { benchCli } from './shipped-cli.ts';
 
 // 1,000 one-pod GPU Jobs through the real Kueue (a ClusterQueue as large as the kwok GPU pool, a
 // LocalQueue `gpus` in each namespace): Tessera Jobs with queueName against bare batch Jobs of the
@@ -75,7 +76,7 @@ async function timeFloor(c: Clients, count: number, namespace: string): Promise<
 
 async function timeTessera(c: Clients, count: number, namespace: string): Promise<Run> {
   const tuning = process.env.TESSERA_BENCH_OPERATOR_ARGS?.split(' ').filter(Boolean) ?? ['--workers', '16', '--qps', '200', '--burst', '400'];
-  const operator = await startOperator(`bench-kueue-${namespace}`, ['--no-leader-elect', ...tuning]);
+  const operator = await startOperator(`bench-kueue-${namespace}`, ['--no-leader-elect', ...tuning], { cli: benchCli().path });
   try {
     const pid = operator.process.pid!;
     const cpuBefore = clusterCpu({ operator: pid });

@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { holdingKey } from '../../src/storage/access.ts';
 import { readManifest } from '../../src/storage/manifest-io.ts';
 import { blobKey, manifestKey } from '../../src/storage/manifest.ts';
@@ -16,6 +15,7 @@ import { waitFor } from '../../test/support/wait.ts';
 import { generateTree, timed, treePaths, type Timed, type TreeShape } from './transfer-measure.ts';
 import { deleteNamespace } from './peers-measure.ts';
 import { rcloneStats, type TransferFigures } from './peers-report.ts';
+import { benchCli } from './shipped-cli.ts';
 
 // rclone beside Tessera's mover on the same trees and the same local S3 store (the one the transfer
 // bench and the operator use). Tessera's side runs as the transfer bench runs it: a producer Job's
@@ -24,8 +24,6 @@ import { rcloneStats, type TransferFigures } from './peers-report.ts';
 // `rclone copy` of the same tree up to the store and back down, its remote given by environment
 // (the secret key never on a command line), as many files at once as the mover moves (8).
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const cli = join(repo, 'src/cli/main.ts');
 const MiB = 2 ** 20;
 const parallel = 8;
 
@@ -91,7 +89,7 @@ async function rcloneSide(ctx: Ctx, shape: TreeShape, src: string): Promise<{ pu
 
 async function timedMover(runner: PodRunner, operator: RunningOperator, verb: 'pull' | 'push'): Promise<Timed> {
   const env = { ...process.env, TESSERA_ROOT: runner.root, TESSERA_TRANSFER_URL: operator.transferUrl, TESSERA_TOKEN_FILE: runner.tokenFile };
-  return timed([process.execPath, cli, 'transfer', verb], env);
+  return timed([process.execPath, benchCli().path, 'transfer', verb], env);
 }
 
 /** A run of Job `name` on a kwok node and a runner for its mover (the transfer bench's way). */
@@ -157,7 +155,7 @@ export async function benchTransfers(rclone: string, chosen: readonly TreeShape[
   const namespace = `peers-transfer-${Date.now().toString(36)}`;
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   await waitFor(`ServiceAccount in ${namespace}`, async () => Boolean(await core.readNamespacedServiceAccount({ name: 'default', namespace })));
-  const operator = await startOperator(namespace, ['--no-leader-elect']);
+  const operator = await startOperator(namespace, ['--no-leader-elect'], { cli: benchCli().path });
   const base = await mkdtemp(join(tmpdir(), 'tessera-bench-peers-'));
   const roots: string[] = [];
   const s3 = store();

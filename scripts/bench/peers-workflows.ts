@@ -6,6 +6,7 @@ import { planSpec, prepareNamespace, runFor as planRunFor, writeEveryOutput, typ
 import { startArgo } from './peers-argo.ts';
 import { deleteNamespace, inParallel, kubeConfig, measureRun } from './peers-measure.ts';
 import { dagWorkflow, singlePodWorkflow, type DagTask, type PodShape, type RunFigures } from './peers-report.ts';
+import { benchCli } from './shipped-cli.ts';
 
 // The workflow scenarios, each run by Argo and by Tessera in fresh namespaces with a fresh engine:
 // N one-pod tasks submitted at once (Argo: N Workflows; Tessera: N Jobs, as the jobs bench), and one
@@ -95,7 +96,7 @@ async function cleanUp(operator: RunningOperator, namespace: string): Promise<vo
 export async function tesseraIndependent(count: number, stamp: string): Promise<RunFigures> {
   const namespace = `peers-tessera-jobs-${stamp}`;
   await freshNamespace(kubeConfig().makeApiClient(k8s.CoreV1Api), namespace);
-  const operator = await startOperator(`peers-${namespace}`, ['--no-leader-elect', '--workers', '16', '--qps', '200', '--burst', '400']);
+  const operator = await startOperator(`peers-${namespace}`, ['--no-leader-elect', '--workers', '16', '--qps', '200', '--burst', '400'], { cli: benchCli().path });
   try {
     return await runIndependent({ namespace, pid: operator.process.pid!, group: 'tessera.dev', plural: 'jobs' }, count, (i) => tesseraJob(namespace, i));
   } finally {
@@ -118,7 +119,7 @@ export async function argoDag(argoDir: string, shape: Shape, stamp: string): Pro
 /** One ComputePlan of the shape, as the plan bench runs it (operator tuning and mover simulator included). */
 export async function tesseraDag(shape: Shape, stamp: string): Promise<RunFigures> {
   const namespace = await prepareNamespace({ ...shape, name: `peers-${shape.name}` }, stamp);
-  const operator = await startOperator(`peers-${namespace}`, ['--no-leader-elect', '--workers', '16', '--qps', '400', '--burst', '800']);
+  const operator = await startOperator(`peers-${namespace}`, ['--no-leader-elect', '--workers', '16', '--qps', '400', '--burst', '800'], { cli: benchCli().path });
   const sim = startMoverSim({ namespaces: [namespace], transferUrl: operator.transferUrl, write: writeEveryOutput, concurrency: 48 });
   const plan = { apiVersion: 'tessera.dev/v1alpha1', kind: 'ComputePlan', metadata: { name: 'bench', annotations: { 'sim.tessera.dev/run-for': planRunFor } }, spec: planSpec(shape) };
   try {

@@ -10,6 +10,7 @@ import { startMoverSim } from '../../test/support/mover-sim.ts';
 import { startOperator } from '../../test/support/operator.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import { benchCluster } from './cluster.ts';
+import { benchCli } from './shipped-cli.ts';
 
 // 1,000-task ComputePlans on kwok nodes, tasks of a fixed duration: a chain, a 1 → 999 fan-out and
 // 10 layers of 100 (each task reading one output of the layer before). For each: makespan and its
@@ -133,7 +134,7 @@ function handoffLatencies(shape: Shape, sightings: Sightings): number[] {
 
 async function runShape(shape: Shape, kc: k8s.KubeConfig, stamp: string): Promise<ShapeResult> {
   const namespace = await prepareNamespace(shape, stamp);
-  const operator = await startOperator(`bench-plan-${shape.name}`, ['--no-leader-elect', '--workers', '16', '--qps', '400', '--burst', '800']);
+  const operator = await startOperator(`bench-plan-${shape.name}`, ['--no-leader-elect', '--workers', '16', '--qps', '400', '--burst', '800'], { cli: benchCli().path });
   const sim = startMoverSim({ namespaces: [namespace], transferUrl: operator.transferUrl, write: writeEveryOutput, concurrency: 48 });
   const sightings: Sightings = { created: new Map(), succeeded: new Map() };
   const watch = await watchJobs(kc, namespace, sightings);

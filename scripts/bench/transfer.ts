@@ -1,7 +1,6 @@
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TesseraJob } from '../../src/api/job.ts';
 import { holdingKey } from '../../src/storage/access.ts';
 import { readManifest } from '../../src/storage/manifest-io.ts';
@@ -18,6 +17,7 @@ import { waitFor } from '../../test/support/wait.ts';
 import { generateTree, measureCp, measureStoreFloor, timed, type StoreFloor, type Timed, type TreeShape } from './transfer-measure.ts';
 import { benchCluster } from './cluster.ts';
 import { hashCacheEnv } from '../../src/transfer/hash-cache.ts';
+import { benchCli } from './shipped-cli.ts';
 
 // Moving file sets through the operator's transfer API and MinIO on loopback, beside a raw `cp -r`
 // of the same tree and MinIO's own floor (curl through presigned URLs) in the same run: push (hash,
@@ -27,8 +27,6 @@ import { hashCacheEnv } from '../../src/transfer/hash-cache.ts';
 // containers, so this plays the kubelet for the mover).
 // Figures, ratios and targets are printed; nothing passes or fails on a number.
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const cli = join(repo, 'src/cli/main.ts');
 const MiB = 2 ** 20;
 // The mover's default: files moved at once.
 const moverConcurrency = 8;
@@ -67,7 +65,7 @@ async function timedMover(runner: PodRunner, operator: RunningOperator, verb: 'p
   delete env[hashCacheEnv];
   if (hashCache) env[hashCacheEnv] = hashCache;
   const before = await operatorCpuSeconds(operator);
-  const result = await timed([process.execPath, ...nodeArgs, cli, 'transfer', verb], env);
+  const result = await timed([process.execPath, ...nodeArgs, benchCli().path, 'transfer', verb], env);
   return { ...result, operatorCpuSeconds: (await operatorCpuSeconds(operator)) - before };
 }
 
@@ -243,7 +241,7 @@ export async function benchTransfer(args: string[]): Promise<void> {
   installCrds();
   const namespace = `bench-transfer-${Date.now().toString(36)}`;
   await freshNamespace(namespace);
-  const operator = await startOperator(namespace, ['--no-leader-elect']);
+  const operator = await startOperator(namespace, ['--no-leader-elect'], { cli: benchCli().path });
   const base = await mkdtemp(join(tmpdir(), 'tessera-bench-transfer-'));
   const store = benchStore();
   console.log(`bench transfer: ${chosen.map((s) => s.label).join('; ')} of random bytes, through MinIO on loopback`);

@@ -9,7 +9,7 @@ import { clusterEnv } from './cluster-env.ts';
 import { waitFor } from './wait.ts';
 import { serveWorkstationApiFrom, stopServingWorkstationApiFrom, workstationApiArgs } from './workstation-api.ts';
 
-const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const sourceCli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const runDir = process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster';
 const logDir = join(runDir, 'logs', 'operators');
 
@@ -62,16 +62,22 @@ function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-function extraNodeArgs(): string[] {
-  return process.env.TESSERA_OPERATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+/**
+ * Node's flags as the chart sets them (NODE_OPTIONS), then TESSERA_OPERATOR_NODE_ARGS (e.g.
+ * --cpu-prof when profiling a benchmark), then the command's script.
+ */
+function nodeCommand(cli = sourceCli): string[] {
+  const extra = process.env.TESSERA_OPERATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return [...operatorNodeArgs, ...extra, cli];
 }
 
 /**
  * Starts the operator exactly as `tessera operator` runs, against the local cluster, logging to
  * logs/operators/<name>.log in the run directory; resolves once it reports ready and, with leader
- * election, leads (`waitLead: false` for a replica meant to stand by).
+ * election, leads (`waitLead: false` for a replica meant to stand by). `cli` runs another build of
+ * the same command (a bench runs the bundle the image ships) instead of src/cli/main.ts.
  */
-export async function startOperator(name: string, extraArgs: string[] = [], opts: { waitReady?: boolean; waitLead?: boolean } = {}): Promise<RunningOperator> {
+export async function startOperator(name: string, extraArgs: string[] = [], opts: { waitReady?: boolean; waitLead?: boolean; cli?: string } = {}): Promise<RunningOperator> {
   mkdirSync(logDir, { recursive: true });
   const port = await freePort();
   const transferPort = await freePort();
@@ -85,10 +91,7 @@ export async function startOperator(name: string, extraArgs: string[] = [], opts
   const logFile = join(logDir, `${name}.log`);
   const leads = opts.waitLead === false ? undefined : leadershipProbe(logFile, extraArgs);
   const log = createWriteStream(logFile, { flags: 'a' });
-  // Node's flags as the chart sets them (NODE_OPTIONS), then TESSERA_OPERATOR_NODE_ARGS, e.g. --cpu-prof
-  // when profiling a benchmark.
-  const nodeArgs = [...operatorNodeArgs, ...extraNodeArgs()];
-  const args = [...nodeArgs, cli, 'operator', '--kubeconfig', env.kubeconfig, '--metrics-address', `127.0.0.1:${port}`, '--identity', name, ...storeArgs, ...apiArgs, ...extraArgs];
+  const args = [...nodeCommand(opts.cli), 'operator', '--kubeconfig', env.kubeconfig, '--metrics-address', `127.0.0.1:${port}`, '--identity', name, ...storeArgs, ...apiArgs, ...extraArgs];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     // The secret key travels in the environment, never on a command line others can read.
