@@ -63,7 +63,7 @@ const operatorSchema = z
     nodeArgs: z
       .array(z.string().min(1))
       .default(operatorNodeArgs)
-      .describe('flags of node in the operator container, which runs `node <nodeArgs> /app/tessera.cjs operator` (V8 flags such as --optimize-for-size are refused in NODE_OPTIONS); the default sizes the heap for memory rather than peak allocation speed'),
+      .describe('flags of node in the operator container, which runs `node <nodeArgs> /app/tessera/tessera.mjs operator` (V8 flags such as --optimize-for-size are refused in NODE_OPTIONS); the default sizes the heap for memory rather than peak allocation speed'),
     extraEnv: z
       .array(z.looseObject({ name: z.string().min(1) }))
       .default([])

@@ -16,7 +16,7 @@ const selfReport = `
 const fs = require('node:fs');
 console.log(JSON.stringify({
   uid: process.getuid(), node: process.version, env: process.env.NODE_ENV, cwd: process.cwd(),
-  app: fs.readdirSync('/app').sort(), ui: fs.readdirSync('/app/ui').sort(),
+  app: fs.readdirSync('/app').sort(), bundle: fs.readdirSync('/app/tessera').sort(), ui: fs.readdirSync('/app/tessera/ui').sort(),
 }));`;
 
 describe("Tessera's image", () => {
@@ -25,7 +25,7 @@ describe("Tessera's image", () => {
     expect(tesseraImage).toMatch(/^tessera\/operator:\d+\.\d+\.\d+/);
     expect(built.baseName).toBe('docker.io/library/node:24-bookworm-slim');
     expect(built.user).toBe('65532:65532');
-    expect(built.entrypoint).toEqual(['node', '/app/tessera.cjs']);
+    expect(built.entrypoint).toEqual(['node', '/app/tessera/tessera.mjs']);
     expect(built.history.some((step) => step.includes('useradd --uid 65532'))).toBe(true);
   });
 
@@ -40,7 +40,12 @@ describe("Tessera's image", () => {
     const pod = await core.readNamespacedPod({ name: 'self-report', namespace: ns.name });
     expect(namesImage(pod.status?.containerStatuses?.[0]?.imageID ?? '', loadedImage())).toBe(true);
     const report = JSON.parse(kubectl(['logs', '-n', ns.name, 'self-report'])) as Record<string, unknown>;
-    expect(report).toMatchObject({ uid: 65532, env: 'production', cwd: '/app', app: ['tessera.cjs', 'tessera.cjs.map', 'ui'], ui: ['app-style.css', 'app.js', 'index.html'] });
+    expect(report).toMatchObject({ uid: 65532, env: 'production', cwd: '/app', app: ['tessera'], ui: ['app-style.css', 'app.js', 'index.html'] });
+    // The entry, esbuild's chunks (each command's code apart) with their source maps, and the page.
+    const bundle = report.bundle as string[];
+    expect(bundle).toContain('tessera.mjs');
+    expect(bundle.filter((f) => f.startsWith('chunk-')).length).toBeGreaterThan(10);
+    expect(bundle.filter((f) => !/^(tessera|chunk-\w+)\.mjs(\.map)?$/.test(f))).toEqual(['ui']);
     expect(report.node).toMatch(/^v24\./);
   });
 });

@@ -143,7 +143,7 @@ describe('the Helm chart', () => {
     expect(container.env).toContainEqual({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
     expect(container.env).not.toContainEqual(expect.objectContaining({ name: 'TESSERA_NO_LEADER_ELECT' }));
     // V8 flags such as --optimize-for-size are refused in NODE_OPTIONS: they go on node's command line.
-    expect(container.command).toEqual(['node', ...operatorNodeArgs, '/app/tessera.cjs']);
+    expect(container.command).toEqual(['node', ...operatorNodeArgs, '/app/tessera/tessera.mjs']);
     expect(container.args).toEqual(['operator']);
     expect(pod.nodeSelector).toEqual(everything.nodeSelector);
     expect(pod.tolerations).toEqual(everything.tolerations);

@@ -12,7 +12,7 @@ const imagesScript = fileURLToPath(new URL('../../scripts/images/build.sh', impo
 /** charts/tessera/Chart.yaml's appVersion: the image's tag. */
 export const appVersion = String((parse(readFileSync(chartFile, 'utf8')) as { appVersion: unknown }).appVersion);
 
-/** Tessera's image (Node 24 and the bundled command; entrypoint `node /app/tessera.cjs`). */
+/** Tessera's image (Node 24 and the bundled command; entrypoint `node /app/tessera/tessera.mjs`). */
 export const tesseraImage = `tessera/operator:${appVersion}`;
 
 /** The same, fully qualified, as containerd names it. */

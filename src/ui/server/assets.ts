@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 // The page's static files: index.html, app.js and app-style.css, bundled by esbuild (src/ui/build.ts).
 // Where they come from depends on how `tessera` runs: in a checkout, `dist/ui/` (bundled on start);
-// from the npm package, `ui/` beside its one CommonJS file; as the single executable
+// from the npm package, `ui/` beside its one CommonJS file; in the image, `ui/` beside the bundle's
+// chunks; as the single executable
 // kubectl-tessera, from the assets embedded in it. Only the bundle's own files are served: a path
 // that leaves it is not found.
 
@@ -44,11 +45,13 @@ async function embeddedSource(): Promise<AssetSource | undefined> {
 
 /**
  * Where this `tessera` finds the page. The packaged CLI is one CommonJS file, where `import.meta.url`
- * is empty and `__dirname` is the package's directory; `build` runs only in a checkout.
+ * is empty and `__dirname` is the package's directory; the image's split bundle (.mjs chunks) has
+ * `ui/` beside its chunks; `build` runs only in a checkout.
  */
 export async function assetSource(build: (dir: string) => Promise<unknown>): Promise<AssetSource> {
   const moduleUrl = import.meta.url as string | undefined;
   if (!moduleUrl) return (await embeddedSource()) ?? directorySource(join(typeof __dirname === 'string' ? __dirname : dirname(process.execPath), 'ui'));
+  if (moduleUrl.endsWith('.mjs')) return directorySource(fileURLToPath(new URL('./ui/', moduleUrl)));
   const dir = fileURLToPath(new URL('../../../dist/ui/', moduleUrl));
   await prepareAssets(dir, build);
   return directorySource(dir);
