@@ -3,7 +3,7 @@
 # repository itself runs its .ts files, but Node refuses type stripping under node_modules, so an
 # installed package needs JavaScript.
 #
-#   scripts/package-cli.sh          dist/cli/tessera.cjs (one CommonJS bundle, every dependency inside),
+#   scripts/package-cli.sh          dist/cli/tessera.cjs (one CommonJS bundle, every dependency inside: the SEA's),
 #                                   dist/cli/ui/ (the dashboard's page, bundled: `tessera ui` serves it)
 #                                   and dist/cli/tessera-<version>.tgz (`npm install -g` it: `tessera`)
 #   scripts/package-cli.sh --sea    also dist/cli/kubectl-tessera, a single executable (Node's SEA) for
@@ -21,24 +21,25 @@ done
 version="$("$bin/node" -p "require('$root/package.json').version")"
 
 rm -rf "$out" && mkdir -p "$out/package"
-# The same bundle the image runs; it serves the package and the SEA alike.
+# The package gets the bundle the image runs, split so each command loads only its own chunks
+# (`tessera --help` parses 49 MiB's worth, not the whole 6 MB); the SEA needs one CommonJS file.
+ESBUILD="$bin/esbuild" "$root/scripts/bundle-cli.sh" --split "$out/package/lib"
 ESBUILD="$bin/esbuild" "$root/scripts/bundle-cli.sh" "$out/tessera.cjs"
-# The dashboard's page, built once here: the packaged `tessera ui` serves ui/ beside tessera.cjs (esbuild
-# stays out of the bundle: only a checkout bundles the page on start).
+# The dashboard's page, built once here: the packaged `tessera ui` serves lib/ui/ beside the chunks,
+# the SEA embeds ui/ (esbuild stays out of the bundle: only a checkout bundles the page on start).
 "$bin/node" "$root/src/ui/build.ts" "$out/ui" >/dev/null
+cp -r "$out/ui" "$out/package/lib/ui"
 
 # The publishable package: the bundle and a package.json of its own (the repository's stays private).
-cp "$out/tessera.cjs" "$out/package/tessera.cjs"
-cp -r "$out/ui" "$out/package/ui"
-# The command itself: turns on Node's compile cache (V8's code cache of the 4 MB bundle) before loading
-# it, per user and never in a shared directory such as /tmp (Node runs what the cache holds).
+# The command itself: turns on Node's compile cache (V8's code cache of the chunks) before loading
+# them, per user and never in a shared directory such as /tmp (Node runs what the cache holds).
 cat >"$out/package/tessera.js" <<'JS'
 #!/usr/bin/env node
 'use strict';
 const { join } = require('node:path');
 const cacheHome = process.env.XDG_CACHE_HOME || (process.env.HOME && join(process.env.HOME, '.cache'));
 if (cacheHome && !process.env.NODE_COMPILE_CACHE) require('node:module').enableCompileCache?.(join(cacheHome, 'tessera', 'node-compile-cache'));
-require('./tessera.cjs');
+import('./lib/tessera.mjs');
 JS
 cat >"$out/package/package.json" <<JSON
 {
@@ -47,7 +48,7 @@ cat >"$out/package/package.json" <<JSON
   "description": "The tessera command: push datasets and algos, read jobs, plans and their logs on a cluster running Tessera",
   "license": "Apache-2.0",
   "bin": { "tessera": "tessera.js" },
-  "files": ["tessera.js", "tessera.cjs", "ui/"],
+  "files": ["tessera.js", "lib/*.mjs", "lib/ui/"],
   "engines": { "node": ">=24" }
 }
 JSON

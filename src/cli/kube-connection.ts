@@ -108,9 +108,8 @@ async function fromClientNode(namespaceFlag: string | undefined): Promise<KubeCo
 export async function connect(namespaceFlag: string | undefined): Promise<KubeConnection> {
   const file = kubeconfigFile();
   if (file === undefined) return fromClientNode(namespaceFlag);
-  const { parse } = await import('yaml');
-  const { currentTarget } = await import('./kubeconfig.ts');
-  const read = currentTarget(parse(readFileSync(file, 'utf8')) as unknown, file);
+  const { currentTarget, parseKubeconfig } = await import('./kubeconfig.ts');
+  const read = currentTarget(parseKubeconfig(readFileSync(file, 'utf8')), file);
   if ('unsupported' in read) return fromClientNode(namespaceFlag);
   if ('error' in read) {
     const { CliError } = await import('./errors.ts');

@@ -1,10 +1,19 @@
 import { dirname, isAbsolute, join } from 'node:path';
+import { parse } from 'yaml';
 
 // The current context of a kubeconfig, read without @kubernetes/client-node: importing it costs a
 // CLI command ~85 MiB and most of a second (its KubeConfig pulls in every generated API), and a
 // command makes one or two requests. Pure: it turns the parsed file into where to connect and how
 // to authenticate; kube-connection.ts does the I/O. What it does not know (auth-provider plugins,
 // proxies, basic auth, impersonation) it says, and the caller hands the file to client-node instead.
+
+/**
+ * The kubeconfig file's text, parsed. Here rather than at the caller: a dynamic import of `yaml`
+ * (CommonJS) keeps no named exports once esbuild splits the bundle the image and package ship.
+ */
+export function parseKubeconfig(text: string): unknown {
+  return parse(text) as unknown;
+}
 
 /** Bytes given inline (base64, as `*-data` fields carry them) or as a file path. */
 export type Material = { data: string } | { file: string };
