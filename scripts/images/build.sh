@@ -11,8 +11,9 @@
 # The Dockerfile's FROM node:24-bookworm-slim is seeded into buildah's storage first
 # (seed-base.sh: debootstrap + the npm package `node`'s binary + npm), once per version. buildah's
 # storage under ~/.cache/tessera/buildah keeps the layers, so a warm build redoes only `COPY src`
-# and containerd receives only that layer. The deps stage's `npm ci` reaches the npm registry
-# through the host's network, with the host's CA bundle as a build secret.
+# and the bundling after it, and containerd receives only the bundle's layer. The build stage's
+# `npm ci` reaches the npm registry through the host's network, with the host's CA bundle as a
+# build secret.
 #
 # Usage: build.sh [--no-load]. Loads into the containerd at $TESSERA_CONTAINERD_ADDRESS (default:
 # the one cluster.sh runs under $TESSERA_RUN_DIR) when it answers. `build.sh inspect` prints the
