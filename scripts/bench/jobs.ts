@@ -13,6 +13,7 @@ import { readyRun } from '../../test/support/job-builders.ts';
 import { benchCluster } from './cluster.ts';
 import { watchUntilDone } from './watch-done.ts';
 import { benchCli } from './shipped-cli.ts';
+import { armHeapSnapshot, printHeapSummary, snapshotHeap } from './heap-summary.ts';
 
 // 1,000 Tessera Jobs applied at once on kwok nodes against 1,000 bare batch/v1 Jobs of the same
 // shape (the floor): time to all done, operator API requests per Job, operator RSS, event-loop p99.
@@ -152,15 +153,18 @@ export function tesseraJobsDone(c: Clients, namespace: string, count: number, ti
   }, timeoutMs);
 }
 
-async function printOperatorRequests(metricsUrl: string): Promise<void> {
+/** Prints the operator's API requests and, with TESSERA_BENCH_HEAP_SNAPSHOT (`heapDir`), what its heap holds. */
+async function printOperatorRequests(metricsUrl: string, pid: number, heapDir: string | undefined): Promise<void> {
   const metricsText = await (await fetch(`${metricsUrl}/metrics`)).text();
   console.log('  operator requests by method and code:');
   for (const line of metricsText.split('\n').filter((l) => l.startsWith('rest_client_requests_total{'))) console.log(`    ${line}`);
+  if (heapDir) printHeapSummary(await snapshotHeap(pid, heapDir, async () => (await fetch(`${metricsUrl}/readyz`)).ok));
 }
 
 async function timeTessera(c: Clients, count: number, namespace: string): Promise<TesseraRun> {
   await freshNamespace(c.core, namespace);
   const tuning = process.env.TESSERA_BENCH_OPERATOR_ARGS?.split(' ').filter(Boolean) ?? ['--workers', '16', '--qps', '200', '--burst', '400'];
+  const heapDir = armHeapSnapshot();
   const operator = await startOperator(`bench-${namespace}`, ['--no-leader-elect', ...tuning], { cli: benchCli().path });
   const pid = operator.process.pid!;
   const before = await sampleOperator(operator.metricsUrl, pid);
@@ -176,7 +180,7 @@ async function timeTessera(c: Clients, count: number, namespace: string): Promis
   const seconds = (performance.now() - start) / 1000;
   const cpu = cpuBetween(cpuBefore, clusterCpu({ operator: pid }));
   const final = await sampleOperator(operator.metricsUrl, pid);
-  await printOperatorRequests(operator.metricsUrl);
+  await printOperatorRequests(operator.metricsUrl, pid, heapDir);
   await operator.stop();
   return { seconds, peak, final: { ...final, requests: final.requests - before.requests }, cpu };
 }
