@@ -1,8 +1,9 @@
-import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { ExponentialBackoff } from './backoff.ts';
 import { statusCode } from './kube-client.ts';
 import type { Logger } from './logger.ts';
 import { Sleeper, withTimeout } from './timers.ts';
+import { NodeWatch, type WatchClient } from './node-watch.ts';
 import { InformerCache, type Change, type ChangeKind, type IndexFunction, type TrimFunction } from './informer-cache.ts';
 
 export type { ChangeKind } from './informer-cache.ts';
@@ -13,10 +14,7 @@ export type ListFn<T> = () => Promise<{ items: T[]; metadata?: { resourceVersion
 /** Receives every change after the cache reflects it; must not throw (it is logged if it does). */
 export type ChangeHandler<T> = (obj: Readonly<T>, kind: ChangeKind) => void;
 
-/** The one method of client-node's Watch the informer uses; injectable for tests. */
-export interface WatchClient {
-  watch: Watch['watch'];
-}
+export type { WatchClient } from './node-watch.ts';
 
 /** Options of a ResilientInformer. */
 export interface InformerOptions<T> {
@@ -56,7 +54,7 @@ function isTimeout(error: unknown): boolean {
  *   so deletions missed while disconnected still reach the handlers;
  * - hands out frozen objects in wire form (timestamps as RFC 3339 strings, whatever T's generated
  *   type says), so a reconciler cannot corrupt the cache by mutating what it read.
- * client-node's Watch aborts a connection after 30 s without data; on quiet collections that is a
+ * The watch (NodeWatch) ends a connection after 30 s without data; on quiet collections that is a
  * routine reconnect from the last resourceVersion, not a relist.
  */
 export class ResilientInformer<T extends KubernetesObject> {
@@ -83,7 +81,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.name = opts.name;
     this.opts = opts;
     this.store = new InformerCache<T>(opts.trim);
-    this.watcher = opts.watch ?? new Watch(opts.kc);
+    this.watcher = opts.watch ?? new NodeWatch(opts.kc);
     this.log = opts.logger.child({ informer: opts.name });
   }
 
