@@ -5,7 +5,7 @@ import { createLogger } from './logger.ts';
 
 type Query = Record<string, string | number | boolean | undefined>;
 
-/** A stand-in for NodeWatch: each watch() call is a connection the test drives. */
+/** A stand-in for client-node's Watch: each watch() call is a connection the test drives. */
 class FakeWatch implements WatchClient {
   connections: Array<{ query: Query; emit: (type: string, obj: object) => void; close: (err: unknown) => void; aborted: boolean }> = [];
 

@@ -1,9 +1,8 @@
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { ExponentialBackoff } from './backoff.ts';
 import { statusCode } from './kube-client.ts';
 import type { Logger } from './logger.ts';
 import { Sleeper, withTimeout } from './timers.ts';
-import { NodeWatch, type WatchClient } from './node-watch.ts';
 import { InformerCache, type Change, type ChangeKind, type IndexFunction, type TrimFunction } from './informer-cache.ts';
 
 export type { ChangeKind } from './informer-cache.ts';
@@ -14,7 +13,10 @@ export type ListFn<T> = () => Promise<{ items: T[]; metadata?: { resourceVersion
 /** Receives every change after the cache reflects it; must not throw (it is logged if it does). */
 export type ChangeHandler<T> = (obj: Readonly<T>, kind: ChangeKind) => void;
 
-export type { WatchClient } from './node-watch.ts';
+/** The one method of client-node's Watch the informer uses; injectable for tests. */
+export interface WatchClient {
+  watch: Watch['watch'];
+}
 
 /** Options of a ResilientInformer. */
 export interface InformerOptions<T> {
@@ -54,7 +56,7 @@ function isTimeout(error: unknown): boolean {
  *   so deletions missed while disconnected still reach the handlers;
  * - hands out frozen objects in wire form (timestamps as RFC 3339 strings, whatever T's generated
  *   type says), so a reconciler cannot corrupt the cache by mutating what it read.
- * The watch (NodeWatch) ends a connection after 30 s without data; on quiet collections that is a
+ * client-node's Watch aborts a connection after 30 s without data; on quiet collections that is a
  * routine reconnect from the last resourceVersion, not a relist.
  */
 export class ResilientInformer<T extends KubernetesObject> {
@@ -81,7 +83,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.name = opts.name;
     this.opts = opts;
     this.store = new InformerCache<T>(opts.trim);
-    this.watcher = opts.watch ?? new NodeWatch(opts.kc);
+    this.watcher = opts.watch ?? new Watch(opts.kc);
     this.log = opts.logger.child({ informer: opts.name });
   }
 
