@@ -57,6 +57,7 @@ export function planController(parts: PlanControllerParts): ControllerDefinition
     writes: apiPlanWrites(parts.clients.custom),
     events: parts.events,
     clock: parts.clock,
+    statusWrittenAt: new Map<string, number>(),
   };
   return {
     name: 'computeplan',
