@@ -13,7 +13,6 @@ import { apiError } from '../../../test/support/write-log.ts';
 import type { ObjectCache } from '../shared/object-cache.ts';
 import { planFinalizer, taskJobName } from './names.ts';
 import { reconcilePlan, type PlanReconcilerDeps } from './reconcile.ts';
-import { progressWriteIntervalMs } from './status-pace.ts';
 import type { PlanWrites } from './writes.ts';
 
 // The grant lines of the plan reconciler, against an in-memory store: a plan lends only what the
@@ -189,31 +188,6 @@ describe('reconcilePlan: following its Jobs', () => {
 
     expect(await world.reconcile()).toBeUndefined();
     expect(world.log.since(4)).toEqual([`delete lent/nsuid-org-b/${hex}/uid-plan`, `delete lent-index/uid-plan/nsuid-org-b/${hex}`, 'writeStatus ComputePlan org-a/plan Succeeded 1/1', 'event Normal Succeeded org-a/plan']);
-  });
-
-  it('holds a status write that only moves its progress for up to a second after the last one, and writes a phase change at once', async () => {
-    const world = planWorld();
-    world.deps.statusWrittenAt = new Map();
-    await lendingPlan(world);
-    await world.reconcile();
-    deliver(world);
-    const [job] = world.writes.created();
-    world.jobs.put({ ...job!, status: { phase: 'Running', reason: 'Running' } });
-
-    world.clock.advance(300);
-    expect(await world.reconcile()).toEqual({ requeueAfterMs: progressWriteIntervalMs - 300 });
-    expect(world.log.since(4)).toEqual([]);
-
-    world.clock.advance(progressWriteIntervalMs - 300);
-    await world.reconcile();
-    expect(world.log.since(4)).toEqual(['writeStatus ComputePlan org-a/plan Running 0/1']);
-    expect(world.writes.stored('org-a', 'plan').status?.counts).toMatchObject({ running: 1, queued: 0 });
-
-    deliver(world);
-    world.jobs.put({ ...job!, status: { phase: 'Succeeded', reason: 'Completed', outputs: [{ name: 'model', digest: digestOf('t/model'), files: 1, bytes: 1 }] } });
-    world.clock.advance(1);
-    await world.reconcile();
-    expect(world.log.since(5)).toContain('writeStatus ComputePlan org-a/plan Succeeded 1/1');
   });
 
   it("lets go of a task Job someone deleted (the plan's finalizer) first, then lends and creates the task's Job again", async () => {

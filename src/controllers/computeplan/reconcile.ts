@@ -18,7 +18,6 @@ import { taskLookup } from './plan-graph.ts';
 import type { DesiredTaskJob } from './desired.ts';
 import { loanDecision, loanId, type LoanDecision } from './loans.ts';
 import { decide, type PlanDecision } from './schedule.ts';
-import { statusPace } from './status-pace.ts';
 import { ownJobs } from './task-jobs.ts';
 import type { PlanWrites } from './writes.ts';
 import { parseKey } from '../../runtime/object-key.ts';
@@ -37,8 +36,6 @@ export interface PlanReconcilerDeps {
   writes: PlanWrites;
   events?: Pick<EventRecorder, 'record'>;
   clock: Clock;
-  /** When this replica last wrote each plan's status (by key): paces progress-only writes. */
-  statusWrittenAt?: Map<string, number>;
 }
 
 /** A plan still running is looked at again after this long, whatever its Jobs do (a safety net). */
@@ -169,7 +166,7 @@ function isFinished(plan: Readonly<ComputePlan>, decision: PlanDecision): boolea
 export async function reconcilePlan(key: string, log: Logger, deps: PlanReconcilerDeps): Promise<ReconcileResult | void> {
   const { namespace, name } = parseKey(key);
   const plan = deps.plans.get(namespace, name);
-  if (!plan) return forgetPlan(key, deps);
+  if (!plan) return;
   if (plan.metadata.deletionTimestamp) return finalize(plan, deps, log);
   if (!plan.metadata.finalizers?.includes(planFinalizer)) {
     // Its Jobs in other namespaces are reachable only through the plan: it must not vanish first.
@@ -192,19 +189,9 @@ export async function reconcilePlan(key: string, log: Logger, deps: PlanReconcil
   const loans = loanDecision({ plan, jobs: named, creating: decision.create, finished: isFinished(plan, decision), dataset: (ns, name) => deps.datasets.get(ns, name), namespaceUid: deps.namespaceUid });
   await withdrawUnbacked(plan, loans, deps, log);
   const refused = await apply(plan, decision, deps, log);
-  const statusWaitMs = await writeStatusIfChanged(plan, { ...decision, status: withRefusals(decision.status, refused) }, deps, log);
+  await writeStatusIfChanged(plan, { ...decision, status: withRefusals(decision.status, refused) }, deps, log);
   reportRefusals(plan, refused, deps, log);
-  return requeue(plan, decision, statusWaitMs, deps.clock.now());
-}
-
-function forgetPlan(key: string, deps: PlanReconcilerDeps): void {
-  deps.statusWrittenAt?.delete(key);
-}
-
-/** A held-back status, or a plan still running, is looked at again; a finished plan is not. */
-function requeue(plan: Readonly<ComputePlan>, decision: PlanDecision, statusWaitMs: number | undefined, now: number): ReconcileResult | undefined {
-  if (statusWaitMs !== undefined) return { requeueAfterMs: Math.min(statusWaitMs, wakeDelay(decision, now)) };
-  return isFinished(plan, decision) ? undefined : { requeueAfterMs: wakeDelay(decision, now) };
+  if (!isFinished(plan, decision)) return { requeueAfterMs: wakeDelay(decision, deps.clock.now()) };
 }
 
 /** The resync, or sooner when the decision must be looked at again then (a search's time budget). */
@@ -233,28 +220,9 @@ function reportIgnored(plan: Readonly<ComputePlan>, decision: PlanDecision, deps
   deps.events?.record(subjectOf(plan), { type: 'Warning', reason: 'JobIgnored', action: 'Reconcile', note: `not this plan's, ignored: ${note}`.slice(0, 1024) });
 }
 
-function planKey(plan: Readonly<ComputePlan>): string {
-  return `${plan.metadata.namespace ?? ''}/${plan.metadata.name}`;
-}
-
-/** How long a changed status is held back (a progress-only change within the pace), or undefined. */
-function heldStatusWait(plan: Readonly<ComputePlan>, status: ComputePlanStatus, deps: PlanReconcilerDeps): number | undefined {
-  const pace = statusPace(plan.status, status, deps.statusWrittenAt?.get(planKey(plan)), deps.clock.now());
-  return pace.write === 'later' ? pace.waitMs : undefined;
-}
-
-/** Writes the status if it changed; a held-back progress-only change says how long it waits. */
-async function writeStatusIfChanged(plan: Readonly<ComputePlan>, decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<number | undefined> {
-  if (plan.status && jsonEqual(plan.status, decision.status)) return undefined;
-  const waitMs = heldStatusWait(plan, decision.status, deps);
-  if (waitMs !== undefined) return waitMs;
+async function writeStatusIfChanged(plan: Readonly<ComputePlan>, decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): Promise<void> {
+  if (plan.status && jsonEqual(plan.status, decision.status)) return;
   await deps.writes.writeStatus(plan, decision.status);
-  deps.statusWrittenAt?.set(planKey(plan), deps.clock.now());
-  reportStatusChange(plan, decision, deps, log);
-  return undefined;
-}
-
-function reportStatusChange(plan: Readonly<ComputePlan>, decision: PlanDecision, deps: PlanReconcilerDeps, log: Logger): void {
   reportIgnored(plan, decision, deps, log);
   if (plan.status?.phase !== decision.status.phase) log.info({ phase: decision.status.phase, progress: decision.status.progress }, `plan ${decision.status.phase}`);
   const [before, after] = [plan.status?.conditions, decision.status.conditions];

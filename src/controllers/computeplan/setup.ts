@@ -57,7 +57,6 @@ export function planController(parts: PlanControllerParts): ControllerDefinition
     writes: apiPlanWrites(parts.clients.custom),
     events: parts.events,
     clock: parts.clock,
-    statusWrittenAt: new Map<string, number>(),
   };
   return {
     name: 'computeplan',
