@@ -3,6 +3,7 @@
 # MinIO, SeaweedFS (and helm, promtool) from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>;
 # the benchmark peers (argo, rclone) only when named.
 # A part whose key directory holds a `.complete` marker is not rebuilt. Usage: build-parts.sh [part...]
+# (no part: every default one, in two lanes at once).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/versions.sh"
@@ -27,7 +28,7 @@ build_kubernetes() {
     [[ -f "$out/.complete" && -x "$out/$cmd" ]] || pkgs+=("k8s.io/kubernetes/cmd/$cmd")
   done
   (( ${#pkgs[@]} == 0 )) && return 0
-  log "building kubernetes $KUBE_VERSION: ${pkgs[*]##*/} (cold: about 5 min on 2 cores)"
+  log "building kubernetes $KUBE_VERSION: ${pkgs[*]##*/} (cold: 12 to 15 min on 2 cores)"
   local work; work="$(mktemp -d)"; mkdir -p "$out"
   (
     cd "$work"
@@ -89,7 +90,7 @@ build_health() {
 build_seaweedfs() {
   local out="$SEAWEEDFS_BIN" start; start=$(date +%s)
   [[ -f "$out/.complete" ]] && return 0
-  log "building seaweedfs $SEAWEEDFS_VERSION (cold: about 460 CPU-s, 4 to 8 min on 2 cores)"
+  log "building seaweedfs $SEAWEEDFS_VERSION (cold: about 11 min on 2 cores)"
   local work; work="$(mktemp -d)"; mkdir -p "$out"
   (
     cd "$work" && go mod init local/weedbin >/dev/null 2>&1
