@@ -148,6 +148,8 @@ async function runShape(shape: Shape, kc: k8s.KubeConfig, stamp: string): Promis
   await sim.stop();
   await operator.stop();
   if (plan.status?.phase !== 'Succeeded') console.log(`  plan ${shape.name} ended ${plan.status?.phase}: ${JSON.stringify(plan.status?.conditions)}`);
+  // A mover the simulator could not run leaves its pod without a result: say why, or a failed plan reads as the operator's.
+  for (const [pod, why] of [...sim.failures].slice(0, 5)) console.log(`  simulated mover of ${pod} failed (${sim.failures.size} in all): ${why}`);
   const latencies = handoffLatencies(shape, sightings);
   kubectl(['delete', 'namespace', namespace, '--wait=false']);
   return {
