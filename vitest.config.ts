@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import ToolsLastSequencer from './test/support/tools-last-sequencer.ts';
 
 // The test tiers (CONTRIBUTING.md, Tests): unit tests of pure logic beside the code, integration and
 // security tests against the real local cluster, and e2e tests with real containers on its real node.
@@ -6,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Files that await helm, promtool or the health tool run last (test/support/tool-parts.ts).
+    sequence: { sequencer: ToolsLastSequencer },
     projects: [
       {
         test: {

@@ -252,7 +252,7 @@ create_nodes() {
 
 cmd_up() {
   local t0; t0=$(date +%s)
-  "$here/build-parts.sh"
+  "$here/build-parts.sh" --cluster
   if cmd_status >/dev/null 2>&1; then log "already up ($RUN)"; return 0; fi
   mkdir -p "$LOGS" "$PIDS"
   ensure_node_link

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
+scripts/build-parts.sh # every part: `cluster.sh up` alone builds only the cluster's, and the demo installs with helm
 scripts/cluster.sh up
 # Rebuild Tessera's image from this checkout (seconds when only src/ changed) and load it.
 scripts/images/build.sh

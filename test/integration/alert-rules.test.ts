@@ -2,13 +2,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ruleGroups, rulesFile, rulesTestFile } from '../support/monitoring-files.ts';
 import { promtool } from '../support/promtool.ts';
+import { awaitToolPart, toolWaitMs } from '../support/tool-parts.ts';
 
 // The chart's alert rules (charts/tessera/rules/tessera.rules.yaml, the file the PrometheusRule
 // template embeds) checked and unit-tested by promtool, built from its Go module. It needs the
 // promtool part, not the cluster; it sits with the chart's other tests that run built parts.
+
+beforeAll(() => awaitToolPart('promtool'), toolWaitMs);
 
 interface RulesTest {
   tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts: unknown[] }> }>;

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Command, type Option } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,11 +10,14 @@ import { parseOperatorOptions } from '../../src/operator/options.ts';
 import { chartDir, helm, helmRun, only, parseManifests, renderChart, setJson, type Manifest } from '../support/helm.ts';
 import { useNamespace } from '../support/kube.ts';
 import { installCrds, kubectl } from '../support/kubectl.ts';
+import { awaitToolPart, toolWaitMs } from '../support/tool-parts.ts';
 
 // charts/tessera against the real API server: helm lint, helm template, `kubectl apply
 // --dry-run=server` of what it renders, RBAC checked by the API server's own authorizer, the values
 // schema refusing bad values, and deploy/ rendering the same install. Nothing is installed for good
 // here (test/e2e/chart-install.test.ts installs it and runs a Job through it).
+
+beforeAll(() => awaitToolPart('helm'), toolWaitMs);
 
 const ns = useNamespace(import.meta.filename);
 // `kubectl auth can-i` resolves jobs.tessera.dev through discovery: the CRDs must be served.
@@ -283,5 +286,10 @@ describe('deploy/ (kustomize)', () => {
     const chart = renderChart('tessera', 'tessera-system');
     expect(sorted(kustomized.filter((m) => m.kind !== 'Namespace'))).toEqual(sorted(chart));
     expect(kustomized.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name)).toEqual(['tessera-system']);
+  });
+
+  it('holds, byte for byte, what `npm run deploy` writes (scripts/generate-deploy.sh --check)', () => {
+    const check = spawnSync('bash', [fileURLToPath(new URL('../../scripts/generate-deploy.sh', import.meta.url)), '--check'], { encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
   });
 });

@@ -2,11 +2,12 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { argoCases, argocdConfigMap, argoKinds, healthScript, renderArgoFiles } from '../../scripts/health/argocd-files.ts';
 import { healthCases, staleGeneration, type HealthCase } from '../support/health-cases.ts';
 import { customizationsDir, healthBinary, runHealth, verdictsOf, type ToolVerdicts } from '../support/health.ts';
+import { awaitToolPart, toolWaitMs } from '../support/tool-parts.ts';
 
 // Tessera's status is what GitOps tools read: kstatus (Flux, kpt, cli-utils' waits) and the Argo CD
 // health checks shipped in deploy/argocd/. Every phase of every kind, its status made by the
@@ -15,6 +16,8 @@ import { customizationsDir, healthBinary, runHealth, verdictsOf, type ToolVerdic
 // means: Failed/Degraded for a failure only someone can fix, InProgress/Progressing while it moves,
 // Current/Healthy once done. In this tier because it needs a built part (scripts/build-parts.sh health),
 // as the chart's tests need helm; it does not touch the cluster.
+
+beforeAll(() => awaitToolPart('health'), toolWaitMs);
 
 const all = healthCases();
 const deployDir = fileURLToPath(new URL('../../deploy/argocd', import.meta.url));

@@ -1,18 +1,16 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { toolBinary } from './tool-parts.ts';
 
 // scripts/health, as built by scripts/build-parts.sh (the `health` part): kstatus' and Argo CD's
 // verdicts on objects, computed by those projects' own code.
 
-const versionsScript = fileURLToPath(new URL('../../scripts/versions.sh', import.meta.url));
 /** deploy/argocd/resource_customizations: the Argo CD health checks, one directory per kind. */
 export const customizationsDir = fileURLToPath(new URL('../../deploy/argocd/resource_customizations', import.meta.url));
-let binary: string | undefined;
 
 /** The health binary for the current sources of scripts/health. */
 export function healthBinary(): string {
-  binary ??= `${execFileSync('bash', ['-c', `source '${versionsScript}' && echo "$HEALTH_BIN"`], { encoding: 'utf8' }).trim()}/health`;
-  return binary;
+  return toolBinary('health');
 }
 
 /** What the health tool says of one object. */

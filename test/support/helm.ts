@@ -1,25 +1,23 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { clusterEnv } from './cluster-env.ts';
+import { toolBinary } from './tool-parts.ts';
 
 // helm, as built by scripts/build-parts.sh (the `helm` part), run against the local cluster with a
 // throw-away home so no user repository, plugin or cache changes what it does.
 
 /** charts/tessera, the chart under test. */
 export const chartDir = fileURLToPath(new URL('../../charts/tessera', import.meta.url));
-const versionsScript = fileURLToPath(new URL('../../scripts/versions.sh', import.meta.url));
 
 /** helm's home for tests: inside the local cluster's run directory, so `cluster.sh down` removes it. */
 const home = join(process.env.TESSERA_RUN_DIR ?? '/tmp/tessera-cluster', 'helm');
-let binary: string | undefined;
 
-/** The pinned helm binary; fails with how to build it when it is missing. */
+/** The pinned helm binary. */
 export function helmBinary(): string {
-  binary ??= `${execFileSync('bash', ['-c', `source '${versionsScript}' && echo "$HELM_BIN"`], { encoding: 'utf8' }).trim()}/helm`;
-  return binary;
+  return toolBinary('helm');
 }
 
 function helmEnv(): NodeJS.ProcessEnv {

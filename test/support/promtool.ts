@@ -1,16 +1,12 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { toolBinary } from './tool-parts.ts';
 
 // promtool, as built by scripts/build-parts.sh (the `promtool` part): checks and unit-tests the
 // chart's alert rules without a Prometheus server.
 
-const versionsScript = fileURLToPath(new URL('../../scripts/versions.sh', import.meta.url));
-let binary: string | undefined;
-
 /** The pinned promtool binary's path. */
 export function promtoolBinary(): string {
-  binary ??= `${execFileSync('bash', ['-c', `source '${versionsScript}' && echo "$PROMTOOL_BIN"`], { encoding: 'utf8' }).trim()}/promtool`;
-  return binary;
+  return toolBinary('promtool');
 }
 
 /** Runs promtool and returns its exit status and output; throws, saying how to build it, when it is missing. */
