@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import ToolsLastSequencer from './test/support/tools-last-sequencer.ts';
+import LatePartsLastSequencer from './test/support/late-parts-sequencer.ts';
 
 // The test tiers (CONTRIBUTING.md, Tests): unit tests of pure logic beside the code, integration and
 // security tests against the real local cluster, and e2e tests with real containers on its real node.
@@ -7,8 +7,8 @@ import ToolsLastSequencer from './test/support/tools-last-sequencer.ts';
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
-    // Files that await helm, promtool or the health tool run last (test/support/tool-parts.ts).
-    sequence: { sequencer: ToolsLastSequencer },
+    // Files that await a late part (helm, promtool, the health tool, MinIO, Kueue) run last (test/support/late-parts.ts).
+    sequence: { sequencer: LatePartsLastSequencer },
     projects: [
       {
         test: {

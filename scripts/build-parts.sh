@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl, kube-proxy, etcd, kwok and
-# MinIO, SeaweedFS (and helm, promtool) from their Go modules at the pinned versions in versions.sh, into ~/.cache/tessera/bin/<key>;
-# the benchmark peers (argo, rclone) only when named.
+# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl, kube-proxy, etcd, kwok,
+# SeaweedFS, MinIO, Kueue, helm, promtool and the health tool from their Go modules at the pinned versions in
+# versions.sh, into ~/.cache/tessera/bin/<key>; the benchmark peers (argo, rclone) only when named.
 # A part whose key directory holds a `.complete` marker is not rebuilt.
 #   build-parts.sh            every default part, in two lanes at once
 #   build-parts.sh --cluster  what `cluster.sh up` starts (Kubernetes, etcd, kwok, SeaweedFS, MinIO, Kueue), in two lanes
-#   build-parts.sh --tools    what only tests and the demo run (health, promtool, helm), one after another
+#   build-parts.sh --core     what every cluster-backed test needs (Kubernetes, etcd, kwok, SeaweedFS), in two lanes
+#   build-parts.sh --late     the rest (health, promtool, MinIO, Kueue, helm), one after another
 #   build-parts.sh PART…      the named parts, one after another
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -196,13 +197,15 @@ run_lanes() {
   return "$status"
 }
 
-# The lanes are balanced by cold build time (Kubernetes 899 s + kwok 338 s against SeaweedFS 648 s +
-# MinIO 449 s + Kueue 332 s + etcd 113 s); the tools (health 51 s, promtool 139 s, Helm 520 s) are
-# what no cluster component needs, so scripts/test.sh builds them in the background while the first
-# test files run (--tools), and `cluster.sh up` builds only --cluster.
+# The late parts are what only some test files need: the tools (health 51 s, promtool 139 s, Helm
+# 520 s cold) and the components only some files use (MinIO 449 s, Kueue 332 s). scripts/test.sh
+# builds the core in two lanes (Kubernetes 899 s + kwok 338 s against SeaweedFS 648 s + etcd 113 s),
+# then the late parts in the background while the other test files run; their order here is
+# test/support/late-parts-order.ts's. `cluster.sh up` by hand builds --cluster.
 case "${1:-}" in
-  "") run_lanes "kubernetes kwok health promtool" "seaweedfs minio kueue etcd helm" ;;
-  --cluster) run_lanes "kubernetes kwok" "seaweedfs minio kueue etcd" ;;
-  --tools) build_lane health promtool helm ;;
+  "") run_lanes "kubernetes kwok health promtool" "seaweedfs etcd minio kueue helm" ;;
+  --cluster) run_lanes "kubernetes kwok" "seaweedfs etcd minio kueue" ;;
+  --core) run_lanes "kubernetes kwok" "seaweedfs etcd" ;;
+  --late) build_lane health promtool minio kueue helm ;;
   *) build_lane "$@" ;;
 esac

@@ -14,7 +14,7 @@ import { tesseraImage } from '../support/real-node.ts';
 import { portForward } from '../support/port-forward.ts';
 import { tenantOf } from '../support/tenant.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
-import { awaitToolPart, toolWaitMs } from '../support/tool-parts.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // Tessera installed the way users install it: the Helm chart into tessera-system, the operator
 // running in the cluster on the real node (there is no cluster DNS, so the transfer Service is pinned
@@ -22,7 +22,7 @@ import { awaitToolPart, toolWaitMs } from '../support/tool-parts.ts';
 // `kubectl apply` a Job, and the Job's real pod pulls its input in an init container, runs, and its
 // native push sidecar uploads the outputs once the main container has exited.
 
-beforeAll(() => awaitToolPart('helm'), toolWaitMs);
+beforeAll(() => awaitLatePart('helm'), latePartWaitMs);
 
 const releaseNs = release.namespace;
 const crdNames = ['algos', 'computeplans', 'datasets', 'jobs'].map((plural) => `${plural}.tessera.dev`);

@@ -3,14 +3,17 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterEnv } from '../support/cluster-env.ts';
 import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { kubectl } from '../support/kubectl.ts';
 import { onRealNode, realNodeLabel, terminated } from '../support/real-node.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // The real node runs real containers: the kubelet on containerd and runc, with cgroup v1 limits the
 // kernel enforces. Every pod here selects and tolerates the real node; kwok never sees them.
+
+beforeAll(() => awaitLatePart('minio'), latePartWaitMs);
 
 const { core, batch } = kube();
 const ns = useNamespace(import.meta.filename);

@@ -5,13 +5,13 @@ import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ruleGroups, rulesFile, rulesTestFile } from '../support/monitoring-files.ts';
 import { promtool } from '../support/promtool.ts';
-import { awaitToolPart, toolWaitMs } from '../support/tool-parts.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // The chart's alert rules (charts/tessera/rules/tessera.rules.yaml, the file the PrometheusRule
 // template embeds) checked and unit-tested by promtool, built from its Go module. It needs the
 // promtool part, not the cluster; it sits with the chart's other tests that run built parts.
 
-beforeAll(() => awaitToolPart('promtool'), toolWaitMs);
+beforeAll(() => awaitLatePart('promtool'), latePartWaitMs);
 
 interface RulesTest {
   tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts: unknown[] }> }>;

@@ -3,13 +3,13 @@ import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chartDir, helm, helmRun, renderChart, setJson, type Manifest } from '../support/helm.ts';
 import { dashboardFile, rulesFile } from '../support/monitoring-files.ts';
-import { awaitToolPart, toolWaitMs } from '../support/tool-parts.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // The chart's monitoring toggles with helm lint and helm template: each renders its
 // monitoring.coreos.com/v1 object (or the dashboard's ConfigMap) only when enabled. The Prometheus
 // Operator's CRDs are not in the local cluster, so these objects are not applied to it.
 
-beforeAll(() => awaitToolPart('helm'), toolWaitMs);
+beforeAll(() => awaitLatePart('helm'), latePartWaitMs);
 
 const monitoringKinds = ['ServiceMonitor', 'PodMonitor', 'PrometheusRule'];
 

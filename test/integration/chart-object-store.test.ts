@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chartDir, helmRun, only, renderChart, setJson, type Manifest } from '../support/helm.ts';
-import { awaitToolPart, toolWaitMs } from '../support/tool-parts.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // The chart's object-store values, as `helm template` renders them: keys or the SDK's default
 // credential chain, a CA bundle the operator mounts, path style and the checksum mode reaching the
 // operator's environment. What the operator does with them: src/operator/store-options.test.ts,
 // src/storage/s3-client-config.test.ts and test/integration/s3-compatibility.test.ts.
 
-beforeAll(() => awaitToolPart('helm'), toolWaitMs);
+beforeAll(() => awaitLatePart('helm'), latePartWaitMs);
 
 const endpoint = 'https://s3.eu-west-3.amazonaws.com';
 const pem = '-----BEGIN CERTIFICATE-----\nMIIBdummy\n-----END CERTIFICATE-----\n';

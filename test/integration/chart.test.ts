@@ -10,14 +10,14 @@ import { parseOperatorOptions } from '../../src/operator/options.ts';
 import { chartDir, helm, helmRun, only, parseManifests, renderChart, setJson, type Manifest } from '../support/helm.ts';
 import { useNamespace } from '../support/kube.ts';
 import { installCrds, kubectl } from '../support/kubectl.ts';
-import { awaitToolPart, toolWaitMs } from '../support/tool-parts.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // charts/tessera against the real API server: helm lint, helm template, `kubectl apply
 // --dry-run=server` of what it renders, RBAC checked by the API server's own authorizer, the values
 // schema refusing bad values, and deploy/ rendering the same install. Nothing is installed for good
 // here (test/e2e/chart-install.test.ts installs it and runs a Job through it).
 
-beforeAll(() => awaitToolPart('helm'), toolWaitMs);
+beforeAll(() => awaitLatePart('helm'), latePartWaitMs);
 
 const ns = useNamespace(import.meta.filename);
 // `kubectl auth can-i` resolves jobs.tessera.dev through discovery: the CRDs must be served.

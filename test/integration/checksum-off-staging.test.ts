@@ -16,6 +16,7 @@ import { podRunner } from '../support/pod-runner.ts';
 import { tenantOf, type Tenant } from '../support/tenant.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
 import { fileSetBucket } from '../support/transfer-calls.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // checksumMode `off` end to end, against a store that refuses checksum headers as Google Cloud
 // Storage's S3 interoperability does: each local store (SeaweedFS, MinIO) behind a proxy that
@@ -23,6 +24,8 @@ import { fileSetBucket } from '../support/transfer-calls.ts';
 // workstation and a run pushes its outputs; both upload to per-session staging keys, the operator
 // hashes each staged blob at commit and copies it under its digest, and both pull back
 // byte-identical. The proxy sees every request of the operator, the CLI and the mover.
+
+beforeAll(() => awaitLatePart('minio'), latePartWaitMs);
 
 const env = clusterEnv();
 const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');

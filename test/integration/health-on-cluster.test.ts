@@ -4,13 +4,13 @@ import { verdictsOf } from '../support/health.ts';
 import { useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
-import { awaitToolPart, toolWaitMs } from '../support/tool-parts.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // What health-verdicts.test.ts checks on builders' output, checked on Jobs the operator really
 // reconciled on the local cluster (kwok pods): `kubectl get -o json` straight into kstatus and the
 // Argo CD checks (scripts/health), as a GitOps tool would read them.
 
-beforeAll(() => awaitToolPart('health'), toolWaitMs);
+beforeAll(() => awaitLatePart('health'), latePartWaitMs);
 
 const ns = useNamespace(import.meta.filename);
 let operator: RunningOperator;

@@ -7,7 +7,7 @@ import { parse, stringify } from 'yaml';
 import { argoCases, argocdConfigMap, argoKinds, healthScript, renderArgoFiles } from '../../scripts/health/argocd-files.ts';
 import { healthCases, staleGeneration, type HealthCase } from '../support/health-cases.ts';
 import { customizationsDir, healthBinary, runHealth, verdictsOf, type ToolVerdicts } from '../support/health.ts';
-import { awaitToolPart, toolWaitMs } from '../support/tool-parts.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // Tessera's status is what GitOps tools read: kstatus (Flux, kpt, cli-utils' waits) and the Argo CD
 // health checks shipped in deploy/argocd/. Every phase of every kind, its status made by the
@@ -17,7 +17,7 @@ import { awaitToolPart, toolWaitMs } from '../support/tool-parts.ts';
 // Current/Healthy once done. In this tier because it needs a built part (scripts/build-parts.sh health),
 // as the chart's tests need helm; it does not touch the cluster.
 
-beforeAll(() => awaitToolPart('health'), toolWaitMs);
+beforeAll(() => awaitLatePart('health'), latePartWaitMs);
 
 const all = healthCases();
 const deployDir = fileURLToPath(new URL('../../deploy/argocd', import.meta.url));

@@ -8,11 +8,14 @@ import { installCrds, kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { sampleGpus, useTestQueue } from '../support/kueue.ts';
 import { watchAdmissions } from '../support/kueue-admissions.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // A 500-task plan behind the real Kueue with a 16-GPU quota, on the kwok GPU pool (16 GPUs of
 // nodes): the plan creates all 500 Jobs at once (no parallelism), so Kueue alone decides what runs.
 // Every task's run must be admitted exactly once (a watch on the Workloads counts admissions), and
 // sampled pods must never hold more than the quota.
+
+beforeAll(() => awaitLatePart('kueue'), latePartWaitMs);
 
 const tasks = 500;
 const gpus = 16;

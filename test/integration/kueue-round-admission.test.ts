@@ -11,11 +11,14 @@ import { useTestQueue } from '../support/kueue.ts';
 import { startMoverSim, type MoverSim } from '../support/mover-sim.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // A fedAvg round admitted whole (spec.roundAdmission: Whole) behind the real Kueue: the round's
 // three trainers in one organization ask 4 GPUs each, 12 in all, of a ClusterQueue of 8. Kueue
 // admits them as one pod group or not at all, so none runs, not even the two that would fit, until
 // the quota is raised to 12; then all three run at once.
+
+beforeAll(() => awaitLatePart('kueue'), latePartWaitMs);
 
 const planNs = useNamespace(import.meta.filename, 'agg');
 const site = useNamespace(import.meta.filename, 'site');

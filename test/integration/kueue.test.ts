@@ -5,10 +5,13 @@ import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { installCrds, kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { sampleGpus, useTestQueue } from '../support/kueue.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // Tessera behind the real Kueue (started by `TESSERA_KUEUE=1 scripts/cluster.sh up`): two
 // organization namespaces share a ClusterQueue of 8 GPUs on the kwok GPU pool (16 GPUs of nodes, so
 // the quota, not the nodes, is what holds Jobs back). Pods on kwok run for sim.tessera.dev/run-for.
+
+beforeAll(() => awaitLatePart('kueue'), latePartWaitMs);
 
 const orgA = useNamespace(import.meta.filename, 'org-a');
 const orgB = useNamespace(import.meta.filename, 'org-b');

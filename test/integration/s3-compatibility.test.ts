@@ -15,10 +15,13 @@ import { ChecksumMismatchError } from '../../src/storage/hashing.ts';
 import { s3BlobStore, uploadTagHeader, type S3BlobStore } from '../../src/storage/object-store.ts';
 import type { ChecksumMode } from '../../src/storage/s3-client-config.ts';
 import { clusterEnv } from '../support/cluster-env.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // What Tessera needs of an S3 store, against every store the local cluster runs (SeaweedFS, the
 // default, and MinIO): through the project's own storage code and through raw SDK calls, so a store
 // a user brings can be checked the same way (TESSERA_MINIO_ENDPOINT / TESSERA_SEAWEEDFS_ENDPOINT).
+
+beforeAll(() => awaitLatePart('minio'), latePartWaitMs);
 
 const env = clusterEnv();
 const partSize = 5 * 1024 * 1024;

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { toolBinary } from './tool-parts.ts';
+import { toolBinary } from './late-parts.ts';
 
 // scripts/health, as built by scripts/build-parts.sh (the `health` part): kstatus' and Argo CD's
 // verdicts on objects, computed by those projects' own code.

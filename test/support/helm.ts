@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { clusterEnv } from './cluster-env.ts';
-import { toolBinary } from './tool-parts.ts';
+import { toolBinary } from './late-parts.ts';
 
 // helm, as built by scripts/build-parts.sh (the `helm` part), run against the local cluster with a
 // throw-away home so no user repository, plugin or cache changes what it does.

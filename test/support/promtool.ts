@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { toolBinary } from './tool-parts.ts';
+import { toolBinary } from './late-parts.ts';
 
 // promtool, as built by scripts/build-parts.sh (the `promtool` part): checks and unit-tests the
 // chart's alert rules without a Prometheus server.
