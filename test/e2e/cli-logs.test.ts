@@ -6,11 +6,14 @@ import { kube, useNamespace, waitFor } from '../support/kube.ts';
 import { kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { tesseraImage } from '../support/real-node.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // `tessera logs`: a run's log read back after its pod is gone. Only the real node serves pod logs
 // (kwok serves none), so the run is a real container there, with Tessera installed by its chart: the
 // transfer API saves the main container's log as the run's `logs` output when the run commits its
 // outputs (a run without outputs has no push sidecar, so nothing commits and no log is saved).
+
+beforeAll(() => awaitLatePart('helm'), latePartWaitMs);
 
 const ns = useNamespace(import.meta.filename);
 const { core } = kube();

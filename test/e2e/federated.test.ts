@@ -15,10 +15,13 @@ import { useNamespace, waitFor } from '../support/kube.ts';
 import { workstationEnv } from '../support/tessera-cli.ts';
 import { kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { tesseraImage } from '../support/real-node.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // The federated example in real containers on the real node, with Tessera installed by its chart:
 // two hospitals train logistic regression on their own data, the aggregator averages the models,
 // each hospital scores every average. Then the kernel's limits, as a Job's resources set them.
+
+beforeAll(() => awaitLatePart('helm'), latePartWaitMs);
 
 const ns = useNamespace(import.meta.filename);
 let federation: Federation;

@@ -10,11 +10,14 @@ import { kubectl, kubectlApply, kubectlGet } from '../support/kubectl.ts';
 import { getPredictor, predictorCondition } from '../support/predictor-runs.ts';
 import { tesseraImage } from '../support/real-node.ts';
 import { tesseraCli } from '../support/tessera-cli.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // A model trained and served in real containers on the real node, with Tessera installed by its
 // chart: a Job writes a model (weights in JSON) as its output, a Predictor serves it with a small
 // Node server in the tessera image that reads /tessera/inputs/model, and `tessera predict` reaches
 // it through the API server's service proxy with the user's kubeconfig.
+
+beforeAll(() => awaitLatePart('helm'), latePartWaitMs);
 
 const ns = useNamespace(import.meta.filename);
 

@@ -25,6 +25,7 @@ import {
   type HeldOut,
 } from '../support/python-digits.ts';
 import { servicePost, type ProxyPost } from '../support/service-proxy.ts';
+import { awaitLatePart, latePartWaitMs } from '../support/late-parts.ts';
 
 // The Python example (examples/python-digits) on the real node, with Tessera installed by its chart:
 // PyTorch from Debian's python3-torch trains an MLP on scikit-learn's digits, split non-IID across
@@ -33,6 +34,8 @@ import { servicePost, type ProxyPost } from '../support/service-proxy.ts';
 // Figures it holds to: FedAvg's held-out accuracy rises every round and ends above 0.9; the search's
 // best trial beats its worst; each served model answers at least 80 % of the held-out images right,
 // the federation's better than the local one; no request fails during the rollout.
+
+beforeAll(() => awaitLatePart('helm'), latePartWaitMs);
 
 let setup: DigitsSetup;
 const took: Record<string, number> = {};

@@ -26,6 +26,9 @@ const restore = (name: string, value: string | undefined): void => {
 
 beforeAll(() => {
   process.env.TESSERA_CACHE = cache;
+  // Under npm test on a machine without the late parts, the real background build's are inherited.
+  delete process.env.TESSERA_LATE_BUILD_PID;
+  delete process.env.TESSERA_LATE_BUILD_LOG;
 });
 afterEach(() => {
   delete process.env.TESSERA_LATE_BUILD_PID;
