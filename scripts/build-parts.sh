@@ -200,14 +200,15 @@ run_lanes() {
 # The late parts are what only some test files need: the tools (health, promtool, Helm) and the
 # components only some files use (MinIO, Kueue). scripts/test.sh builds the core in two lanes, then
 # the late parts in the background while the other test files run; their order here is
-# test/support/late-parts-order.ts's. `cluster.sh up` by hand builds --cluster. The lanes are balanced
-# by cold build times measured on 2 cores: Kubernetes 1,057 s against SeaweedFS 822 s + etcd 106 s +
-# kwok 139 s (2026-12-06, in two lanes, nothing else running); MinIO 449 s, Kueue 332 s, Helm 520 s, promtool 139 s,
-# health 51 s (2026-12-05, under load).
+# test/support/late-parts-order.ts's. `cluster.sh up` by hand builds --cluster. Cold on 2 cores
+# (2026-12-06, nothing else running): Kubernetes 1,057 s in one lane while SeaweedFS (822 s) and etcd
+# (106 s) built in the other, then kwok 139 s: 1,196 s. With kwok in the second lane instead, the
+# next run took 1,340 s (Kubernetes 1,340 s with kwok 307 s beside it; SeaweedFS 922 s): no gain,
+# as the lanes only fill a core the other leaves idle while it downloads modules or links.
 case "${1:-}" in
-  "") run_lanes "kubernetes kueue helm health" "seaweedfs etcd kwok minio promtool" ;;
-  --cluster) run_lanes "kubernetes minio" "seaweedfs etcd kwok kueue" ;;
-  --core) run_lanes "kubernetes" "seaweedfs etcd kwok" ;;
+  "") run_lanes "kubernetes kwok kueue health" "seaweedfs etcd minio promtool helm" ;;
+  --cluster) run_lanes "kubernetes kwok" "seaweedfs etcd minio kueue" ;;
+  --core) run_lanes "kubernetes kwok" "seaweedfs etcd" ;;
   --late) build_lane health promtool minio kueue helm ;;
   *) build_lane "$@" ;;
 esac
