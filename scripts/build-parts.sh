@@ -15,7 +15,9 @@ source "$here/versions.sh"
 command -v go >/dev/null || { echo "build-parts: Go is required (https://go.dev/dl); none on PATH" >&2; exit 1; }
 
 export GOMODCACHE="$TESSERA_CACHE/go/mod" GOCACHE="$TESSERA_CACHE/go/build"
-export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod
+# No DWARF from the compiler: `-s -w` drops it at link time anyway, and not emitting it makes a cold
+# compile 13–23% faster (promtool: 163–168 s against 187–217 s; the binaries are byte-for-byte the same size).
+export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=mod -gcflags=all=-dwarf=false"
 
 log() { echo "[build-parts $(date +%H:%M:%S)] $*" >&2; }
 

@@ -14,9 +14,11 @@ import { benchCluster } from './cluster.ts';
 import { watchUntilDone } from './watch-done.ts';
 import { benchCli } from './shipped-cli.ts';
 import { armHeapSnapshot, printHeapSummary, snapshotHeap } from './heap-summary.ts';
+import { keptRows, measureKept, type KeptFigures } from './jobs-kept.ts';
 
 // 1,000 Tessera Jobs applied at once on kwok nodes against 1,000 bare batch/v1 Jobs of the same
-// shape (the floor): time to all done, operator API requests per Job, operator RSS, event-loop p99.
+// shape (the floor): time to all done, operator API requests per Job, operator RSS, event-loop p99;
+// then what the operator costs while the finished Jobs are kept (jobs-kept.ts).
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 export const runFor = '2s';
@@ -80,7 +82,7 @@ async function timeFloor(c: Clients, count: number, namespace: string): Promise<
   await freshNamespace(c.core, namespace);
   const cpuBefore = clusterCpu();
   const start = performance.now();
-  const allDone = batchJobsDone(c, namespace, count, 900_000);
+  const allDone = batchJobsDone(c, namespace, count, doneTimeoutMs(count));
   await inParallel(count, (i) => c.batch.createNamespacedJob({ namespace, body: floorBatchJob(namespace, i) }));
   await allDone;
   return { seconds: (performance.now() - start) / 1000, cpu: cpuBetween(cpuBefore, clusterCpu()) };
@@ -130,6 +132,7 @@ interface TesseraRun {
   peak: OperatorSample;
   final: OperatorSample;
   cpu: Map<string, number>;
+  kept: KeptFigures;
 }
 
 /** Resolves once `count` batch Jobs in `namespace` have succeeded (watched, not polled). */
@@ -173,7 +176,7 @@ async function timeTessera(c: Clients, count: number, namespace: string): Promis
   const cpuBefore = clusterCpu({ operator: pid });
   const start = performance.now();
   const tesseraJobs = { group: 'tessera.dev', version: 'v1alpha1', plural: 'jobs', namespace };
-  const allDone = tesseraJobsDone(c, namespace, count, 900_000);
+  const allDone = tesseraJobsDone(c, namespace, count, doneTimeoutMs(count));
   const sampling = samplePeaks(operator.metricsUrl, pid, peak);
   await inParallel(count, (i) => c.custom.createNamespacedCustomObject({ ...tesseraJobs, body: tesseraJob(namespace, i) }));
   await allDone.finally(() => clearInterval(sampling));
@@ -181,8 +184,13 @@ async function timeTessera(c: Clients, count: number, namespace: string): Promis
   const cpu = cpuBetween(cpuBefore, clusterCpu({ operator: pid }));
   const final = await sampleOperator(operator.metricsUrl, pid);
   await printOperatorRequests(operator.metricsUrl, pid, heapDir);
-  await operator.stop();
-  return { seconds, peak, final: { ...final, requests: final.requests - before.requests }, cpu };
+  const kept = await measureKept(operator, `bench-${namespace}-restart`, ['--no-leader-elect', ...tuning]);
+  return { seconds, peak, final: { ...final, requests: final.requests - before.requests }, cpu, kept };
+}
+
+/** Seconds to wait for `count` Jobs: 15 minutes, or 0.3 s a Job for more than 3,000. */
+export function doneTimeoutMs(count: number): number {
+  return Math.max(900_000, count * 300);
 }
 
 /** CPU seconds by component in each run: on two cores, the extra work is the extra time. */
@@ -215,6 +223,7 @@ export async function benchJobs(args: string[]): Promise<void> {
     ['operator peak RSS', `${mib(tessera.peak.rssBytes)} MiB`, '-', '-', '<= 130 MiB'],
     ['operator heap used at the end', `${mib(tessera.final.heapUsedBytes)} MiB`, '-', '-', '-'],
     ['event-loop delay p99 (max seen)', `${(tessera.peak.eventLoopP99Seconds * 1000).toFixed(1)} ms`, '-', '-', '-'],
+    ...keptRows(tessera.kept, count),
   ];
   console.log('');
   console.log(['figure', 'tessera', 'floor', 'ratio', 'target'].join(' | '));
