@@ -64,7 +64,7 @@ function peakRss(pid: number): { stop(): number } {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The operator that ran the Jobs, left idle for `keptWindowMs`: its RSS at the end and the window's p99. */
-async function measureRunningKept(operator: RunningOperator): Promise<KeptFigures['running']> {
+export async function measureRunningKept(operator: RunningOperator): Promise<KeptFigures['running']> {
   await scrape(operator);
   await sleep(keptWindowMs);
   const { eventLoopP99Seconds } = await scrape(operator);
@@ -72,7 +72,7 @@ async function measureRunningKept(operator: RunningOperator): Promise<KeptFigure
 }
 
 /** A new operator started over the kept Jobs: time to ready, RSS, event-loop p99 and requests until `keptWindowMs` after ready. */
-async function measureRestartKept(name: string, args: string[]): Promise<KeptFigures['restart']> {
+export async function measureRestartKept(name: string, args: string[]): Promise<KeptFigures['restart']> {
   const start = performance.now();
   const operator = await startOperator(name, args, { cli: benchCli().path, waitReady: false });
   const peak = peakRss(operator.process.pid!);
@@ -88,13 +88,6 @@ async function measureRestartKept(name: string, args: string[]): Promise<KeptFig
     peak.stop();
     await operator.stop();
   }
-}
-
-/** Both measurements: `operator` (which ran the Jobs) idle, stopped, then a new one named `name` with `args`. */
-export async function measureKept(operator: RunningOperator, name: string, args: string[]): Promise<KeptFigures> {
-  const running = await measureRunningKept(operator);
-  await operator.stop();
-  return { running, restart: await measureRestartKept(name, args) };
 }
 
 async function untilReady(operator: RunningOperator): Promise<void> {

@@ -7,14 +7,14 @@ import { defaultJobRuntimeConfig, desiredBatchJob } from '../../src/controllers/
 import { labels } from '../../src/controllers/job/names.ts';
 import { clusterEnv } from '../../test/support/cluster-env.ts';
 import { clusterCpu, cpuBetween } from './cpu.ts';
-import { startOperator } from '../../test/support/operator.ts';
+import { startOperator, type RunningOperator } from '../../test/support/operator.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import { readyRun } from '../../test/support/job-builders.ts';
 import { benchCluster } from './cluster.ts';
 import { watchUntilDone } from './watch-done.ts';
 import { benchCli } from './shipped-cli.ts';
 import { armHeapSnapshot, printHeapSummary, snapshotHeap } from './heap-summary.ts';
-import { keptRows, measureKept, type KeptFigures } from './jobs-kept.ts';
+import { keptRows, measureRestartKept, measureRunningKept, type KeptFigures } from './jobs-kept.ts';
 
 // 1,000 Tessera Jobs applied at once on kwok nodes against 1,000 bare batch/v1 Jobs of the same
 // shape (the floor): time to all done, operator API requests per Job, operator RSS, event-loop p99;
@@ -164,6 +164,17 @@ async function printOperatorRequests(metricsUrl: string, pid: number, heapDir: s
   if (heapDir) printHeapSummary(await snapshotHeap(pid, heapDir, async () => (await fetch(`${metricsUrl}/readyz`)).ok));
 }
 
+/**
+ * The operator's requests and heap, and what it costs to keep the finished Jobs: the idle window
+ * first, since writing a heap snapshot leaves the process larger than its work does.
+ */
+async function reportAndMeasureKept(operator: RunningOperator, heapDir: string | undefined, restartName: string, args: string[]): Promise<KeptFigures> {
+  const running = await measureRunningKept(operator);
+  await printOperatorRequests(operator.metricsUrl, operator.process.pid!, heapDir);
+  await operator.stop();
+  return { running, restart: await measureRestartKept(restartName, args) };
+}
+
 async function timeTessera(c: Clients, count: number, namespace: string): Promise<TesseraRun> {
   await freshNamespace(c.core, namespace);
   const tuning = process.env.TESSERA_BENCH_OPERATOR_ARGS?.split(' ').filter(Boolean) ?? ['--workers', '16', '--qps', '200', '--burst', '400'];
@@ -183,8 +194,7 @@ async function timeTessera(c: Clients, count: number, namespace: string): Promis
   const seconds = (performance.now() - start) / 1000;
   const cpu = cpuBetween(cpuBefore, clusterCpu({ operator: pid }));
   const final = await sampleOperator(operator.metricsUrl, pid);
-  await printOperatorRequests(operator.metricsUrl, pid, heapDir);
-  const kept = await measureKept(operator, `bench-${namespace}-restart`, ['--no-leader-elect', ...tuning]);
+  const kept = await reportAndMeasureKept(operator, heapDir, `bench-${namespace}-restart`, ['--no-leader-elect', ...tuning]);
   return { seconds, peak, final: { ...final, requests: final.requests - before.requests }, cpu, kept };
 }
 
