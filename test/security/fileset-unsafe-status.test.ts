@@ -62,10 +62,18 @@ function warningEvents(name: string): Array<{ reason: string; count: number }> {
     .map((e) => ({ reason: e.reason, count: e.series?.count ?? e.count ?? 1 }));
 }
 
+/**
+ * Error-level lines about this file's namespace, or about none. The operator watches every namespace,
+ * so another file's objects (one deleted mid-reconcile, say) may log errors that are not this file's.
+ */
 function errorLogLines(): string[] {
   return readFileSync(operator.logFile, 'utf8')
     .split('\n')
-    .filter((line) => line.startsWith('{') && ['error', 'fatal'].includes((JSON.parse(line) as { level: string }).level));
+    .filter((line) => {
+      if (!line.startsWith('{')) return false;
+      const { level, namespace } = JSON.parse(line) as { level: string; namespace?: string };
+      return ['error', 'fatal'].includes(level) && (namespace === undefined || namespace === ns.name);
+    });
 }
 
 beforeAll(async () => {
